@@ -1,0 +1,190 @@
+//! The command line: parses arguments and wires a source, the pipeline and the console together.
+
+use crate::convert::{ConvertOptions, DateRule, Timeframe};
+use crate::output::WriteMode;
+use crate::pipeline::{self, Job, SourceCosts};
+use crate::progress::ConsoleProgress;
+use crate::shard::Shard;
+use crate::source;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+/// Exit status: every file ok.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: some files failed (the others were still written).
+pub const EXIT_SOME_FAILED: u8 = 1;
+/// Exit status: the command could not run as asked (usage, configuration, unreadable input).
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bluedot",
+    version,
+    about = "MarketSmith chart JSON -> TradingView seed CSV series"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Convert every chart JSON file of a folder into CSV series, symbol list and report.
+    Process(ProcessArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProcessArgs {
+    /// Folder holding the chart files (`*.json` directly inside it).
+    #[arg(long, value_name = "DIR")]
+    pub input: PathBuf,
+    /// Output root: series in OUTPUT/data/<timeframe>/, the run report in OUTPUT/report.json.
+    #[arg(long, value_name = "DIR")]
+    pub output: PathBuf,
+    #[arg(long, value_enum)]
+    pub timeframe: Timeframe,
+    /// Conversion threads [default: available cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub workers: Option<u32>,
+    #[command(flatten)]
+    pub shard: ShardArgs,
+    /// IANA time zone whose local date a bar carries (e.g. Asia/Kolkata) [default: the date of
+    /// the nearest UTC midnight, exact for exchanges within 12 hours of UTC].
+    #[arg(long, value_name = "TZ", value_parser = parse_timezone)]
+    pub timezone: Option<chrono_tz::Tz>,
+    /// Keep holiday rows in PRICE_DATA (they never enter the other series).
+    #[arg(long)]
+    pub keep_holidays: bool,
+    /// Name of the symbol list: data/<timeframe>/symbol_info/<GROUP>.json.
+    #[arg(long, value_name = "NAME", default_value = "bluedot", value_parser = parse_group)]
+    pub group: String,
+    /// How files reach their final names (measured in bench/convert.sh).
+    #[arg(long, value_enum, default_value_t = WriteMode::Staged, hide = true)]
+    pub write_mode: WriteMode,
+}
+
+#[derive(Debug, Args, Clone, Copy)]
+pub struct ShardArgs {
+    /// This job's shard, 0-based; files are split by a stable hash of their names.
+    #[arg(long, value_name = "I", default_value_t = 0, requires = "shard_count")]
+    pub shard_index: u32,
+    /// How many shards the files are split into (1 to 256).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub shard_count: u32,
+}
+
+impl ShardArgs {
+    pub fn shard(self) -> Result<Shard, String> {
+        Shard::new(self.shard_index, self.shard_count)
+    }
+}
+
+fn parse_timezone(text: &str) -> Result<chrono_tz::Tz, String> {
+    text.parse()
+        .map_err(|_| format!("{text:?} is not an IANA time zone name such as Asia/Kolkata"))
+}
+
+fn parse_group(text: &str) -> Result<String, String> {
+    pipeline::validate_group(text).map(|()| text.to_owned())
+}
+
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// Installs SIGINT/SIGTERM handlers that ask the run to stop; a second SIGINT exits at once.
+pub fn stop_flag() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, stop.clone());
+        let _ = signal_hook::flag::register(signal, stop.clone());
+    }
+    stop
+}
+
+pub fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Process(args) => process(args),
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+fn usage_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+fn process(args: ProcessArgs) -> ExitCode {
+    let shard = match args.shard.shard() {
+        Ok(shard) => shard,
+        Err(e) => return usage_error(e),
+    };
+    let job = Job {
+        convert: ConvertOptions {
+            timeframe: args.timeframe,
+            date_rule: args
+                .timezone
+                .map_or(DateRule::NearestUtcMidnight, DateRule::Zone),
+            keep_holidays: args.keep_holidays,
+        },
+        group: args.group,
+        output: args.output,
+        workers: args.workers.map_or_else(default_workers, |n| n as usize),
+        shard,
+        source_label: format!("local:{}", args.input.display()),
+        write_mode: args.write_mode,
+    };
+    let listing_started = Instant::now();
+    let mut listing = match source::local::list(&args.input) {
+        Ok(listing) => listing,
+        Err(e) => {
+            return usage_error(format_args!(
+                "cannot list input folder {}: {e}",
+                args.input.display()
+            ));
+        }
+    };
+    let costs = SourceCosts {
+        listed: listing.len() as u64,
+        list: listing_started.elapsed(),
+    };
+    listing.retain_shard(job.shard);
+    let charts = std::mem::take(&mut listing.charts);
+    let fetched = source::local::fetch(&args.input, charts.clone());
+    listing.charts = charts;
+
+    let stop = stop_flag();
+    let progress = ConsoleProgress::for_stderr();
+    match pipeline::run(&job, listing, costs, fetched, &progress, &stop) {
+        Ok(report) => {
+            eprint!("{}", report.human_summary());
+            eprintln!(
+                "output: {} ({} series files), report: {}",
+                job.series_dir().display(),
+                report.totals.series_files_written,
+                job.report_path().display()
+            );
+            if report.totals.failed > 0 || report.interrupted {
+                ExitCode::from(EXIT_SOME_FAILED)
+            } else {
+                ExitCode::from(EXIT_OK)
+            }
+        }
+        Err(e) => usage_error(format_args!("cannot write output: {e:#}")),
+    }
+}

@@ -1,0 +1,94 @@
+//! The MarketSmith chart JSON, as far as the converter reads it.
+//!
+//! Every field is optional and unknown fields are ignored: exports add and drop fields between
+//! versions, and a missing field must become a per-row or per-file decision in `convert`, not a
+//! parse error here.
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub struct ChartFile {
+    #[serde(rename = "responseHeader", default)]
+    pub response_header: Option<ResponseHeader>,
+    #[serde(default)]
+    pub chart: Option<Chart>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResponseHeader {
+    #[serde(default)]
+    pub error: Option<bool>,
+    #[serde(rename = "errorCode", default)]
+    pub error_code: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Chart {
+    #[serde(default)]
+    pub prices: Option<Vec<PriceRow>>,
+    #[serde(rename = "peripheralData", default)]
+    pub peripheral_data: Option<PeripheralData>,
+    #[serde(rename = "blueDotData", default)]
+    pub blue_dot_data: Option<BlueDotData>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PriceRow {
+    #[serde(rename = "priceDate", default)]
+    pub price_date: Option<f64>,
+    #[serde(default)]
+    pub open: Option<f64>,
+    #[serde(default)]
+    pub high: Option<f64>,
+    #[serde(default)]
+    pub low: Option<f64>,
+    #[serde(default)]
+    pub close: Option<f64>,
+    #[serde(default)]
+    pub volume: Option<f64>,
+    #[serde(default)]
+    pub pdt: Option<String>,
+    #[serde(default)]
+    pub bc: Option<f64>,
+    #[serde(default)]
+    pub rlst: Option<f64>,
+}
+
+impl PriceRow {
+    pub fn is_holiday(&self) -> bool {
+        self.pdt.as_deref() == Some("Holiday")
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PeripheralData {
+    #[serde(default)]
+    pub symbol: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BlueDotData {
+    #[serde(default)]
+    pub dates: Option<Vec<BlueDot>>,
+}
+
+/// Both forms seen in real exports, plus a catch-all so one odd entry is counted, not fatal.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum BlueDot {
+    EpochMillis(f64),
+    Object {
+        #[serde(rename = "blueDotDate")]
+        blue_dot_date: DateValue,
+    },
+    Unrecognised(serde::de::IgnoredAny),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum DateValue {
+    Text(String),
+    EpochMillis(f64),
+}

@@ -1,0 +1,231 @@
+//! The pure conversion core: chart JSON bytes + options -> four CSV series and their statistics.
+//!
+//! No I/O, no clocks, no environment: the same bytes and options always give the same output,
+//! which is what makes re-runs byte-identical and the core testable in isolation.
+
+mod dates;
+mod input;
+mod number;
+mod series;
+pub mod symbol;
+mod symbol_info;
+
+pub use dates::DateRule;
+pub use series::{SeriesFile, SeriesKind};
+pub use symbol_info::{SymbolInfo, SymbolInfoEntry};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::fmt;
+
+/// What the caller decides; everything else comes from the file itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvertOptions {
+    pub timeframe: Timeframe,
+    pub date_rule: DateRule,
+    /// Keep `Holiday` rows in PRICE_DATA (they never enter the other three series).
+    pub keep_holidays: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Timeframe {
+    Daily,
+    Weekly,
+}
+
+impl Timeframe {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Timeframe::Daily => "daily",
+            Timeframe::Weekly => "weekly",
+        }
+    }
+}
+
+impl fmt::Display for Timeframe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Rows left out of a series, by reason. Reported per file and summed over the run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DroppedRows {
+    /// `pdt: "Holiday"` rows left out (all four series, or three with `keep_holidays`).
+    pub holiday: u64,
+    /// A later row in file order carried the same local date; the later one was kept.
+    pub duplicate_date: u64,
+    /// `priceDate` missing, not a number, or outside years 1000..=9999.
+    pub invalid_date: u64,
+    /// open/high/low/close missing or not finite: left out of PRICE_DATA.
+    pub null_price: u64,
+    /// `low <= min(open, close)` or `high >= max(open, close)` does not hold: left out of PRICE_DATA.
+    pub ohlc_violation: u64,
+    /// Negative volume: left out of PRICE_DATA.
+    pub negative_volume: u64,
+    /// `rlst` missing on a trading bar: left out of RLST_RATING only.
+    pub null_rlst: u64,
+    /// `bc` missing on a trading bar: left out of BC_INDICATOR only.
+    pub null_bc: u64,
+    /// Blue-dot dates before the first or after the last trading bar: counted, not plotted.
+    pub blue_dots_outside_range: u64,
+    /// Blue-dot entries that are neither a `YYYY-MM-DD` date nor epoch milliseconds.
+    pub invalid_blue_dot: u64,
+}
+
+impl std::ops::AddAssign for DroppedRows {
+    fn add_assign(&mut self, o: Self) {
+        self.holiday += o.holiday;
+        self.duplicate_date += o.duplicate_date;
+        self.invalid_date += o.invalid_date;
+        self.null_price += o.null_price;
+        self.ohlc_violation += o.ohlc_violation;
+        self.negative_volume += o.negative_volume;
+        self.null_rlst += o.null_rlst;
+        self.null_bc += o.null_bc;
+        self.blue_dots_outside_range += o.blue_dots_outside_range;
+        self.invalid_blue_dot += o.invalid_blue_dot;
+    }
+}
+
+impl DroppedRows {
+    /// `(reason, count)` for every non-zero reason, in a fixed order.
+    pub fn non_zero(&self) -> Vec<(&'static str, u64)> {
+        [
+            ("holiday", self.holiday),
+            ("duplicate_date", self.duplicate_date),
+            ("invalid_date", self.invalid_date),
+            ("null_price", self.null_price),
+            ("ohlc_violation", self.ohlc_violation),
+            ("negative_volume", self.negative_volume),
+            ("null_rlst", self.null_rlst),
+            ("null_bc", self.null_bc),
+            ("blue_dots_outside_range", self.blue_dots_outside_range),
+            ("invalid_blue_dot", self.invalid_blue_dot),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .collect()
+    }
+}
+
+/// A successfully converted chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Converted {
+    /// The symbol as found (`peripheralData.symbol` or the file name).
+    pub symbol: String,
+    /// The normalised name used in file names: `DIX_IN`.
+    pub series_symbol: String,
+    /// `peripheralData.name`, else the symbol.
+    pub display_name: String,
+    /// PRICE_DATA, RLST_RATING, BC_INDICATOR, BLUE_DOTS, in that order.
+    pub series: Vec<SeriesFile>,
+    pub dropped: DroppedRows,
+    pub first_date: NaiveDate,
+    pub last_date: NaiveDate,
+}
+
+/// Why a file produced nothing. The `Display` text is what users read in the report.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConvertError {
+    #[error("empty file")]
+    EmptyFile,
+    #[error("invalid JSON at line {line} column {column}: {message}")]
+    InvalidJson {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("responseHeader.error is true (errorCode: {code})")]
+    ResponseError { code: String },
+    #[error("no chart object")]
+    NoChart,
+    #[error("no prices")]
+    NoPrices,
+    #[error("no usable bars among {rows} rows ({why})")]
+    NoUsableBars { rows: usize, why: String },
+    #[error("no symbol: peripheralData.symbol is missing and the file name gives none")]
+    NoSymbol,
+    #[error(
+        "series symbol {series_symbol} is {len} characters; TradingView allows {max} before the series suffix",
+        len = series_symbol.len(),
+        max = symbol::MAX_SERIES_SYMBOL
+    )]
+    SymbolTooLong { series_symbol: String },
+}
+
+/// Converts one chart file. `file_name` is used only when `peripheralData.symbol` is absent.
+pub fn convert(
+    file_name: &str,
+    bytes: &[u8],
+    options: &ConvertOptions,
+) -> Result<Converted, ConvertError> {
+    let file = parse(bytes)?;
+    if file.response_header.as_ref().and_then(|h| h.error) == Some(true) {
+        let code = file
+            .response_header
+            .and_then(|h| h.error_code)
+            .map_or_else(|| "none".to_owned(), |c| c.to_string());
+        return Err(ConvertError::ResponseError { code });
+    }
+    let chart = file.chart.ok_or(ConvertError::NoChart)?;
+    let peripheral = chart.peripheral_data.as_ref();
+    let symbol = peripheral
+        .and_then(|p| p.symbol.as_deref())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| symbol::symbol_from_file_name(file_name))
+        .to_owned();
+    let series_symbol = symbol::series_symbol(&symbol);
+    if series_symbol.is_empty() {
+        return Err(ConvertError::NoSymbol);
+    }
+    if series_symbol.len() > symbol::MAX_SERIES_SYMBOL {
+        return Err(ConvertError::SymbolTooLong { series_symbol });
+    }
+    let display_name = peripheral
+        .and_then(|p| p.name.as_deref())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or(&symbol)
+        .to_owned();
+    let prices = chart.prices.unwrap_or_default();
+    if prices.is_empty() {
+        return Err(ConvertError::NoPrices);
+    }
+    let blue_dots = chart
+        .blue_dot_data
+        .and_then(|b| b.dates)
+        .unwrap_or_default();
+    let built = series::build(&prices, &blue_dots, options)?;
+    Ok(Converted {
+        symbol,
+        series_symbol,
+        display_name,
+        series: built.series,
+        dropped: built.dropped,
+        first_date: built.first_date,
+        last_date: built.last_date,
+    })
+}
+
+fn parse(bytes: &[u8]) -> Result<input::ChartFile, ConvertError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ConvertError::EmptyFile);
+    }
+    serde_json::from_slice(bytes).map_err(|e| ConvertError::InvalidJson {
+        line: e.line(),
+        column: e.column(),
+        message: strip_position(&e.to_string()),
+    })
+}
+
+/// serde_json appends " at line L column C"; the report states the position once, up front.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(cut) => message[..cut].to_owned(),
+        None => message.to_owned(),
+    }
+}

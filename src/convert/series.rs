@@ -1,0 +1,289 @@
+//! The four series of one chart, built from its price rows and blue dots.
+
+use super::dates::{self, DateRule};
+use super::input::{BlueDot, DateValue, PriceRow};
+use super::number::{self, write_number};
+use super::{ConvertError, ConvertOptions, DroppedRows};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SeriesKind {
+    PriceData,
+    RlstRating,
+    BcIndicator,
+    BlueDots,
+}
+
+impl SeriesKind {
+    pub const ALL: [SeriesKind; 4] = [
+        SeriesKind::PriceData,
+        SeriesKind::RlstRating,
+        SeriesKind::BcIndicator,
+        SeriesKind::BlueDots,
+    ];
+
+    /// The suffix after the series symbol: `DIX_IN` + `_PRICE_DATA`.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            SeriesKind::PriceData => "_PRICE_DATA",
+            SeriesKind::RlstRating => "_RLST_RATING",
+            SeriesKind::BcIndicator => "_BC_INDICATOR",
+            SeriesKind::BlueDots => "_BLUE_DOTS",
+        }
+    }
+
+    /// Words for the symbol list's `description`.
+    pub fn description(self) -> &'static str {
+        match self {
+            SeriesKind::PriceData => "price data",
+            SeriesKind::RlstRating => "RS line rating",
+            SeriesKind::BcIndicator => "BC indicator",
+            SeriesKind::BlueDots => "blue dots",
+        }
+    }
+}
+
+/// One rendered CSV series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesFile {
+    pub kind: SeriesKind,
+    /// The complete file: `YYYYMMDDT,open,high,low,close,volume` rows, LF-terminated, no header.
+    pub csv: Vec<u8>,
+    pub rows: usize,
+    /// The smallest power of ten that shows every price of the series exactly.
+    pub pricescale: u128,
+}
+
+impl SeriesFile {
+    pub fn file_name(&self, series_symbol: &str) -> String {
+        format!("{series_symbol}{}.csv", self.kind.suffix())
+    }
+}
+
+pub struct Built {
+    pub series: Vec<SeriesFile>,
+    pub dropped: DroppedRows,
+    pub first_date: NaiveDate,
+    pub last_date: NaiveDate,
+}
+
+/// Accumulates one series' text and its widest fraction.
+struct SeriesWriter {
+    kind: SeriesKind,
+    text: String,
+    rows: usize,
+    max_decimals: u32,
+    /// RLST and BLUE_DOTS are integral scores; DATA.md fixes their pricescale at 1.
+    fixed_scale: bool,
+}
+
+impl SeriesWriter {
+    fn new(kind: SeriesKind, expected_rows: usize) -> Self {
+        let fixed_scale = matches!(kind, SeriesKind::RlstRating | SeriesKind::BlueDots);
+        SeriesWriter {
+            kind,
+            text: String::with_capacity(expected_rows * 48),
+            rows: 0,
+            max_decimals: 0,
+            fixed_scale,
+        }
+    }
+
+    fn bar(&mut self, date: NaiveDate, ohlc: [f64; 4], volume: f64) {
+        dates::tradingview_date(date, &mut self.text);
+        for price in ohlc {
+            self.text.push(',');
+            write_number(price, &mut self.text);
+            if !self.fixed_scale {
+                self.max_decimals = self.max_decimals.max(number::decimals(price));
+            }
+        }
+        self.text.push(',');
+        write_number(volume, &mut self.text);
+        self.text.push('\n');
+        self.rows += 1;
+    }
+
+    fn single_value(&mut self, date: NaiveDate, value: f64) {
+        self.bar(date, [value; 4], 0.0);
+    }
+
+    fn finish(self) -> SeriesFile {
+        SeriesFile {
+            kind: self.kind,
+            csv: self.text.into_bytes(),
+            rows: self.rows,
+            pricescale: number::pricescale(self.max_decimals),
+        }
+    }
+}
+
+pub fn build(
+    prices: &[PriceRow],
+    blue_dots: &[BlueDot],
+    options: &ConvertOptions,
+) -> Result<Built, ConvertError> {
+    let mut dropped = DroppedRows::default();
+
+    // One row per local date, ascending; the later row in file order wins a tie.
+    let mut by_date: BTreeMap<NaiveDate, &PriceRow> = BTreeMap::new();
+    for row in prices {
+        match row
+            .price_date
+            .and_then(|ms| options.date_rule.local_date(ms))
+        {
+            None => dropped.invalid_date += 1,
+            Some(date) => {
+                if by_date.insert(date, row).is_some() {
+                    dropped.duplicate_date += 1;
+                }
+            }
+        }
+    }
+
+    let mut price = SeriesWriter::new(SeriesKind::PriceData, by_date.len());
+    let mut rlst = SeriesWriter::new(SeriesKind::RlstRating, by_date.len());
+    let mut bc = SeriesWriter::new(SeriesKind::BcIndicator, by_date.len());
+    // Dates of the trading bars in PRICE_DATA: the rows BLUE_DOTS is defined over.
+    let mut trading_bars: Vec<NaiveDate> = Vec::with_capacity(by_date.len());
+
+    for (&date, row) in &by_date {
+        let holiday = row.is_holiday();
+        if holiday && !options.keep_holidays {
+            dropped.holiday += 1;
+            continue;
+        }
+        match valid_bar(row) {
+            Ok((ohlc, volume)) => {
+                price.bar(date, ohlc, volume);
+                if !holiday {
+                    trading_bars.push(date);
+                }
+            }
+            Err(reason) => reason.count(&mut dropped),
+        }
+        if holiday {
+            // Kept holidays repeat the previous bar in PRICE_DATA only.
+            dropped.holiday += 1;
+            continue;
+        }
+        match row.rlst.filter(|v| v.is_finite()) {
+            Some(v) => rlst.single_value(date, v),
+            None => dropped.null_rlst += 1,
+        }
+        match row.bc.filter(|v| v.is_finite()) {
+            Some(v) => bc.single_value(date, v),
+            None => dropped.null_bc += 1,
+        }
+    }
+
+    let (Some(&first_date), Some(&last_date)) = (trading_bars.first(), trading_bars.last()) else {
+        return Err(no_usable_bars(prices.len(), &dropped));
+    };
+
+    let lit = light_blue_dots(&trading_bars, blue_dots, options.date_rule, &mut dropped);
+    let mut dots = SeriesWriter::new(SeriesKind::BlueDots, trading_bars.len());
+    for (&date, &on) in trading_bars.iter().zip(&lit) {
+        dots.single_value(date, if on { 1.0 } else { 0.0 });
+    }
+
+    Ok(Built {
+        series: vec![price.finish(), rlst.finish(), bc.finish(), dots.finish()],
+        dropped,
+        first_date,
+        last_date,
+    })
+}
+
+enum BadBar {
+    NullPrice,
+    OhlcViolation,
+    NegativeVolume,
+}
+
+impl BadBar {
+    fn count(self, dropped: &mut DroppedRows) {
+        match self {
+            BadBar::NullPrice => dropped.null_price += 1,
+            BadBar::OhlcViolation => dropped.ohlc_violation += 1,
+            BadBar::NegativeVolume => dropped.negative_volume += 1,
+        }
+    }
+}
+
+/// A bar is written only as it came: an inconsistent one is reported, never "fixed".
+fn valid_bar(row: &PriceRow) -> Result<([f64; 4], f64), BadBar> {
+    let finite = |v: Option<f64>| v.filter(|v| v.is_finite()).ok_or(BadBar::NullPrice);
+    let (open, high, low, close) = (
+        finite(row.open)?,
+        finite(row.high)?,
+        finite(row.low)?,
+        finite(row.close)?,
+    );
+    if low > open.min(close) || high < open.max(close) {
+        return Err(BadBar::OhlcViolation);
+    }
+    // A null volume (holidays, some trading days) is a zero-volume bar.
+    let volume = row.volume.filter(|v| v.is_finite()).unwrap_or(0.0);
+    if volume < 0.0 {
+        return Err(BadBar::NegativeVolume);
+    }
+    Ok(([open, high, low, close], volume))
+}
+
+/// Bar `i` is lit when some blue dot `d` has `bar[i-1] < d <= bar[i]`; the first bar's window is
+/// its own date. The same rule places a Wednesday dot on its week's Friday bar and a holiday dot
+/// on the next trading day.
+fn light_blue_dots(
+    bars: &[NaiveDate],
+    blue_dots: &[BlueDot],
+    rule: DateRule,
+    dropped: &mut DroppedRows,
+) -> Vec<bool> {
+    let mut lit = vec![false; bars.len()];
+    let (first, last) = (bars[0], bars[bars.len() - 1]);
+    for dot in blue_dots {
+        let Some(date) = blue_dot_date(dot, rule) else {
+            dropped.invalid_blue_dot += 1;
+            continue;
+        };
+        if date < first || date > last {
+            dropped.blue_dots_outside_range += 1;
+            continue;
+        }
+        // The first bar whose date is >= the dot's date.
+        lit[bars.partition_point(|&bar| bar < date)] = true;
+    }
+    lit
+}
+
+fn blue_dot_date(dot: &BlueDot, rule: DateRule) -> Option<NaiveDate> {
+    match dot {
+        BlueDot::EpochMillis(ms)
+        | BlueDot::Object {
+            blue_dot_date: DateValue::EpochMillis(ms),
+        } => rule.local_date(*ms),
+        BlueDot::Object {
+            blue_dot_date: DateValue::Text(text),
+        } => dates::parse_calendar_date(text),
+        BlueDot::Unrecognised(_) => None,
+    }
+}
+
+fn no_usable_bars(rows: usize, dropped: &DroppedRows) -> ConvertError {
+    let why = dropped
+        .non_zero()
+        .iter()
+        .map(|(reason, n)| format!("{n} {reason}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    ConvertError::NoUsableBars {
+        rows,
+        why: if why.is_empty() {
+            "none are trading bars".to_owned()
+        } else {
+            why
+        },
+    }
+}

@@ -1,0 +1,65 @@
+//! Which symbol a chart belongs to, and the name its series files carry.
+
+/// The suffixes appended to a series symbol; the longest decides the length budget.
+pub const LONGEST_SERIES_SUFFIX: &str = "_RLST_RATING";
+/// TradingView's limit on a Pine Seeds symbol, suffix included.
+pub const MAX_SERIES_NAME: usize = 42;
+pub const MAX_SERIES_SYMBOL: usize = MAX_SERIES_NAME - LONGEST_SERIES_SUFFIX.len();
+
+/// `DIX.IN_daily.json` -> `DIX.IN`; `M_M_daily.json` -> `M_M` (only the trailing timeframe goes).
+pub fn symbol_from_file_name(file_name: &str) -> &str {
+    let stem = strip_suffix_ignore_case(file_name, ".json").unwrap_or(file_name);
+    ["_daily", "_weekly"]
+        .iter()
+        .find_map(|suffix| strip_suffix_ignore_case(stem, suffix))
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(stem)
+}
+
+/// Upper-cases and replaces every character outside `[A-Z0-9_]` with `_`: `DIX.IN` -> `DIX_IN`.
+pub fn series_symbol(symbol: &str) -> String {
+    symbol
+        .chars()
+        .map(|c| {
+            let c = c.to_ascii_uppercase();
+            if c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn strip_suffix_ignore_case<'a>(text: &'a str, suffix: &str) -> Option<&'a str> {
+    let cut = text.len().checked_sub(suffix.len())?;
+    let tail = text.get(cut..)?;
+    tail.eq_ignore_ascii_case(suffix).then(|| &text[..cut])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailing_timeframe_only_is_removed() {
+        assert_eq!(symbol_from_file_name("M_M_daily.json"), "M_M");
+        assert_eq!(symbol_from_file_name("DIX.IN_daily.json"), "DIX.IN");
+        assert_eq!(symbol_from_file_name("AAPL_weekly.json"), "AAPL");
+        assert_eq!(symbol_from_file_name("AAPL.json"), "AAPL");
+        assert_eq!(symbol_from_file_name("_daily.json"), "_daily");
+    }
+
+    #[test]
+    fn normalisation_maps_to_seed_alphabet() {
+        assert_eq!(series_symbol("DIX.IN"), "DIX_IN");
+        assert_eq!(series_symbol("m&m"), "M_M");
+        assert_eq!(series_symbol("brk-b"), "BRK_B");
+        assert_eq!(series_symbol("é1"), "_1");
+    }
+
+    #[test]
+    fn length_budget_matches_tradingview_limit() {
+        assert_eq!(MAX_SERIES_SYMBOL + "_RLST_RATING".len(), 42);
+    }
+}

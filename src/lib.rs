@@ -1,0 +1,13 @@
+//! bluedot: MarketSmith chart JSON -> TradingView seed CSV series.
+//!
+//! `convert` is the pure core; `source` brings bytes in, `output` writes them out, `pipeline`
+//! runs the two around the core, and `cli` is the command line. See ARCHITECTURE.md.
+
+pub mod cli;
+pub mod convert;
+pub mod output;
+pub mod pipeline;
+pub mod progress;
+pub mod report;
+pub mod shard;
+pub mod source;

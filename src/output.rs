@@ -1,0 +1,165 @@
+//! Writing the series tree so that no reader ever sees half of it.
+//!
+//! Two strategies, chosen by measurement (`bench/convert.sh`):
+//! - `Staged` (default): every file of the run goes into a fresh hidden directory next to the
+//!   target, which is renamed over `data/<timeframe>` once the run is complete. One rename per
+//!   run instead of one per file, and the published tree is always one whole run.
+//! - `PerFile`: each file is written under a temporary name and renamed into place.
+//! Neither calls fsync: a rename protects readers from a crashed process, which is the failure
+//! that happens on a runner; power loss on an ephemeral runner loses the machine anyway.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum WriteMode {
+    #[default]
+    Staged,
+    PerFile,
+}
+
+/// `OUT/data/<timeframe>/` while a run writes it.
+pub struct SeriesTree {
+    target: PathBuf,
+    /// Where files go during the run (the staging directory, or `target` itself).
+    writing: PathBuf,
+    mode: WriteMode,
+}
+
+const STAGING_MARK: &str = ".staging-";
+const PREVIOUS_MARK: &str = ".previous-";
+
+impl SeriesTree {
+    /// Prepares `target` (for example `site/data/daily`) for a run.
+    pub fn create(target: &Path, mode: WriteMode) -> io::Result<SeriesTree> {
+        let parent = target.parent().expect("target has a parent");
+        fs::create_dir_all(parent)?;
+        let base = file_name(target);
+        remove_abandoned(parent, &base)?;
+        let writing = match mode {
+            WriteMode::Staged => {
+                let staging = parent.join(format!(".{base}{STAGING_MARK}{}", std::process::id()));
+                fs::create_dir_all(staging.join("symbol_info"))?;
+                staging
+            }
+            WriteMode::PerFile => {
+                fs::create_dir_all(target.join("symbol_info"))?;
+                target.to_owned()
+            }
+        };
+        Ok(SeriesTree {
+            target: target.to_owned(),
+            writing,
+            mode,
+        })
+    }
+
+    /// Writes one chart's files: all of them, or (on error) none of them.
+    pub fn write_chart(&self, files: &[(String, &[u8])]) -> io::Result<u64> {
+        let mut written = 0u64;
+        for (i, (name, bytes)) in files.iter().enumerate() {
+            let result = match self.mode {
+                WriteMode::Staged => fs::write(self.writing.join(name), bytes),
+                WriteMode::PerFile => write_atomic(&self.writing.join(name), bytes),
+            };
+            if let Err(e) = result {
+                self.remove(files[..i].iter().map(|(n, _)| n.as_str()));
+                return Err(e);
+            }
+            written += bytes.len() as u64;
+        }
+        Ok(written)
+    }
+
+    pub fn remove<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
+        for name in names {
+            let _ = fs::remove_file(self.writing.join(name));
+        }
+    }
+
+    /// Writes the symbol list and makes the run's tree the published one.
+    pub fn publish(self, group: &str, symbol_info: &[u8]) -> io::Result<()> {
+        let info = self
+            .writing
+            .join("symbol_info")
+            .join(format!("{group}.json"));
+        match self.mode {
+            WriteMode::PerFile => write_atomic(&info, symbol_info),
+            WriteMode::Staged => {
+                fs::write(&info, symbol_info)?;
+                swap_into_place(&self.writing, &self.target)
+            }
+        }
+    }
+
+    /// Drops everything this run staged (an interrupted run publishes nothing).
+    pub fn discard(self) {
+        if self.mode == WriteMode::Staged {
+            let _ = fs::remove_dir_all(&self.writing);
+        }
+    }
+}
+
+/// Writes `path` through a temporary sibling and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = path.with_file_name(format!(".{}.tmp-{}", file_name(path), std::process::id()));
+    fs::write(&tmp, bytes)
+        .and_then(|()| fs::rename(&tmp, path))
+        .inspect_err(|_| {
+            let _ = fs::remove_file(&tmp);
+        })
+}
+
+fn swap_into_place(staging: &Path, target: &Path) -> io::Result<()> {
+    let parent = target.parent().expect("target has a parent");
+    let previous = parent.join(format!(
+        ".{}{PREVIOUS_MARK}{}",
+        file_name(target),
+        std::process::id()
+    ));
+    let had_previous = match fs::rename(target, &previous) {
+        Ok(()) => true,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+        Err(e) => return Err(e),
+    };
+    if let Err(e) = fs::rename(staging, target) {
+        if had_previous {
+            let _ = fs::rename(&previous, target);
+        }
+        return Err(e);
+    }
+    if had_previous {
+        fs::remove_dir_all(&previous)?;
+    }
+    Ok(())
+}
+
+/// Removes staging and previous trees left by runs that died, keeping those of live processes.
+fn remove_abandoned(parent: &Path, base: &str) -> io::Result<()> {
+    for item in fs::read_dir(parent)? {
+        let name = item?.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(&format!(".{base}")) else {
+            continue;
+        };
+        let Some(pid) = rest
+            .strip_prefix(STAGING_MARK)
+            .or_else(|| rest.strip_prefix(PREVIOUS_MARK))
+        else {
+            continue;
+        };
+        let alive = pid.parse::<u32>().is_ok_and(|pid| {
+            pid != std::process::id() && Path::new(&format!("/proc/{pid}")).exists()
+        });
+        if !alive {
+            fs::remove_dir_all(parent.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}

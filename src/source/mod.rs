@@ -1,0 +1,69 @@
+//! Where chart files come from. A source lists names and hands over bytes; it never converts.
+//!
+//! The pipeline sees every source the same way: a [`Listing`] (what exists, including what will
+//! be skipped) and an iterator of [`Fetched`] items (what arrived, or why not). Local folders
+//! hand over paths that the conversion workers read themselves; remote sources download into
+//! memory ahead of the workers through a bounded queue.
+
+pub mod local;
+
+use crate::shard::Shard;
+use std::path::PathBuf;
+
+/// A file the source found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The file name only, as it will appear in the report (`DIX.IN_daily.json`).
+    pub name: String,
+    pub size: Option<u64>,
+}
+
+/// Every file the source found, already split into charts to convert and files to skip.
+#[derive(Debug, Default, Clone)]
+pub struct Listing {
+    pub charts: Vec<Entry>,
+    /// Files that are not charts, with the reason (`not a .json file`).
+    pub skipped: Vec<(Entry, String)>,
+}
+
+impl Listing {
+    /// Total files listed, charts and skipped.
+    pub fn len(&self) -> usize {
+        self.charts.len() + self.skipped.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Keeps this shard's files. Skipped files are sharded too, so each is reported exactly once
+    /// across the matrix.
+    pub fn retain_shard(&mut self, shard: Shard) {
+        self.charts.retain(|e| shard.contains(&e.name));
+        self.skipped.retain(|(e, _)| shard.contains(&e.name));
+    }
+
+    /// Sorted by name so that everything downstream is order-independent of the source.
+    pub fn sort(&mut self) {
+        self.charts.sort_by(|a, b| a.name.cmp(&b.name));
+        self.skipped.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    }
+}
+
+/// The bytes of one chart, or where to read them.
+#[derive(Debug)]
+pub enum Content {
+    /// Read by the conversion worker itself, so reading is as parallel as converting.
+    Path(PathBuf),
+    Bytes(Vec<u8>),
+}
+
+/// One chart handed to the conversion workers.
+#[derive(Debug)]
+pub struct Fetched {
+    pub name: String,
+    /// `Err` carries the reason the file could not be fetched; it ends `failed` with it.
+    pub content: Result<Content, String>,
+    /// Retries the source needed (reported per file and in total).
+    pub retries: u32,
+}

@@ -1,0 +1,123 @@
+//! Shared test plumbing: a temp work dir per test and the real `bluedot` binary.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The binary under test, built by cargo for this integration test.
+pub fn bluedot() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bluedot"));
+    // Keep the test independent of the developer's shell.
+    for (key, _) in std::env::vars() {
+        if key.starts_with("GITHUB_")
+            || key.starts_with("INPUT_")
+            || key.starts_with("RUNNER_")
+            || key.starts_with("ACTIONS_")
+            || key == "RUST_LOG"
+        {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+/// A fresh directory removed when the test ends.
+pub struct WorkDir {
+    dir: tempfile::TempDir,
+}
+
+impl WorkDir {
+    pub fn new() -> WorkDir {
+        WorkDir {
+            dir: tempfile::Builder::new()
+                .prefix("bluedot-test-")
+                .tempdir()
+                .expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Writes `rel` (creating parent folders) and returns its path.
+    pub fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.join(rel)).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
+    }
+}
+
+/// Runs and returns the output, printing it when the test fails so failures explain themselves.
+pub fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("run bluedot");
+    eprintln!(
+        "--- {:?}\nstatus: {}\nstdout:\n{}\nstderr:\n{}",
+        cmd,
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// `bluedot process --input IN --output OUT --timeframe TF` plus `extra`.
+pub fn process(input: &Path, output: &Path, timeframe: &str, extra: &[&str]) -> Output {
+    run(bluedot()
+        .arg("process")
+        .arg("--input")
+        .arg(input)
+        .arg("--output")
+        .arg(output)
+        .arg("--timeframe")
+        .arg(timeframe)
+        .args(extra))
+}
+
+/// Every file under `root` (relative path -> bytes), for comparing whole trees.
+pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    if root.exists() {
+        walk(root, root, &mut out);
+    }
+    out
+}
+
+pub fn report(output: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(output.join("report.json")).expect("report.json"))
+        .expect("report.json parses")
+}
+
+/// The report entry of one input file.
+pub fn file_entry<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in report"))
+}

@@ -1,0 +1,3 @@
+//! The one integration-test binary: every test runs the real `bluedot` in its own temp dir.
+
+mod harness;
