@@ -40,8 +40,15 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ProcessArgs {
     /// Folder holding the chart files (`*.json` directly inside it).
-    #[arg(long, value_name = "DIR")]
-    pub input: PathBuf,
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "source",
+        conflicts_with = "source"
+    )]
+    pub input: Option<PathBuf>,
+    #[command(flatten)]
+    pub drive: source::drive::args::DriveArgs,
     /// Output root: series in OUTPUT/data/<timeframe>/, the run report in OUTPUT/report.json.
     #[arg(long, value_name = "DIR")]
     pub output: PathBuf,
@@ -134,7 +141,7 @@ fn process(args: ProcessArgs) -> ExitCode {
         Ok(shard) => shard,
         Err(e) => return usage_error(e),
     };
-    let job = Job {
+    let mut job = Job {
         convert: ConvertOptions {
             timeframe: args.timeframe,
             date_rule: args
@@ -146,29 +153,57 @@ fn process(args: ProcessArgs) -> ExitCode {
         output: args.output,
         workers: args.workers.map_or_else(default_workers, |n| n as usize),
         shard,
-        source_label: format!("local:{}", args.input.display()),
+        source_label: args
+            .input
+            .as_ref()
+            .map(|input| format!("local:{}", input.display()))
+            .unwrap_or_default(),
         write_mode: args.write_mode,
     };
+    let stop = stop_flag();
     let listing_started = Instant::now();
-    let mut listing = match source::local::list(&args.input) {
-        Ok(listing) => listing,
-        Err(e) => {
-            return usage_error(format_args!(
-                "cannot list input folder {}: {e}",
-                args.input.display()
-            ));
-        }
-    };
+    let (mut listing, list_retries, fetch): (_, u32, Box<dyn FnOnce(&[source::Entry]) -> _>) =
+        match (&args.input, args.drive.config(args.timeframe)) {
+            (_, Some(config)) => {
+                let opened = config.and_then(source::drive::args::open_and_list);
+                let (drive, listed) = match opened {
+                    Ok(opened) => opened,
+                    Err(e) => return usage_error(e),
+                };
+                job.source_label = listed.label(&drive.config().root_folder_id);
+                let stop = stop.clone();
+                let listing = listed.listing.clone();
+                let list_retries = listed.retries;
+                let fetch = move |charts: &[source::Entry]| -> Box<dyn Iterator<Item = source::Fetched> + Send> {
+                    Box::new(drive.fetch(&listed, charts, stop))
+                };
+                (listing, list_retries, Box::new(fetch))
+            }
+            (Some(input), None) => match source::local::list(input) {
+                Ok(listing) => {
+                    let input = input.clone();
+                    let fetch = move |charts: &[source::Entry]| -> Box<dyn Iterator<Item = source::Fetched> + Send> {
+                        Box::new(source::local::fetch(&input, charts.to_vec()))
+                    };
+                    (listing, 0, Box::new(fetch))
+                }
+                Err(e) => {
+                    return usage_error(format_args!(
+                        "cannot list input folder {}: {e}",
+                        input.display()
+                    ));
+                }
+            },
+            (None, None) => return usage_error("give --input DIR or --source gdrive:ID"),
+        };
     let costs = SourceCosts {
         listed: listing.len() as u64,
         list: listing_started.elapsed(),
+        retries: u64::from(list_retries),
     };
     listing.retain_shard(job.shard);
-    let charts = std::mem::take(&mut listing.charts);
-    let fetched = source::local::fetch(&args.input, charts.clone());
-    listing.charts = charts;
+    let fetched = fetch(&listing.charts);
 
-    let stop = stop_flag();
     let progress = ConsoleProgress::for_stderr();
     match pipeline::run(&job, listing, costs, fetched, &progress, &stop) {
         Ok(report) => {

@@ -75,6 +75,8 @@ pub struct SourceCosts {
     /// Files listed before sharding.
     pub listed: u64,
     pub list: Duration,
+    /// Retries the source spent listing (files' own retries are in their reports).
+    pub retries: u64,
 }
 
 #[derive(Default)]
@@ -146,6 +148,7 @@ pub fn run(
     let mut symbol_list = Vec::new();
     let mut totals = Totals {
         listed: costs.listed,
+        retries: costs.retries,
         ..Totals::default()
     };
     let mut dropped: BTreeMap<String, u64> = BTreeMap::new();

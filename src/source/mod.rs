@@ -5,6 +5,7 @@
 //! hand over paths that the conversion workers read themselves; remote sources download into
 //! memory ahead of the workers through a bounded queue.
 
+pub mod drive;
 pub mod local;
 
 use crate::shard::Shard;

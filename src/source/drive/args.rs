@@ -1,0 +1,90 @@
+//! The command-line face of the Drive source: its flags and turning them into a [`DriveSource`].
+
+use super::{DriveAuth, DriveConfig, DriveListing, DriveSource, parse_source};
+use crate::convert::Timeframe;
+use clap::Args;
+
+#[derive(Debug, Args, Clone)]
+pub struct DriveArgs {
+    /// Read charts from Google Drive instead of --input: gdrive:<rootFolderId>.
+    #[arg(long, value_name = "gdrive:ID")]
+    pub source: Option<String>,
+    /// Folder path below the Drive root [default: <timeframe>/<date>].
+    #[arg(long, value_name = "PATH", requires = "source")]
+    pub drive_path: Option<String>,
+    /// Date to process: YYYY-MM-DD (daily) or YYYY-Www (weekly) [default: the content of
+    /// triggers/<timeframe>_ready.txt on Drive, else today (UTC) or this ISO week].
+    #[arg(long, value_name = "DATE", requires = "source")]
+    pub date: Option<String>,
+    /// Drive downloads in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub download_concurrency: u32,
+    /// Service-account key: JSON, base64 of it, or a path to the JSON file.
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "GOOGLE_CREDENTIALS",
+        hide_env_values = true
+    )]
+    pub google_credentials: Option<String>,
+    /// API key (reads only folders shared with anyone with the link).
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "GOOGLE_API_KEY",
+        hide_env_values = true
+    )]
+    pub google_api_key: Option<String>,
+}
+
+impl DriveArgs {
+    /// The configured source, or `None` when `--source` is not given.
+    pub fn config(&self, timeframe: Timeframe) -> Option<Result<DriveConfig, String>> {
+        let source = self.source.as_deref()?;
+        Some(self.build(source, timeframe))
+    }
+
+    fn build(&self, source: &str, timeframe: Timeframe) -> Result<DriveConfig, String> {
+        let root = parse_source(source)
+            .unwrap_or_else(|| Err(format!("--source {source:?}: expected gdrive:<folder id>")))?;
+        fn present(value: &Option<String>) -> Option<&str> {
+            value.as_deref().filter(|s| !s.trim().is_empty())
+        }
+        let auth = match (
+            present(&self.google_credentials),
+            present(&self.google_api_key),
+        ) {
+            (Some(credentials), _) => DriveAuth::service_account(credentials)?,
+            (None, Some(key)) => DriveAuth::api_key(key)?,
+            (None, None) => {
+                return Err("gdrive: needs --google-credentials (or GOOGLE_CREDENTIALS) with a service-account key, or --google-api-key (or GOOGLE_API_KEY)".into());
+            }
+        };
+        let mut config = DriveConfig::new(root, timeframe, auth);
+        config.drive_path = self.drive_path.clone();
+        config.date = self.date.clone();
+        config.download_concurrency = self.download_concurrency as usize;
+        Ok(config)
+    }
+}
+
+/// Opens and lists the source, logging the warnings the listing raised.
+pub fn open_and_list(config: DriveConfig) -> Result<(DriveSource, DriveListing), String> {
+    let source = DriveSource::new(config)?;
+    // Warnings (duplicates) are already logged by the listing.
+    let listed = source.list()?;
+    eprintln!(
+        "drive: {} ({} charts, {} skipped, date {} {})",
+        listed.label(&source.config().root_folder_id),
+        listed.listing.charts.len(),
+        listed.listing.skipped.len(),
+        listed.date,
+        match listed.date_source {
+            super::DateSource::Given => "as given",
+            super::DateSource::TriggerFile => "from the trigger file",
+            super::DateSource::Today => "(today; no trigger file)",
+        }
+    );
+    Ok((source, listed))
+}

@@ -1,0 +1,313 @@
+//! Credentials for Drive: a service-account key exchanged for an OAuth token (RS256 JWT-bearer,
+//! signed with `ring`), or an API key sent as `key=`.
+//!
+//! Nothing in here prints a secret: [`Secret`] redacts itself in `Debug`, errors never quote the
+//! key or the token, and the token endpoint's URL carries no secret.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde::Deserialize;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Read-only access to file content; `drive.metadata.readonly` could not download.
+pub const DRIVE_READONLY_SCOPE: &str = "https://www.googleapis.com/auth/drive.readonly";
+/// A token is replaced this long before Google says it expires.
+const REFRESH_EARLY: Duration = Duration::from_secs(5 * 60);
+/// `iat` is back-dated so a runner whose clock runs a little fast is not refused.
+const CLOCK_SKEW: u64 = 30;
+/// Google accepts assertions valid for at most an hour.
+const ASSERTION_LIFETIME: u64 = 3600;
+
+/// A string that must never be printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    /// The value itself, for the request that needs it and for `::add-mask::`.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// How requests to Drive are authorised.
+#[derive(Clone, Debug)]
+pub enum DriveAuth {
+    ServiceAccount(Arc<ServiceAccountKey>),
+    /// Reads only what is shared with "anyone with the link".
+    ApiKey(Secret),
+}
+
+/// The parts of a service-account key file the token exchange needs.
+pub struct ServiceAccountKey {
+    pub client_email: String,
+    pub token_uri: String,
+    pub private_key_id: Option<String>,
+    key_pair: ring::signature::RsaKeyPair,
+    /// Every string that would reveal the key if printed (see [`DriveAuth::secrets`]).
+    secrets: Vec<Secret>,
+}
+
+impl fmt::Debug for ServiceAccountKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceAccountKey")
+            .field("client_email", &self.client_email)
+            .field("token_uri", &self.token_uri)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+struct KeyFile {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    client_email: Option<String>,
+    token_uri: Option<String>,
+    private_key: Option<String>,
+    private_key_id: Option<String>,
+}
+
+impl DriveAuth {
+    /// Parses service-account credentials given as raw JSON, base64 of the JSON, or a path to a
+    /// JSON file. Error messages never quote the input, which may be the key itself.
+    pub fn service_account(input: &str) -> Result<DriveAuth, String> {
+        let trimmed = input.trim();
+        let mut raw_forms = vec![Secret::new(trimmed)];
+        let json: String = if trimmed.starts_with('{') {
+            trimmed.to_owned()
+        } else if let Some(decoded) = decode_base64_json(trimmed) {
+            decoded
+        } else {
+            let path = std::path::Path::new(trimmed);
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    // A path is not secret; its content is.
+                    raw_forms = Vec::new();
+                    match decode_base64_json(text.trim()) {
+                        Some(decoded) if !text.trim().starts_with('{') => decoded,
+                        _ => text,
+                    }
+                }
+                Err(_) => {
+                    return Err(
+                        "Google credentials are neither service-account JSON, base64 of it, nor a readable file path"
+                            .into(),
+                    );
+                }
+            }
+        };
+        let key: KeyFile = serde_json::from_str(&json).map_err(|e| {
+            format!(
+                "Google credentials are not valid service-account JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            )
+        })?;
+        if let Some(kind) = key.kind.as_deref().filter(|k| *k != "service_account") {
+            return Err(format!(
+                "Google credentials have type {kind:?}; a service-account key (type \"service_account\") is required"
+            ));
+        }
+        let missing = |field: &str| format!("Google service-account key has no {field}");
+        let client_email = key.client_email.ok_or_else(|| missing("client_email"))?;
+        let token_uri = key.token_uri.ok_or_else(|| missing("token_uri"))?;
+        let pem = key.private_key.ok_or_else(|| missing("private_key"))?;
+        let der = pem_to_der(&pem).ok_or_else(|| {
+            "Google service-account private_key is not a PEM \"PRIVATE KEY\" block".to_owned()
+        })?;
+        let key_pair = ring::signature::RsaKeyPair::from_pkcs8(&der).map_err(|e| {
+            format!("Google service-account private_key is not a usable PKCS#8 RSA key ({e})")
+        })?;
+
+        let mut secrets = raw_forms;
+        secrets.push(Secret::new(json.trim()));
+        secrets.push(Secret::new(pem.trim()));
+        // Runner masking works line by line, so every line of the PEM is masked on its own too.
+        secrets.extend(
+            pem.lines()
+                .map(str::trim)
+                .filter(|l| l.len() >= 16 && !l.starts_with("-----"))
+                .map(Secret::new),
+        );
+        secrets.push(Secret::new(STANDARD.encode(json.trim())));
+        Ok(DriveAuth::ServiceAccount(Arc::new(ServiceAccountKey {
+            client_email,
+            token_uri,
+            private_key_id: key.private_key_id,
+            key_pair,
+            secrets,
+        })))
+    }
+
+    pub fn api_key(key: &str) -> Result<DriveAuth, String> {
+        let key = key.trim();
+        if key.is_empty() || key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("Google API key is empty or contains whitespace".into());
+        }
+        Ok(DriveAuth::ApiKey(Secret::new(key)))
+    }
+
+    /// Strings to mask in runner logs (`::add-mask::`), one line each: the key material in every
+    /// form it was given, or the API key. Tokens are reported as they are minted
+    /// (`DriveConfig::on_token`).
+    pub fn secrets(&self) -> Vec<String> {
+        match self {
+            DriveAuth::ServiceAccount(key) => key
+                .secrets
+                .iter()
+                .flat_map(|s| s.expose().lines().map(str::to_owned))
+                .filter(|l| !l.trim().is_empty() && !l.trim().starts_with("-----"))
+                .collect(),
+            DriveAuth::ApiKey(key) => vec![key.expose().to_owned()],
+        }
+    }
+
+    /// For error messages: which identity made a request that was refused.
+    pub fn describe(&self) -> String {
+        match self {
+            DriveAuth::ServiceAccount(key) => format!("service account {}", key.client_email),
+            DriveAuth::ApiKey(_) => {
+                "API key (sees only files shared with anyone with the link)".into()
+            }
+        }
+    }
+}
+
+fn decode_base64_json(text: &str) -> Option<String> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = STANDARD
+        .decode(&compact)
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE.decode(&compact))
+        .ok()?;
+    let decoded = String::from_utf8(bytes).ok()?;
+    decoded.trim_start().starts_with('{').then_some(decoded)
+}
+
+fn pem_to_der(pem: &str) -> Option<Vec<u8>> {
+    let begin = "-----BEGIN PRIVATE KEY-----";
+    let end = "-----END PRIVATE KEY-----";
+    let start = pem.find(begin)? + begin.len();
+    let stop = start + pem[start..].find(end)?;
+    let body: String = pem[start..stop]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    STANDARD.decode(body).ok()
+}
+
+impl ServiceAccountKey {
+    /// A signed JWT-bearer assertion for `scope`, valid from `now - skew` for an hour.
+    pub fn assertion(&self, scope: &str, now: SystemTime) -> Result<String, String> {
+        let now = now
+            .duration_since(UNIX_EPOCH)
+            .map_err(|_| "system clock is before 1970")?
+            .as_secs();
+        let iat = now.saturating_sub(CLOCK_SKEW);
+        let mut header = serde_json::json!({ "alg": "RS256", "typ": "JWT" });
+        if let Some(kid) = &self.private_key_id {
+            header["kid"] = kid.clone().into();
+        }
+        let claims = serde_json::json!({
+            "iss": self.client_email,
+            "scope": scope,
+            "aud": self.token_uri,
+            "iat": iat,
+            "exp": iat + ASSERTION_LIFETIME,
+        });
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let mut signature = vec![0; self.key_pair.public().modulus_len()];
+        self.key_pair
+            .sign(
+                &ring::signature::RSA_PKCS1_SHA256,
+                &ring::rand::SystemRandom::new(),
+                signing_input.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|_| "cannot sign the token request with the service-account key")?;
+        Ok(format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(signature)
+        ))
+    }
+}
+
+/// An access token and when to stop using it.
+#[derive(Clone, Debug)]
+pub struct AccessToken {
+    pub value: Secret,
+    pub refresh_at: std::time::Instant,
+}
+
+/// The token endpoint's answer. `expires_in` arrives as a number or a string.
+#[derive(Deserialize)]
+pub struct TokenResponse {
+    pub access_token: Option<String>,
+    pub expires_in: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+impl TokenResponse {
+    pub fn into_token(self, received: std::time::Instant) -> Option<AccessToken> {
+        let lifetime = match &self.expires_in {
+            Some(serde_json::Value::Number(n)) => n.as_u64(),
+            Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+            _ => None,
+        }
+        .unwrap_or(3600);
+        let usable = Duration::from_secs(lifetime).saturating_sub(REFRESH_EARLY);
+        Some(AccessToken {
+            value: Secret::new(self.access_token.filter(|t| !t.is_empty())?),
+            refresh_at: received + usable,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print() {
+        let secret = Secret::new("ya29.very-secret");
+        assert!(!format!("{secret:?}").contains("very-secret"));
+        let auth = DriveAuth::api_key("AIzaSECRET").unwrap();
+        assert!(!format!("{auth:?}").contains("AIzaSECRET"));
+        assert_eq!(auth.secrets(), vec!["AIzaSECRET".to_owned()]);
+    }
+
+    #[test]
+    fn bad_credentials_do_not_echo_the_input() {
+        let err = DriveAuth::service_account("{\"private_key\": \"TOPSECRET\"").unwrap_err();
+        assert!(!err.contains("TOPSECRET"), "{err}");
+        let err = DriveAuth::service_account("TOPSECRET-not-a-path").unwrap_err();
+        assert!(!err.contains("TOPSECRET"), "{err}");
+    }
+
+    #[test]
+    fn expires_in_as_string_or_number() {
+        let now = std::time::Instant::now();
+        for raw in [
+            r#"{"access_token":"t","expires_in":"3599"}"#,
+            r#"{"access_token":"t","expires_in":3599}"#,
+        ] {
+            let response: TokenResponse = serde_json::from_str(raw).unwrap();
+            let token = response.into_token(now).unwrap();
+            assert_eq!(token.refresh_at - now, Duration::from_secs(3599 - 300));
+        }
+    }
+}

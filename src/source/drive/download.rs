@@ -1,0 +1,193 @@
+//! Concurrent downloads on tokio feeding the rayon conversion through a bounded queue, with size
+//! and MD5 verification (a mismatch re-reads the metadata, since the file may have been replaced,
+//! then retries).
+
+use super::client::{AttemptError, DriveClient, transport_error};
+use super::listing::{Planned, RemoteFile, get_metadata};
+use crate::source::{Content, Fetched};
+use md5::{Digest, Md5};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Downloaded charts in completion order. At most `concurrency` downloads are in flight and
+/// `concurrency` finished ones wait in the queue, so memory stays bounded however long the
+/// conversion takes.
+pub struct Downloads {
+    receiver: tokio::sync::mpsc::Receiver<Fetched>,
+    /// Keeps the runtime alive until the last file is handed over.
+    _runtime: Arc<tokio::runtime::Runtime>,
+}
+
+impl Iterator for Downloads {
+    type Item = Fetched;
+    fn next(&mut self) -> Option<Fetched> {
+        // Called from conversion threads, never from inside the runtime.
+        self.receiver.blocking_recv()
+    }
+}
+
+pub fn start(
+    runtime: Arc<tokio::runtime::Runtime>,
+    client: Arc<DriveClient>,
+    work: Vec<(String, Planned)>,
+    concurrency: usize,
+    stop: Arc<AtomicBool>,
+) -> Downloads {
+    let concurrency = concurrency.max(1);
+    let (sender, receiver) = tokio::sync::mpsc::channel(concurrency);
+    runtime.spawn(async move {
+        let slots = Arc::new(tokio::sync::Semaphore::new(concurrency));
+        for (name, planned) in work {
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                break;
+            };
+            let sender = sender.clone();
+            let client = client.clone();
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                let fetched = match planned {
+                    _ if stop.load(Ordering::Relaxed) => Fetched {
+                        name,
+                        content: Err("not downloaded: the run was interrupted".into()),
+                        retries: 0,
+                    },
+                    Err(reason) => Fetched {
+                        name,
+                        content: Err(reason),
+                        retries: 0,
+                    },
+                    Ok(file) => download_chart(&client, name, file).await,
+                };
+                // The receiver only goes away when the run is over.
+                let _ = sender.send(fetched).await;
+                drop(slot);
+            });
+        }
+    });
+    Downloads {
+        receiver,
+        _runtime: runtime,
+    }
+}
+
+/// What the bytes must look like, refreshed from metadata after a mismatch.
+struct Expected {
+    size: Option<u64>,
+    md5: Option<String>,
+    stale: bool,
+}
+
+async fn download_chart(client: &DriveClient, name: String, file: RemoteFile) -> Fetched {
+    let expected = Mutex::new(Expected {
+        size: file.size(),
+        md5: file.md5_checksum.clone(),
+        stale: false,
+    });
+    let path = format!("drive/v3/files/{}", file.id);
+    let metadata_retries = Mutex::new(0u32);
+    let attempted = client
+        .retrying(&name, |_| {
+            let (expected, path, file, metadata_retries) =
+                (&expected, &path, &file, &metadata_retries);
+            async move {
+                let stale = expected.lock().expect("expected lock").stale;
+                if stale {
+                    let mut retries = 0;
+                    let fresh = get_metadata(
+                        client,
+                        &file.id,
+                        Some("id,md5Checksum,size,version"),
+                        &mut retries,
+                    )
+                    .await;
+                    *metadata_retries.lock().expect("retries lock") += retries;
+                    let fresh = fresh.map_err(|e| {
+                        AttemptError::Fatal(format!(
+                            "re-reading metadata after a checksum mismatch: {e}"
+                        ))
+                    })?;
+                    let mut expected = expected.lock().expect("expected lock");
+                    expected.size = fresh.size();
+                    expected.md5 = fresh.md5_checksum;
+                    expected.stale = false;
+                }
+                let query = [("alt", "media"), ("supportsAllDrives", "true")];
+                let response = client.get(path, &query, file.resource_key()).await?;
+                let bytes = response.bytes().await.map_err(transport_error)?;
+                let mut expected = expected.lock().expect("expected lock");
+                if let Some(problem) = verify(&bytes, &expected) {
+                    expected.stale = true;
+                    return Err(AttemptError::Retry {
+                        reason: problem,
+                        retry_after: None,
+                    });
+                }
+                Ok(bytes.to_vec())
+            }
+        })
+        .await;
+    let retries = attempted.retries + *metadata_retries.lock().expect("retries lock");
+    Fetched {
+        name,
+        content: attempted
+            .result
+            .map(Content::Bytes)
+            .map_err(|e| format!("download failed: {e}")),
+        retries,
+    }
+}
+
+fn verify(bytes: &[u8], expected: &Expected) -> Option<String> {
+    if let Some(size) = expected.size
+        && size != bytes.len() as u64
+    {
+        return Some(format!(
+            "size mismatch: Drive says {size} bytes, received {}",
+            bytes.len()
+        ));
+    }
+    if let Some(md5) = &expected.md5 {
+        let actual = format!("{:x}", Md5::digest(bytes));
+        if !actual.eq_ignore_ascii_case(md5) {
+            return Some(format!("md5 mismatch: Drive says {md5}, received {actual}"));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_checks_size_then_md5() {
+        let expected = |size, md5: &str| Expected {
+            size,
+            md5: Some(md5.into()),
+            stale: false,
+        };
+        let md5_abc = "900150983cd24fb0d6963f7d28e17f72";
+        assert_eq!(verify(b"abc", &expected(Some(3), md5_abc)), None);
+        assert!(
+            verify(b"abd", &expected(Some(3), md5_abc))
+                .unwrap()
+                .starts_with("md5 mismatch")
+        );
+        assert!(
+            verify(b"ab", &expected(Some(3), md5_abc))
+                .unwrap()
+                .starts_with("size mismatch")
+        );
+        assert_eq!(
+            verify(
+                b"abc",
+                &Expected {
+                    size: None,
+                    md5: None,
+                    stale: false
+                }
+            ),
+            None
+        );
+    }
+}

@@ -1,0 +1,521 @@
+//! Finding the day's folder and listing it: path resolution through folders and shortcuts, the
+//! trigger file that names the date, every page of `files.list`, and the rules that turn Drive
+//! items into charts and skipped files (Docs types, duplicate names).
+
+use super::client::{AttemptError, Attempted, DriveClient, transport_error};
+use crate::convert::Timeframe;
+use crate::source::local::is_json_name;
+use crate::source::{Entry, Listing};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+
+pub const FOLDER_MIME: &str = "application/vnd.google-apps.folder";
+pub const SHORTCUT_MIME: &str = "application/vnd.google-apps.shortcut";
+const GOOGLE_DOC_MIME: &str = "application/vnd.google-apps.document";
+const GOOGLE_APPS_PREFIX: &str = "application/vnd.google-apps.";
+/// `nextPageToken` must be selected, or pagination silently stops after the first page.
+const LIST_FIELDS: &str = "nextPageToken,incompleteSearch,files(id,name,mimeType,size,md5Checksum,modifiedTime,version,resourceKey,shortcutDetails(targetId,targetMimeType,targetResourceKey),capabilities/canDownload)";
+const FILE_FIELDS: &str = "id,name,mimeType,size,md5Checksum,modifiedTime,version,resourceKey,shortcutDetails(targetId,targetMimeType,targetResourceKey),capabilities/canDownload";
+const PAGE_SIZE: &str = "1000";
+
+/// A Drive item as `files.list`/`files.get` describe it (the fields we select).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteFile {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub mime_type: String,
+    /// int64 sent as a string.
+    pub size: Option<String>,
+    pub md5_checksum: Option<String>,
+    pub modified_time: Option<String>,
+    pub version: Option<String>,
+    pub resource_key: Option<String>,
+    pub shortcut_details: Option<ShortcutDetails>,
+    pub capabilities: Option<Capabilities>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ShortcutDetails {
+    pub target_id: String,
+    pub target_mime_type: Option<String>,
+    pub target_resource_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Capabilities {
+    pub can_download: Option<bool>,
+}
+
+impl RemoteFile {
+    pub fn size(&self) -> Option<u64> {
+        self.size.as_deref().and_then(|s| s.parse().ok())
+    }
+
+    fn modified(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        chrono::DateTime::parse_from_rfc3339(self.modified_time.as_deref()?).ok()
+    }
+
+    pub fn resource_key(&self) -> Option<(&str, &str)> {
+        self.resource_key.as_deref().map(|k| (self.id.as_str(), k))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FileList {
+    next_page_token: Option<String>,
+    #[serde(default)]
+    files: Vec<RemoteFile>,
+}
+
+/// Where the date came from, for the log and the action's outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateSource {
+    Given,
+    TriggerFile,
+    Today,
+}
+
+/// Drive's single-quoted string literal: `\` and `'` escaped.
+pub fn quote(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// `YYYY-MM-DD` for daily, ISO week `YYYY-Www` for weekly.
+pub fn validate_date(timeframe: Timeframe, text: &str) -> Result<String, String> {
+    let valid = match timeframe {
+        Timeframe::Daily => {
+            text.len() == 10 && chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
+        }
+        Timeframe::Weekly => {
+            text.len() == 8
+                && chrono::NaiveDate::parse_from_str(&format!("{text}-1"), "%G-W%V-%u").is_ok()
+        }
+    };
+    let shape = match timeframe {
+        Timeframe::Daily => "a YYYY-MM-DD date",
+        Timeframe::Weekly => "an ISO week YYYY-Www",
+    };
+    if valid {
+        Ok(text.to_owned())
+    } else {
+        Err(format!("{text:?} is not {shape}"))
+    }
+}
+
+/// Today (UTC) or the current ISO week.
+pub fn today(timeframe: Timeframe) -> String {
+    let now = chrono::Utc::now().date_naive();
+    match timeframe {
+        Timeframe::Daily => now.format("%Y-%m-%d").to_string(),
+        Timeframe::Weekly => now.format("%G-W%V").to_string(),
+    }
+}
+
+/// The trigger file's text with BOM and surrounding whitespace removed.
+pub fn trigger_text(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    text.trim_start_matches('\u{feff}').trim().to_owned()
+}
+
+/// Lists every item under `parent` matching `filter`, following `nextPageToken` to the end.
+pub async fn list_children(
+    client: &DriveClient,
+    parent: &str,
+    filter: &str,
+    retries: &mut u32,
+) -> Result<Vec<RemoteFile>, String> {
+    let q = format!("{} in parents and trashed = false{filter}", quote(parent));
+    let mut files = Vec::new();
+    let mut page_token: Option<String> = None;
+    loop {
+        let Attempted { result, retries: r } = client
+            .retrying("files.list", |_| {
+                let q = &q;
+                let page_token = page_token.clone();
+                async move {
+                    let mut query = vec![
+                        ("q", q.as_str()),
+                        ("pageSize", PAGE_SIZE),
+                        ("fields", LIST_FIELDS),
+                        ("supportsAllDrives", "true"),
+                        ("includeItemsFromAllDrives", "true"),
+                    ];
+                    if let Some(token) = &page_token {
+                        query.push(("pageToken", token));
+                    }
+                    let response = client.get("drive/v3/files", &query, None).await?;
+                    let bytes = response.bytes().await.map_err(transport_error)?;
+                    serde_json::from_slice::<FileList>(&bytes).map_err(|e| AttemptError::Retry {
+                        reason: format!("files.list answer is not a file list: {e}"),
+                        retry_after: None,
+                    })
+                }
+            })
+            .await;
+        *retries += r;
+        let page = result.map_err(|e| format!("files.list in folder {parent}: {e}"))?;
+        files.extend(page.files);
+        match page.next_page_token.filter(|t| !t.is_empty()) {
+            Some(token) => page_token = Some(token),
+            None => return Ok(files),
+        }
+    }
+}
+
+/// `files.get` metadata for one item.
+pub async fn get_metadata(
+    client: &DriveClient,
+    id: &str,
+    fields: Option<&str>,
+    retries: &mut u32,
+) -> Result<RemoteFile, String> {
+    let path = format!("drive/v3/files/{id}");
+    let Attempted { result, retries: r } = client
+        .retrying("files.get", |_| {
+            let path = &path;
+            async move {
+                let query = [
+                    ("fields", fields.unwrap_or(FILE_FIELDS)),
+                    ("supportsAllDrives", "true"),
+                ];
+                let response = client.get(path, &query, None).await?;
+                let bytes = response.bytes().await.map_err(transport_error)?;
+                serde_json::from_slice::<RemoteFile>(&bytes).map_err(|e| AttemptError::Retry {
+                    reason: format!("files.get answer is not file metadata: {e}"),
+                    retry_after: None,
+                })
+            }
+        })
+        .await;
+    *retries += r;
+    result
+}
+
+/// Follows a shortcut to a folder (confirming the target, whose recorded type may be stale);
+/// returns the folder's id, or why it is not one.
+async fn as_folder(
+    client: &DriveClient,
+    item: &RemoteFile,
+    retries: &mut u32,
+) -> Result<String, String> {
+    if item.mime_type == FOLDER_MIME {
+        return Ok(item.id.clone());
+    }
+    if item.mime_type == SHORTCUT_MIME
+        && let Some(details) = &item.shortcut_details
+    {
+        let target = get_metadata(client, &details.target_id, None, retries)
+            .await
+            .map_err(|e| {
+                format!(
+                    "shortcut {:?} points to {}: {e}",
+                    item.name, details.target_id
+                )
+            })?;
+        if target.mime_type == FOLDER_MIME {
+            return Ok(target.id);
+        }
+        return Err(format!(
+            "shortcut {:?} points to a {}, not a folder",
+            item.name, target.mime_type
+        ));
+    }
+    Err(format!(
+        "{:?} is a {}, not a folder",
+        item.name, item.mime_type
+    ))
+}
+
+/// The newest of same-named items (ties broken by version, then id, so the choice is stable).
+fn newest<'a>(items: &[&'a RemoteFile]) -> &'a RemoteFile {
+    items
+        .iter()
+        .copied()
+        .max_by(|a, b| {
+            a.modified()
+                .cmp(&b.modified())
+                .then_with(|| {
+                    let version =
+                        |f: &RemoteFile| f.version.as_deref().and_then(|v| v.parse::<u64>().ok());
+                    version(a).cmp(&version(b))
+                })
+                .then_with(|| a.id.cmp(&b.id))
+        })
+        .expect("at least one item")
+}
+
+/// Walks `segments` from `root`, one folder (or shortcut to a folder) per segment. `Ok(None)`
+/// when a segment does not exist.
+pub async fn resolve_path(
+    client: &DriveClient,
+    root: &str,
+    segments: &[&str],
+    warnings: &mut Vec<String>,
+    retries: &mut u32,
+) -> Result<Option<String>, String> {
+    let mut current = root.to_owned();
+    let mut walked = String::new();
+    for segment in segments {
+        walked = if walked.is_empty() {
+            (*segment).to_owned()
+        } else {
+            format!("{walked}/{segment}")
+        };
+        let filter = format!(
+            " and name = {} and (mimeType = '{FOLDER_MIME}' or mimeType = '{SHORTCUT_MIME}')",
+            quote(segment)
+        );
+        let items = list_children(client, &current, &filter, retries).await?;
+        // Drive's name match is not guaranteed case-sensitive; ours is.
+        let exact: Vec<&RemoteFile> = items.iter().filter(|f| f.name == *segment).collect();
+        if exact.is_empty() {
+            return Ok(None);
+        }
+        let chosen = newest(&exact);
+        if exact.len() > 1 {
+            let warning = format!(
+                "{} folders named {walked:?}; using the newest ({}, modified {})",
+                exact.len(),
+                chosen.id,
+                chosen.modified_time.as_deref().unwrap_or("?")
+            );
+            tracing::warn!("{warning}");
+            warnings.push(warning);
+        }
+        current = as_folder(client, chosen, retries).await?;
+    }
+    Ok(Some(current))
+}
+
+/// Finds `triggers/<timeframe>_ready.txt` under `root` and reads the date in it, if it exists.
+pub async fn read_trigger(
+    client: &DriveClient,
+    root: &str,
+    timeframe: Timeframe,
+    warnings: &mut Vec<String>,
+    retries: &mut u32,
+) -> Result<Option<String>, String> {
+    let Some(folder) = resolve_path(client, root, &["triggers"], warnings, retries).await? else {
+        return Ok(None);
+    };
+    let name = format!("{}_ready.txt", timeframe.as_str());
+    let filter = format!(
+        " and name = {} and mimeType != '{FOLDER_MIME}'",
+        quote(&name)
+    );
+    let items = list_children(client, &folder, &filter, retries).await?;
+    let exact: Vec<&RemoteFile> = items.iter().filter(|f| f.name == name).collect();
+    if exact.is_empty() {
+        return Ok(None);
+    }
+    let mut file = newest(&exact).clone();
+    if file.mime_type == SHORTCUT_MIME
+        && let Some(details) = &file.shortcut_details
+    {
+        file = get_metadata(client, &details.target_id, None, retries).await?;
+    }
+    let bytes = if file.mime_type == GOOGLE_DOC_MIME {
+        // A Doc cannot be downloaded, only exported; the text export starts with a BOM.
+        download(
+            client,
+            &format!("drive/v3/files/{}/export", file.id),
+            &[("mimeType", "text/plain")],
+            None,
+            retries,
+        )
+        .await
+    } else {
+        download(
+            client,
+            &format!("drive/v3/files/{}", file.id),
+            &[("alt", "media"), ("supportsAllDrives", "true")],
+            file.resource_key(),
+            retries,
+        )
+        .await
+    }
+    .map_err(|e| format!("cannot read triggers/{name}: {e}"))?;
+    let text = trigger_text(&bytes);
+    validate_date(timeframe, &text)
+        .map(Some)
+        .map_err(|e| format!("triggers/{name} says {e}"))
+}
+
+async fn download(
+    client: &DriveClient,
+    path: &str,
+    query: &[(&str, &str)],
+    resource_key: Option<(&str, &str)>,
+    retries: &mut u32,
+) -> Result<Vec<u8>, String> {
+    let Attempted { result, retries: r } = client
+        .retrying(path, |_| async move {
+            let response = client.get(path, query, resource_key).await?;
+            Ok(response.bytes().await.map_err(transport_error)?.to_vec())
+        })
+        .await;
+    *retries += r;
+    result
+}
+
+/// What one listed name will be downloaded from, or why it cannot be.
+pub type Planned = Result<RemoteFile, String>;
+
+/// Splits listed items into charts and skipped files. Shortcuts to files are followed.
+pub async fn classify_items(
+    client: &DriveClient,
+    items: Vec<RemoteFile>,
+    retries: &mut u32,
+) -> (Listing, HashMap<String, Planned>, Vec<String>) {
+    let mut listing = Listing::default();
+    let mut warnings = Vec::new();
+    // name -> candidates (the listed item, what to download)
+    let mut candidates: BTreeMap<String, Vec<(RemoteFile, Planned)>> = BTreeMap::new();
+    for item in items {
+        let entry = Entry {
+            name: item.name.clone(),
+            size: item.size(),
+        };
+        if item.mime_type == FOLDER_MIME {
+            continue;
+        }
+        let target: Planned = if item.mime_type == SHORTCUT_MIME {
+            let Some(details) = item.shortcut_details.clone() else {
+                listing
+                    .skipped
+                    .push((entry, "shortcut without a target".into()));
+                continue;
+            };
+            if details.target_mime_type.as_deref() == Some(FOLDER_MIME) {
+                listing.skipped.push((
+                    entry,
+                    "shortcut to a folder (folders are not listed)".into(),
+                ));
+                continue;
+            }
+            match get_metadata(client, &details.target_id, None, retries).await {
+                Ok(target) if target.mime_type == FOLDER_MIME => {
+                    listing.skipped.push((
+                        entry,
+                        "shortcut to a folder (folders are not listed)".into(),
+                    ));
+                    continue;
+                }
+                Ok(mut target) => {
+                    if target.resource_key.is_none() {
+                        target.resource_key = details.target_resource_key.clone();
+                    }
+                    Ok(target)
+                }
+                Err(e) => Err(format!(
+                    "shortcut target {} cannot be read: {e}",
+                    details.target_id
+                )),
+            }
+        } else {
+            Ok(item.clone())
+        };
+        if let Ok(target) = &target
+            && target.mime_type.starts_with(GOOGLE_APPS_PREFIX)
+        {
+            let reason = format!(
+                "Google Docs type ({}): only files with binary content can be downloaded",
+                target.mime_type
+            );
+            listing.skipped.push((entry, reason));
+            continue;
+        }
+        if !is_json_name(&item.name) {
+            listing.skipped.push((entry, "not a .json file".into()));
+            continue;
+        }
+        candidates
+            .entry(item.name.clone())
+            .or_default()
+            .push((item, target));
+    }
+    let mut planned = HashMap::new();
+    for (name, mut group) in candidates {
+        if group.len() > 1 {
+            let listed: Vec<&RemoteFile> = group.iter().map(|(item, _)| item).collect();
+            let keep = newest(&listed).id.clone();
+            let kept_time = group
+                .iter()
+                .find(|(item, _)| item.id == keep)
+                .and_then(|(item, _)| item.modified_time.clone())
+                .unwrap_or_default();
+            let warning = format!(
+                "{} files named {name:?}; using the newest ({keep}, modified {kept_time})",
+                group.len()
+            );
+            tracing::warn!("{warning}");
+            warnings.push(warning);
+            group.retain(|(item, _)| {
+                if item.id == keep {
+                    return true;
+                }
+                let reason = format!(
+                    "duplicate: a newer file with the same name was used ({keep}, modified {kept_time}); this one is {} (modified {})",
+                    item.id,
+                    item.modified_time.as_deref().unwrap_or("?")
+                );
+                listing.skipped.push((Entry { name: name.clone(), size: item.size() }, reason));
+                false
+            });
+        }
+        let (item, target) = group.pop().expect("one candidate kept");
+        let target =
+            target.and_then(
+                |t| match t.capabilities.as_ref().and_then(|c| c.can_download) {
+                    Some(false) => Err(
+                        "cannot download: Drive reports capabilities.canDownload = false".into(),
+                    ),
+                    _ => Ok(t),
+                },
+            );
+        listing.charts.push(Entry {
+            name: name.clone(),
+            size: target
+                .as_ref()
+                .ok()
+                .and_then(RemoteFile::size)
+                .or(item.size()),
+        });
+        planned.insert(name, target);
+    }
+    listing.sort();
+    (listing, planned, warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_escape_backslash_and_quote() {
+        assert_eq!(quote(r"it's a\b"), r"'it\'s a\\b'");
+    }
+
+    #[test]
+    fn dates_are_validated_per_timeframe() {
+        assert!(validate_date(Timeframe::Daily, "2024-08-02").is_ok());
+        assert!(validate_date(Timeframe::Daily, "2024-8-2").is_err());
+        assert!(validate_date(Timeframe::Daily, "2024-02-30").is_err());
+        assert!(validate_date(Timeframe::Weekly, "2024-W31").is_ok());
+        assert!(validate_date(Timeframe::Weekly, "2024-W54").is_err());
+        assert!(validate_date(Timeframe::Weekly, "2024-08-02").is_err());
+        assert!(validate_date(Timeframe::Daily, &today(Timeframe::Daily)).is_ok());
+        assert!(validate_date(Timeframe::Weekly, &today(Timeframe::Weekly)).is_ok());
+    }
+
+    #[test]
+    fn trigger_text_strips_bom_and_whitespace() {
+        assert_eq!(trigger_text(b"\xef\xbb\xbf 2024-08-02\r\n"), "2024-08-02");
+    }
+}

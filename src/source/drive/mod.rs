@@ -1,0 +1,299 @@
+//! Google Drive as a source: `gdrive:<rootFolderId>` plus a path (default `<timeframe>/<date>`).
+//!
+//! The caller (CLI `process`/`plan`, or the action) uses it in three steps:
+//! [`DriveSource::new`] (no network), [`DriveSource::list`] (resolve the folder, read the
+//! trigger file, list every page), then [`DriveSource::fetch`] with the charts of its shard.
+//! Everything runs on the source's own tokio runtime; the caller's threads only block.
+
+pub mod args;
+pub mod auth;
+pub mod client;
+pub mod download;
+pub mod listing;
+
+pub use auth::{DriveAuth, Secret};
+pub use client::{RetryPolicy, TokenObserver};
+pub use listing::DateSource;
+
+use crate::convert::Timeframe;
+use crate::source::{Entry, Listing};
+use client::DriveClient;
+use listing::Planned;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+/// `--source` prefix of a Drive folder.
+pub const SCHEME: &str = "gdrive:";
+pub const DEFAULT_API_ROOT: &str = "https://www.googleapis.com/";
+pub const DEFAULT_CONCURRENCY: usize = 16;
+
+/// Test hooks, read from the environment only by [`DriveConfig::new`]; undocumented for users.
+/// They let tests point the client at a local stand-in and shrink waits.
+const TEST_API_URL_VAR: &str = "BLUEDOT_TEST_DRIVE_API_URL";
+const TEST_BACKOFF_SCALE_VAR: &str = "BLUEDOT_TEST_DRIVE_BACKOFF_SCALE";
+const TEST_TIMEOUT_MS_VAR: &str = "BLUEDOT_TEST_DRIVE_TIMEOUT_MS";
+
+/// The folder id in `gdrive:<id>`, if `source` names Drive.
+pub fn parse_source(source: &str) -> Option<Result<&str, String>> {
+    let id = source.strip_prefix(SCHEME)?;
+    let valid = !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    Some(if valid {
+        Ok(id)
+    } else {
+        Err(format!(
+            "{source:?}: expected gdrive:<folder id> (the id in the folder's Drive URL)"
+        ))
+    })
+}
+
+#[derive(Clone)]
+pub struct DriveConfig {
+    pub root_folder_id: String,
+    /// Folders below the root, `/`-separated; default `<timeframe>/<date>`.
+    pub drive_path: Option<String>,
+    pub timeframe: Timeframe,
+    /// `YYYY-MM-DD` or `YYYY-Www`; default: the trigger file, else today or this ISO week.
+    pub date: Option<String>,
+    pub auth: DriveAuth,
+    pub download_concurrency: usize,
+    /// Hears each access token as it is minted (e.g. to `::add-mask::` it).
+    pub on_token: Option<TokenObserver>,
+    pub retry: RetryPolicy,
+    pub request_timeout: Duration,
+    api_root: String,
+    backoff_scale: f64,
+}
+
+impl std::fmt::Debug for DriveConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DriveConfig")
+            .field("root_folder_id", &self.root_folder_id)
+            .field("drive_path", &self.drive_path)
+            .field("timeframe", &self.timeframe)
+            .field("date", &self.date)
+            .field("auth", &self.auth)
+            .field("download_concurrency", &self.download_concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DriveConfig {
+    pub fn new(root_folder_id: &str, timeframe: Timeframe, auth: DriveAuth) -> DriveConfig {
+        let test_var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        DriveConfig {
+            root_folder_id: root_folder_id.to_owned(),
+            drive_path: None,
+            timeframe,
+            date: None,
+            auth,
+            download_concurrency: DEFAULT_CONCURRENCY,
+            on_token: None,
+            retry: RetryPolicy::default(),
+            request_timeout: test_var(TEST_TIMEOUT_MS_VAR)
+                .and_then(|v| v.parse().ok())
+                .map_or(Duration::from_secs(60), Duration::from_millis),
+            api_root: test_var(TEST_API_URL_VAR).unwrap_or_else(|| DEFAULT_API_ROOT.into()),
+            backoff_scale: test_var(TEST_BACKOFF_SCALE_VAR)
+                .and_then(|v| v.parse().ok())
+                .filter(|s: &f64| s.is_finite() && *s >= 0.0)
+                .unwrap_or(1.0),
+        }
+    }
+}
+
+/// What [`DriveSource::list`] found.
+#[derive(Debug, Clone)]
+pub struct DriveListing {
+    /// Charts and skipped files (Docs types, duplicates, non-JSON), before sharding.
+    pub listing: Listing,
+    /// The folder path below the root that was listed, e.g. `daily/2024-08-02`.
+    pub path: String,
+    pub folder_id: String,
+    /// The date used in the path (also when `drive_path` was given explicitly).
+    pub date: String,
+    pub date_source: DateSource,
+    /// Duplicate folders or files (the newest was used).
+    pub warnings: Vec<String>,
+    /// Retries spent resolving and listing.
+    pub retries: u32,
+    planned: HashMap<String, Planned>,
+}
+
+impl DriveListing {
+    /// `gdrive:<root>/<path>`, for the report (no secrets).
+    pub fn label(&self, root_folder_id: &str) -> String {
+        format!("{SCHEME}{root_folder_id}/{}", self.path)
+    }
+}
+
+pub struct DriveSource {
+    config: DriveConfig,
+    runtime: Arc<tokio::runtime::Runtime>,
+    client: Arc<DriveClient>,
+}
+
+impl DriveSource {
+    /// Builds the client and its runtime; nothing is sent yet.
+    pub fn new(config: DriveConfig) -> Result<DriveSource, String> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("drive")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the download runtime: {e}"))?;
+        let client = DriveClient::new(
+            config.auth.clone(),
+            config.api_root.clone(),
+            config.retry.clone(),
+            config.backoff_scale,
+            config.request_timeout,
+            config.on_token.clone(),
+        )?;
+        Ok(DriveSource {
+            config,
+            runtime: Arc::new(runtime),
+            client: Arc::new(client),
+        })
+    }
+
+    pub fn config(&self) -> &DriveConfig {
+        &self.config
+    }
+
+    /// Strings to mask before anything is printed: key material (every line) or the API key.
+    pub fn secrets(&self) -> Vec<String> {
+        self.config.auth.secrets()
+    }
+
+    /// Resolves the folder (reading the trigger file for the date when none is given) and lists
+    /// it completely. Standalone: `plan` can call it without downloading.
+    pub fn list(&self) -> Result<DriveListing, String> {
+        let client = &self.client;
+        let config = &self.config;
+        let context = |e: String| format!("{e} [{}]", config.auth.describe());
+        self.runtime.block_on(async {
+            let mut retries = 0;
+            let mut warnings = Vec::new();
+            let root = &config.root_folder_id;
+            let root_item = listing::get_metadata(client, root, None, &mut retries)
+                .await
+                .map_err(|e| context(format!("root folder {root}: {e}")))?;
+            let root_id = match root_item.mime_type.as_str() {
+                listing::FOLDER_MIME => root_item.id.clone(),
+                listing::SHORTCUT_MIME => root_item
+                    .shortcut_details
+                    .as_ref()
+                    .map(|d| d.target_id.clone())
+                    .ok_or_else(|| format!("root {root} is a shortcut without a target"))?,
+                other => return Err(format!("root {root} is a {other}, not a folder")),
+            };
+            let (date, date_source) = match &config.date {
+                Some(date) => (
+                    listing::validate_date(config.timeframe, date.trim())?,
+                    DateSource::Given,
+                ),
+                None => match listing::read_trigger(
+                    client,
+                    &root_id,
+                    config.timeframe,
+                    &mut warnings,
+                    &mut retries,
+                )
+                .await
+                .map_err(context)?
+                {
+                    Some(date) => (date, DateSource::TriggerFile),
+                    None => (listing::today(config.timeframe), DateSource::Today),
+                },
+            };
+            let path = match &config.drive_path {
+                Some(path) => path.trim_matches('/').to_owned(),
+                None => format!("{}/{date}", config.timeframe.as_str()),
+            };
+            let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+            let folder_id =
+                listing::resolve_path(client, &root_id, &segments, &mut warnings, &mut retries)
+                    .await
+                    .map_err(context)?
+                    .ok_or_else(|| {
+                        context(format!(
+                            "folder {path:?} not found under {SCHEME}{root} (date {date}, {})",
+                            match date_source {
+                                DateSource::Given => "as given",
+                                DateSource::TriggerFile => "from the trigger file",
+                                DateSource::Today => "today: no trigger file",
+                            }
+                        ))
+                    })?;
+            let filter = format!(" and mimeType != '{}'", listing::FOLDER_MIME);
+            let items = listing::list_children(client, &folder_id, &filter, &mut retries)
+                .await
+                .map_err(context)?;
+            let (found, planned, more_warnings) =
+                listing::classify_items(client, items, &mut retries).await;
+            warnings.extend(more_warnings);
+            tracing::info!(
+                "listed {path}: {} charts, {} skipped, {retries} retries",
+                found.charts.len(),
+                found.skipped.len()
+            );
+            Ok(DriveListing {
+                listing: found,
+                path,
+                folder_id,
+                date,
+                date_source,
+                warnings,
+                retries,
+                planned,
+            })
+        })
+    }
+
+    /// Downloads `charts` (names from `listed`, usually after sharding) with
+    /// `download_concurrency` requests in flight. Every chart comes out exactly once, with its
+    /// bytes or the reason it could not be downloaded. Setting `stop` ends downloading early;
+    /// the remaining files come out as interrupted.
+    pub fn fetch(
+        &self,
+        listed: &DriveListing,
+        charts: &[Entry],
+        stop: Arc<AtomicBool>,
+    ) -> download::Downloads {
+        let work = charts
+            .iter()
+            .map(|entry| {
+                let planned =
+                    listed.planned.get(&entry.name).cloned().unwrap_or_else(|| {
+                        Err("not in the Drive listing (internal error)".to_owned())
+                    });
+                (entry.name.clone(), planned)
+            })
+            .collect();
+        download::start(
+            self.runtime.clone(),
+            self.client.clone(),
+            work,
+            self.config.download_concurrency,
+            stop,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_syntax() {
+        assert_eq!(parse_source("gdrive:1AbC_d-9"), Some(Ok("1AbC_d-9")));
+        assert!(matches!(parse_source("gdrive:"), Some(Err(_))));
+        assert!(matches!(parse_source("gdrive:a/b"), Some(Err(_))));
+        assert_eq!(parse_source("/data/in"), None);
+    }
+}
