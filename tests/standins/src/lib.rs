@@ -1,0 +1,400 @@
+//! A Google Drive v3 + OAuth token stand-in on 127.0.0.1, for tests and benchmarks.
+//!
+//! It speaks the parts of the protocol bluedot (and Google's Python client) use: `files.list`
+//! with the `q` subset in [`query`] and small pages, `files.get` metadata, `alt=media` downloads
+//! (also under `/download/`, with `Range`), `export`, and a token endpoint that verifies the
+//! JWT-bearer assertion's RS256 signature and claims. Faults are injected per target, at the
+//! byte level where it matters (reset, truncated or stalled bodies), which is why the server is
+//! a small hand-written HTTP/1.1 loop on tokio rather than a framework.
+
+mod query;
+mod server;
+mod token;
+
+use md5::{Digest, Md5};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const FOLDER_MIME: &str = "application/vnd.google-apps.folder";
+pub const SHORTCUT_MIME: &str = "application/vnd.google-apps.shortcut";
+/// The test-only RSA key the stand-in's service account signs with (see README.md).
+pub const TEST_PRIVATE_KEY_PEM: &str = include_str!("../TEST-ONLY-service-account-key.pem");
+pub const CLIENT_EMAIL: &str = "bluedot-test@standin.iam.gserviceaccount.com";
+pub const ROOT_ID: &str = "rootFolder0";
+
+/// A fault served instead of (or while serving) one answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    /// 429 with `Retry-After: <seconds>`.
+    TooManyRequests { retry_after: u64 },
+    /// 403 with reason `rateLimitExceeded`.
+    RateLimitExceeded,
+    /// 403 with reason `userRateLimitExceeded`.
+    UserRateLimitExceeded,
+    /// 500 or 503 (or any status) with a backendError body.
+    ServerError(u16),
+    /// The connection is reset (RST) before any answer.
+    Reset,
+    /// Half the body, a stall of this long, then the rest.
+    SlowBody(Duration),
+    /// Full `Content-Length`, half the body, then the connection closes.
+    TruncatedBody,
+    /// The body with one byte changed (same size, different MD5).
+    WrongMd5,
+    /// 401 authError; the token presented is revoked (as if it had expired).
+    ExpiredToken,
+    /// 403 insufficientFilePermissions.
+    InsufficientPermissions,
+    /// 404 notFound.
+    NotFound,
+    /// 400 badRequest.
+    BadRequest,
+}
+
+impl Fault {
+    /// Every kind, for soak tests.
+    pub fn all_kinds() -> Vec<Fault> {
+        vec![
+            Fault::TooManyRequests { retry_after: 1 },
+            Fault::RateLimitExceeded,
+            Fault::UserRateLimitExceeded,
+            Fault::ServerError(500),
+            Fault::ServerError(503),
+            Fault::Reset,
+            Fault::SlowBody(Duration::from_millis(1500)),
+            Fault::TruncatedBody,
+            Fault::WrongMd5,
+            Fault::ExpiredToken,
+            Fault::InsufficientPermissions,
+            Fault::NotFound,
+            Fault::BadRequest,
+        ]
+    }
+
+    pub fn is_retryable(&self) -> bool {
+        !matches!(
+            self,
+            Fault::InsufficientPermissions | Fault::NotFound | Fault::BadRequest
+        )
+    }
+}
+
+/// Where a fault applies: `Media(name)` downloads, `Metadata(name)` files.get, every
+/// `files.list` call, or the token endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Target {
+    Media(String),
+    Metadata(String),
+    List,
+    Token,
+}
+
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub id: String,
+    pub name: String,
+    pub mime_type: String,
+    pub parent: Option<String>,
+    pub content: Option<Vec<u8>>,
+    pub modified_time: String,
+    pub version: u64,
+    pub trashed: bool,
+    pub can_download: bool,
+    pub shortcut_target: Option<String>,
+}
+
+impl Item {
+    pub fn md5(&self) -> Option<String> {
+        self.content
+            .as_ref()
+            .filter(|_| !self.mime_type.starts_with("application/vnd.google-apps."))
+            .map(|c| format!("{:x}", Md5::digest(c)))
+    }
+}
+
+/// Counters a test can assert on.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub token_grants: u64,
+    pub token_rejections: Vec<String>,
+    pub list_calls: u64,
+    pub metadata_calls: u64,
+    pub media_calls: u64,
+    pub faults_served: u64,
+    pub unauthorized: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Largest page `files.list` returns, whatever `pageSize` asks.
+    pub page_size: usize,
+    /// Added before every answer.
+    pub latency: Duration,
+    /// Accepted as `key=`; `None` refuses API keys.
+    pub api_key: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            page_size: 100,
+            latency: Duration::ZERO,
+            api_key: None,
+        }
+    }
+}
+
+pub(crate) struct State {
+    pub options: Options,
+    pub token_uri: String,
+    pub public_key: Vec<u8>,
+    pub inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+pub(crate) struct Inner {
+    pub items: BTreeMap<String, Item>,
+    /// Creation order, which listing follows.
+    pub order: Vec<String>,
+    pub faults: HashMap<Target, VecDeque<Fault>>,
+    pub tokens: HashSet<String>,
+    pub stats: Stats,
+    pub next_id: u64,
+}
+
+/// A running stand-in; it stops when dropped.
+pub struct DriveStandin {
+    addr: SocketAddr,
+    state: Arc<State>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl DriveStandin {
+    /// Starts on an ephemeral port of 127.0.0.1 (or `port`) with an empty root folder.
+    pub fn start(options: Options) -> DriveStandin {
+        DriveStandin::start_on(options, 0)
+    }
+
+    pub fn start_on(options: Options, port: u16) -> DriveStandin {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind 127.0.0.1");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let addr = listener.local_addr().expect("local addr");
+        let state = Arc::new(State {
+            options,
+            token_uri: format!("http://{addr}/token"),
+            public_key: token::public_key(TEST_PRIVATE_KEY_PEM),
+            inner: Mutex::new(Inner::default()),
+        });
+        let (shutdown, stopped) = tokio::sync::oneshot::channel();
+        let server_state = state.clone();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("stand-in runtime");
+            runtime.block_on(server::serve(listener, server_state, stopped));
+        });
+        let standin = DriveStandin {
+            addr,
+            state,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        };
+        standin.insert(ROOT_ID.into(), "root", FOLDER_MIME, None, None, None);
+        standin
+    }
+
+    /// Serves until the process is killed (the `drive-standin` binary).
+    pub fn wait(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
+    /// The Drive API root, e.g. `http://127.0.0.1:PORT/`.
+    pub fn api_url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn root(&self) -> String {
+        ROOT_ID.into()
+    }
+
+    /// A service-account key file whose `token_uri` is this stand-in.
+    pub fn credentials_json(&self) -> String {
+        serde_json::json!({
+            "type": "service_account",
+            "project_id": "bluedot-standin",
+            "private_key_id": "standin-test-key-1",
+            "private_key": TEST_PRIVATE_KEY_PEM,
+            "client_email": CLIENT_EMAIL,
+            "client_id": "100000000000000000001",
+            "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+            "token_uri": self.state.token_uri,
+            "universe_domain": "googleapis.com",
+        })
+        .to_string()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        f(&mut self.state.inner.lock().expect("stand-in state"))
+    }
+
+    fn insert(
+        &self,
+        id: String,
+        name: &str,
+        mime: &str,
+        parent: Option<&str>,
+        content: Option<Vec<u8>>,
+        shortcut_target: Option<String>,
+    ) -> String {
+        self.with(|inner| {
+            inner.next_id += 1;
+            let n = inner.next_id;
+            let id = if id.is_empty() {
+                format!("id{n:06}x")
+            } else {
+                id
+            };
+            // Later items are newer, one second apart.
+            let modified_time = format!(
+                "2024-01-01T{:02}:{:02}:{:02}.000Z",
+                (n / 3600) % 24,
+                (n / 60) % 60,
+                n % 60
+            );
+            inner.items.insert(
+                id.clone(),
+                Item {
+                    id: id.clone(),
+                    name: name.into(),
+                    mime_type: mime.into(),
+                    parent: parent.map(str::to_owned),
+                    content,
+                    modified_time,
+                    version: n,
+                    trashed: false,
+                    can_download: true,
+                    shortcut_target,
+                },
+            );
+            inner.order.push(id.clone());
+            id
+        })
+    }
+
+    pub fn folder(&self, parent: &str, name: &str) -> String {
+        self.insert(String::new(), name, FOLDER_MIME, Some(parent), None, None)
+    }
+
+    /// A stored (binary) file; its MIME type is guessed from the name as Drive would.
+    pub fn file(&self, parent: &str, name: &str, content: impl Into<Vec<u8>>) -> String {
+        let mime = if name.ends_with(".json") {
+            "application/json"
+        } else {
+            "text/plain"
+        };
+        self.insert(
+            String::new(),
+            name,
+            mime,
+            Some(parent),
+            Some(content.into()),
+            None,
+        )
+    }
+
+    /// A Google Docs editors file (`application/vnd.google-apps.document` etc.); `text` is what
+    /// `export` returns.
+    pub fn google_doc(&self, parent: &str, name: &str, mime: &str, text: &str) -> String {
+        let exported = format!("\u{feff}{text}").into_bytes();
+        self.insert(
+            String::new(),
+            name,
+            mime,
+            Some(parent),
+            Some(exported),
+            None,
+        )
+    }
+
+    pub fn shortcut(&self, parent: &str, name: &str, target: &str) -> String {
+        self.insert(
+            String::new(),
+            name,
+            SHORTCUT_MIME,
+            Some(parent),
+            None,
+            Some(target.into()),
+        )
+    }
+
+    pub fn set_modified_time(&self, id: &str, time: &str) {
+        self.with(|inner| inner.items.get_mut(id).expect("item").modified_time = time.into());
+    }
+
+    pub fn set_trashed(&self, id: &str) {
+        self.with(|inner| inner.items.get_mut(id).expect("item").trashed = true);
+    }
+
+    /// Replaces a file's content (as an upload mid-run would).
+    pub fn set_content(&self, id: &str, content: impl Into<Vec<u8>>) {
+        self.with(|inner| {
+            let item = inner.items.get_mut(id).expect("item");
+            item.content = Some(content.into());
+            item.version += 1;
+        });
+    }
+
+    /// Queues `faults` for the next requests to `target`, one per request, in order.
+    pub fn inject(&self, target: Target, faults: impl IntoIterator<Item = Fault>) {
+        self.with(|inner| inner.faults.entry(target).or_default().extend(faults));
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.with(|inner| inner.stats.clone())
+    }
+
+    /// Every access token handed out (for secret-leak checks).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.with(|inner| inner.tokens.iter().cloned().collect())
+    }
+
+    /// Adds `dir`'s tree under `parent`: folders become folders, files become files.
+    pub fn load_dir(&self, parent: &str, dir: &std::path::Path) -> std::io::Result<usize> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        let mut files = 0;
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type()?.is_dir() {
+                let id = self.folder(parent, &name);
+                files += self.load_dir(&id, &entry.path())?;
+            } else {
+                self.file(parent, &name, std::fs::read(entry.path())?);
+                files += 1;
+            }
+        }
+        Ok(files)
+    }
+}
+
+impl Drop for DriveStandin {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,580 @@
+//! The HTTP/1.1 loop (keep-alive, Content-Length bodies) and the routes. Faults are applied here,
+//! including the ones that need the raw socket: reset, truncated and stalled bodies.
+
+use crate::{FOLDER_MIME, Fault, Item, SHORTCUT_MIME, State, Target, query, token};
+use rand::Rng;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+pub async fn serve(
+    listener: std::net::TcpListener,
+    state: Arc<State>,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    let listener = TcpListener::from_std(listener).expect("tokio listener");
+    loop {
+        tokio::select! {
+            _ = &mut stopped => return,
+            accepted = listener.accept() => {
+                if let Ok((stream, _)) = accepted {
+                    tokio::spawn(connection(stream, state.clone()));
+                }
+            }
+        }
+    }
+}
+
+struct Request {
+    method: String,
+    path: String,
+    query: HashMap<String, String>,
+    headers: HashMap<String, String>,
+    body: Vec<u8>,
+}
+
+enum Delivery {
+    Whole,
+    Reset,
+    Truncate,
+    Stall(Duration),
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    delivery: Delivery,
+}
+
+impl Reply {
+    fn json(status: u16, body: Value) -> Reply {
+        Reply {
+            status,
+            headers: vec![(
+                "Content-Type".into(),
+                "application/json; charset=UTF-8".into(),
+            )],
+            body: body.to_string().into_bytes(),
+            delivery: Delivery::Whole,
+        }
+    }
+
+    fn error(status: u16, reason: &str, message: &str) -> Reply {
+        Reply::json(
+            status,
+            json!({"error": {"code": status, "message": message,
+                "errors": [{"message": message, "domain": "global", "reason": reason}]}}),
+        )
+    }
+}
+
+async fn connection(stream: TcpStream, state: Arc<State>) {
+    let _ = stream.set_nodelay(true);
+    let mut reader = BufReader::new(stream);
+    while let Some(request) = read_request(&mut reader).await {
+        if !state.options.latency.is_zero() {
+            tokio::time::sleep(state.options.latency).await;
+        }
+        let reply = route(&state, &request);
+        if !write_reply(reader.get_mut(), reply).await {
+            return;
+        }
+    }
+}
+
+async fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).await.ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_owned();
+    let target = parts.next()?.to_owned();
+    let mut headers = HashMap::new();
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header).await.ok()? == 0 {
+            return None;
+        }
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_owned());
+        }
+    }
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).await.ok()?;
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    Some(Request {
+        method,
+        path: path.to_owned(),
+        query: parse_form(query),
+        headers,
+        body,
+    })
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn parse_form(text: &str) -> HashMap<String, String> {
+    text.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+/// Writes the reply; `false` when the connection must close.
+async fn write_reply(stream: &mut TcpStream, reply: Reply) -> bool {
+    if let Delivery::Reset = reply.delivery {
+        let _ = stream.set_zero_linger();
+        return false;
+    }
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Length: {}\r\n",
+        reply.status,
+        reason_phrase(reply.status),
+        reply.body.len()
+    );
+    for (name, value) in &reply.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    if stream.write_all(head.as_bytes()).await.is_err() {
+        return false;
+    }
+    let half = reply.body.len() / 2;
+    let result = match reply.delivery {
+        Delivery::Whole | Delivery::Reset => stream.write_all(&reply.body).await,
+        Delivery::Truncate => {
+            let _ = stream.write_all(&reply.body[..half]).await;
+            let _ = stream.flush().await;
+            return false;
+        }
+        Delivery::Stall(pause) => {
+            let _ = stream.write_all(&reply.body[..half]).await;
+            let _ = stream.flush().await;
+            tokio::time::sleep(pause).await;
+            stream.write_all(&reply.body[half..]).await
+        }
+    };
+    result.is_ok() && stream.flush().await.is_ok()
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        206 => "Partial Content",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        416 => "Range Not Satisfiable",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn take_fault(state: &State, target: Target) -> Option<Fault> {
+    let mut inner = state.inner.lock().expect("state");
+    let fault = inner.faults.get_mut(&target)?.pop_front()?;
+    inner.stats.faults_served += 1;
+    Some(fault)
+}
+
+/// The answer a fault replaces the normal one with; `None` when it alters the normal answer.
+fn fault_reply(state: &State, fault: &Fault, token: Option<&str>, id: &str) -> Option<Reply> {
+    Some(match fault {
+        Fault::TooManyRequests { retry_after } => {
+            let mut reply = Reply::error(429, "rateLimitExceeded", "Rate limit exceeded");
+            reply
+                .headers
+                .push(("Retry-After".into(), retry_after.to_string()));
+            reply
+        }
+        Fault::RateLimitExceeded => Reply::error(403, "rateLimitExceeded", "Rate limit exceeded"),
+        Fault::UserRateLimitExceeded => {
+            Reply::error(403, "userRateLimitExceeded", "User rate limit exceeded")
+        }
+        Fault::ServerError(status) => Reply::error(*status, "backendError", "Backend Error"),
+        Fault::Reset => Reply {
+            status: 0,
+            headers: Vec::new(),
+            body: Vec::new(),
+            delivery: Delivery::Reset,
+        },
+        Fault::ExpiredToken => {
+            if let Some(token) = token {
+                state.inner.lock().expect("state").tokens.remove(token);
+            }
+            unauthorized()
+        }
+        Fault::InsufficientPermissions => Reply::error(
+            403,
+            "insufficientFilePermissions",
+            &format!("The user does not have sufficient permissions for file {id}."),
+        ),
+        Fault::NotFound => Reply::error(404, "notFound", &format!("File not found: {id}.")),
+        Fault::BadRequest => Reply::error(400, "badRequest", "Bad Request"),
+        Fault::SlowBody(_) | Fault::TruncatedBody | Fault::WrongMd5 => return None,
+    })
+}
+
+/// Applies a body-level fault to a normal answer.
+fn alter(mut reply: Reply, fault: Option<Fault>) -> Reply {
+    match fault {
+        Some(Fault::SlowBody(pause)) => reply.delivery = Delivery::Stall(pause),
+        Some(Fault::TruncatedBody) if reply.body.len() > 1 => reply.delivery = Delivery::Truncate,
+        Some(Fault::WrongMd5) => {
+            if let Some(last) = reply.body.last_mut() {
+                *last ^= 0x20;
+            }
+        }
+        _ => {}
+    }
+    reply
+}
+
+fn unauthorized() -> Reply {
+    let mut reply = Reply::error(
+        401,
+        "authError",
+        "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.",
+    );
+    reply.headers.push((
+        "WWW-Authenticate".into(),
+        "Bearer realm=\"https://accounts.google.com/\"".into(),
+    ));
+    reply
+}
+
+fn route(state: &State, request: &Request) -> Reply {
+    if request.method == "POST" && request.path == "/token" {
+        return token_endpoint(state, request);
+    }
+    if request.method != "GET" {
+        return Reply::error(405, "methodNotAllowed", "Method not allowed");
+    }
+    let bearer = request
+        .headers
+        .get("authorization")
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned);
+    let authorised = {
+        let inner = state.inner.lock().expect("state");
+        let by_token = bearer.as_ref().is_some_and(|t| inner.tokens.contains(t));
+        let by_key = state.options.api_key.is_some()
+            && request.query.get("key") == state.options.api_key.as_ref();
+        by_token || by_key
+    };
+    if !authorised {
+        state.inner.lock().expect("state").stats.unauthorized += 1;
+        return unauthorized();
+    }
+    let path = request.path.as_str();
+    if path == "/drive/v3/files" {
+        state.inner.lock().expect("state").stats.list_calls += 1;
+        let fault = take_fault(state, Target::List);
+        if let Some(reply) = fault
+            .as_ref()
+            .and_then(|f| fault_reply(state, f, bearer.as_deref(), ""))
+        {
+            return reply;
+        }
+        return alter(
+            list(state, request),
+            fault.filter(|f| *f != Fault::WrongMd5),
+        );
+    }
+    let (id, export) = match path
+        .strip_prefix("/drive/v3/files/")
+        .or_else(|| path.strip_prefix("/download/drive/v3/files/"))
+    {
+        Some(rest) => match rest.strip_suffix("/export") {
+            Some(id) => (id, true),
+            None => (rest, false),
+        },
+        None => return Reply::error(404, "notFound", "Unknown path"),
+    };
+    let item = state.inner.lock().expect("state").items.get(id).cloned();
+    let Some(item) = item else {
+        return Reply::error(404, "notFound", &format!("File not found: {id}."));
+    };
+    let media = export || request.query.get("alt").map(String::as_str) == Some("media");
+    let target = if media {
+        state.inner.lock().expect("state").stats.media_calls += 1;
+        Target::Media(item.name.clone())
+    } else {
+        state.inner.lock().expect("state").stats.metadata_calls += 1;
+        Target::Metadata(item.name.clone())
+    };
+    let fault = take_fault(state, target);
+    if let Some(reply) = fault
+        .as_ref()
+        .and_then(|f| fault_reply(state, f, bearer.as_deref(), id))
+    {
+        return reply;
+    }
+    let reply = if export {
+        export_doc(&item, request)
+    } else if media {
+        download(&item, request)
+    } else {
+        Reply::json(200, item_json(state, &item))
+    };
+    alter(reply, fault)
+}
+
+fn token_endpoint(state: &State, request: &Request) -> Reply {
+    let fault = take_fault(state, Target::Token);
+    if let Some(reply) = fault.as_ref().and_then(|f| fault_reply(state, f, None, "")) {
+        return reply;
+    }
+    let form = parse_form(&String::from_utf8_lossy(&request.body));
+    let invalid = |description: String| {
+        state
+            .inner
+            .lock()
+            .expect("state")
+            .stats
+            .token_rejections
+            .push(description.clone());
+        Reply::json(
+            400,
+            json!({"error": "invalid_grant", "error_description": description}),
+        )
+    };
+    if form.get("grant_type").map(String::as_str) != Some(token::JWT_BEARER) {
+        return invalid(format!(
+            "unsupported grant_type {:?}",
+            form.get("grant_type")
+        ));
+    }
+    let assertion = form.get("assertion").cloned().unwrap_or_default();
+    if let Err(problem) = token::verify(
+        &assertion,
+        &state.public_key,
+        &state.token_uri,
+        crate::CLIENT_EMAIL,
+        now(),
+    ) {
+        return invalid(problem);
+    }
+    let token = format!("ya29.standin-{:032x}", rand::rng().random::<u128>());
+    let mut inner = state.inner.lock().expect("state");
+    inner.tokens.insert(token.clone());
+    inner.stats.token_grants += 1;
+    Reply::json(
+        200,
+        json!({"access_token": token, "expires_in": 3599, "token_type": "Bearer"}),
+    )
+}
+
+fn is_blob(item: &Item) -> bool {
+    item.content.is_some() && !item.mime_type.starts_with("application/vnd.google-apps.")
+}
+
+fn item_json(state: &State, item: &Item) -> Value {
+    let mut value = json!({
+        "kind": "drive#file",
+        "id": item.id,
+        "name": item.name,
+        "mimeType": item.mime_type,
+        "modifiedTime": item.modified_time,
+        "version": item.version.to_string(),
+        "trashed": item.trashed,
+        "capabilities": {"canDownload": item.can_download},
+    });
+    if let Some(parent) = &item.parent {
+        value["parents"] = json!([parent]);
+    }
+    if is_blob(item) {
+        let content = item.content.as_ref().expect("blob");
+        value["size"] = content.len().to_string().into();
+        value["md5Checksum"] = item.md5().into();
+    }
+    if let Some(target) = &item.shortcut_target {
+        let target_mime = state
+            .inner
+            .lock()
+            .expect("state")
+            .items
+            .get(target)
+            .map(|t| t.mime_type.clone())
+            .unwrap_or_default();
+        value["shortcutDetails"] = json!({"targetId": target, "targetMimeType": target_mime});
+    }
+    value
+}
+
+fn list(state: &State, request: &Request) -> Reply {
+    let q = request.query.get("q").cloned().unwrap_or_default();
+    let filter = match query::parse(&q) {
+        Ok(filter) => Some(filter),
+        Err(_) if q.is_empty() => None,
+        Err(problem) => {
+            return Reply::error(400, "invalid", &format!("Invalid Value ({problem})"));
+        }
+    };
+    let asked: usize = request
+        .query
+        .get("pageSize")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    if !(1..=1000).contains(&asked) {
+        return Reply::error(400, "invalid", "Invalid Value (pageSize)");
+    }
+    let page_size = asked.min(state.options.page_size).max(1);
+    let fingerprint = format!("{:x}", <md5::Md5 as md5::Digest>::digest(q.as_bytes()));
+    let start = match request.query.get("pageToken") {
+        None => 0,
+        Some(token) => match token
+            .strip_prefix(&format!("{fingerprint}~"))
+            .and_then(|n| n.parse().ok())
+        {
+            Some(start) => start,
+            None => return Reply::error(400, "invalid", "Invalid Value (pageToken)"),
+        },
+    };
+    let matching: Vec<Item> = {
+        let inner = state.inner.lock().expect("state");
+        inner
+            .order
+            .iter()
+            .filter_map(|id| inner.items.get(id))
+            .filter(|item| item.parent.is_some())
+            .filter(|item| filter.as_ref().is_none_or(|f| f.matches(item)))
+            .cloned()
+            .collect()
+    };
+    let page: Vec<Value> = matching
+        .iter()
+        .skip(start)
+        .take(page_size)
+        .map(|item| item_json(state, item))
+        .collect();
+    let mut body = json!({"kind": "drive#fileList", "incompleteSearch": false, "files": page});
+    // As on Drive: a `fields` selector without nextPageToken silently ends pagination.
+    let wants_token = request
+        .query
+        .get("fields")
+        .is_none_or(|f| f.contains("nextPageToken"));
+    if start + page_size < matching.len() && wants_token {
+        body["nextPageToken"] = format!("{fingerprint}~{}", start + page_size).into();
+    }
+    Reply::json(200, body)
+}
+
+fn download(item: &Item, request: &Request) -> Reply {
+    if item.mime_type == FOLDER_MIME || item.mime_type == SHORTCUT_MIME || !is_blob(item) {
+        return Reply::error(
+            403,
+            "fileNotDownloadable",
+            "Only files with binary content can be downloaded. Use Export with Docs Editors files.",
+        );
+    }
+    if !item.can_download {
+        return Reply::error(
+            403,
+            "cannotDownloadFile",
+            "The user does not have permission to download this file.",
+        );
+    }
+    let content = item.content.clone().expect("blob");
+    let range = request
+        .headers
+        .get("range")
+        .and_then(|r| r.strip_prefix("bytes="))
+        .and_then(|r| r.split_once('-'))
+        .and_then(|(a, b)| Some((a.parse::<usize>().ok()?, b.parse::<usize>().ok())));
+    let mut reply = Reply {
+        status: 200,
+        headers: vec![("Content-Type".into(), item.mime_type.clone())],
+        body: content.clone(),
+        delivery: Delivery::Whole,
+    };
+    if let Some((first, last)) = range {
+        if first >= content.len() {
+            return Reply {
+                status: 416,
+                headers: vec![("Content-Range".into(), format!("bytes */{}", content.len()))],
+                body: Vec::new(),
+                delivery: Delivery::Whole,
+            };
+        }
+        let last = last.unwrap_or(usize::MAX).min(content.len() - 1);
+        reply.status = 206;
+        reply.body = content[first..=last].to_vec();
+        reply.headers.push((
+            "Content-Range".into(),
+            format!("bytes {first}-{last}/{}", content.len()),
+        ));
+    }
+    reply
+}
+
+fn export_doc(item: &Item, request: &Request) -> Reply {
+    if !item.mime_type.starts_with("application/vnd.google-apps.") || item.mime_type == FOLDER_MIME
+    {
+        return Reply::error(
+            403,
+            "fileNotExportable",
+            "Export only supports Docs Editors files.",
+        );
+    }
+    if request.query.get("mimeType").map(String::as_str) != Some("text/plain") {
+        return Reply::error(
+            400,
+            "badRequest",
+            "The requested conversion is not supported.",
+        );
+    }
+    Reply {
+        status: 200,
+        headers: vec![("Content-Type".into(), "text/plain".into())],
+        body: item.content.clone().unwrap_or_default(),
+        delivery: Delivery::Whole,
+    }
+}

@@ -1,0 +1,75 @@
+//! The token endpoint's checks: an RS256 JWT-bearer assertion signed by the test key, with the
+//! claims Google requires.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use ring::signature::{KeyPair, RSA_PKCS1_2048_8192_SHA256, RsaKeyPair, UnparsedPublicKey};
+
+/// The DER public key of a PKCS#8 PEM private key.
+pub fn public_key(pem: &str) -> Vec<u8> {
+    let body: String = pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<String>()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let der = STANDARD.decode(body).expect("test key is base64");
+    let pair = RsaKeyPair::from_pkcs8(&der).expect("test key is PKCS#8 RSA");
+    pair.public_key().as_ref().to_vec()
+}
+
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/// `Ok` when `assertion` is a valid grant for `token_uri`; `Err` names the first problem.
+pub fn verify(
+    assertion: &str,
+    public_key: &[u8],
+    token_uri: &str,
+    client_email: &str,
+    now: u64,
+) -> Result<(), String> {
+    let parts: Vec<&str> = assertion.split('.').collect();
+    let [header, claims, signature] = parts.as_slice() else {
+        return Err("assertion is not a three-part JWT".into());
+    };
+    let decode = |part: &str, what: &str| {
+        URL_SAFE_NO_PAD
+            .decode(part)
+            .map_err(|_| format!("{what} is not base64url without padding"))
+    };
+    let header: serde_json::Value = serde_json::from_slice(&decode(header, "header")?)
+        .map_err(|_| "header is not JSON".to_owned())?;
+    if header["alg"] != "RS256" {
+        return Err(format!("alg must be RS256, got {}", header["alg"]));
+    }
+    let signed = &assertion[..assertion.rfind('.').expect("three parts")];
+    UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, public_key)
+        .verify(signed.as_bytes(), &decode(signature, "signature")?)
+        .map_err(|_| "Invalid JWT Signature.".to_owned())?;
+    let claims: serde_json::Value = serde_json::from_slice(&decode(claims, "claims")?)
+        .map_err(|_| "claims are not JSON".to_owned())?;
+    if claims["iss"] != client_email {
+        return Err(format!("iss {} is not the service account", claims["iss"]));
+    }
+    if claims["aud"] != token_uri {
+        return Err(format!("aud {} is not the token URI", claims["aud"]));
+    }
+    let scope = claims["scope"].as_str().unwrap_or("");
+    if !scope
+        .split(' ')
+        .any(|s| s.starts_with("https://www.googleapis.com/auth/drive"))
+    {
+        return Err(format!("scope {scope:?} grants no Drive access"));
+    }
+    let (Some(iat), Some(exp)) = (claims["iat"].as_u64(), claims["exp"].as_u64()) else {
+        return Err("iat and exp must be integers".into());
+    };
+    if exp <= iat || exp - iat > 3600 {
+        return Err("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values".into());
+    }
+    if iat > now + 60 || exp <= now {
+        return Err("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.".into());
+    }
+    Ok(())
+}
