@@ -6,6 +6,7 @@
 
 use super::auth::{AccessToken, DRIVE_READONLY_SCOPE, DriveAuth, Secret, TokenResponse};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 /// Called with each access token as it is minted, so a runner can mask it.
@@ -78,6 +79,9 @@ impl AttemptError {
     }
 }
 
+/// Retries spent inside one attempt on the operation's behalf (minting the token it needed).
+pub type Tally = Arc<AtomicU32>;
+
 /// An operation's result and the retries it took.
 pub struct Attempted<T> {
     pub result: Result<T, String>,
@@ -133,11 +137,25 @@ impl DriveClient {
         &self.auth
     }
 
-    /// Runs `op` until it succeeds, fails for good, or runs out of attempts. A 401 invalidates
-    /// the token and is retried once; a second 401 is final.
+    /// Runs `op` until it succeeds, fails for good, or runs out of attempts. A 401 (the token
+    /// was already dropped by [`Self::get`]) is retried once; a second 401 is final. `op` gets a
+    /// tally to pass to `get`, so retries of a token request count for this operation.
     pub async fn retrying<T, F, Fut>(&self, what: &str, mut op: F) -> Attempted<T>
     where
-        F: FnMut(u32) -> Fut,
+        F: FnMut(Tally) -> Fut,
+        Fut: std::future::Future<Output = Result<T, AttemptError>>,
+    {
+        let tally = Tally::default();
+        let attempted = self.retrying_inner(what, || op(tally.clone())).await;
+        Attempted {
+            result: attempted.result,
+            retries: attempted.retries + tally.load(Ordering::Relaxed),
+        }
+    }
+
+    async fn retrying_inner<T, F, Fut>(&self, what: &str, mut op: F) -> Attempted<T>
+    where
+        F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T, AttemptError>>,
     {
         let mut retries = 0;
@@ -145,7 +163,7 @@ impl DriveClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let error = match op(attempt).await {
+            let error = match op().await {
                 Ok(value) => {
                     return Attempted {
                         result: Ok(value),
@@ -176,7 +194,6 @@ impl DriveClient {
                     }
                     refreshed = true;
                     retries += 1;
-                    *self.token.lock().await = None;
                     tracing::info!("{what}: {reason}; getting a fresh token");
                 }
                 AttemptError::Retry {
@@ -210,14 +227,17 @@ impl DriveClient {
         path: &str,
         query: &[(&str, &str)],
         resource_key: Option<(&str, &str)>,
+        tally: &Tally,
     ) -> Result<reqwest::Response, AttemptError> {
         let url = format!("{}{path}", self.api_root);
         let mut request = self.http.get(&url).query(query);
+        let mut used_token = None;
         match &self.auth {
             DriveAuth::ApiKey(key) => request = request.query(&[("key", key.expose())]),
             DriveAuth::ServiceAccount(_) => {
-                let token = self.bearer().await?;
+                let token = self.bearer(tally).await?;
                 request = request.bearer_auth(token.expose());
+                used_token = Some(token);
             }
         }
         if let Some((id, key)) = resource_key {
@@ -230,11 +250,21 @@ impl DriveClient {
         }
         let retry_after = retry_after(&response);
         let body = response.bytes().await.unwrap_or_default();
+        if status.as_u16() == 401
+            && let Some(used) = used_token
+        {
+            // Only the token that was refused is dropped: concurrent requests refused with the
+            // same token must not throw away the fresh one another request just minted.
+            let mut cached = self.token.lock().await;
+            if cached.as_ref().is_some_and(|t| t.value == used) {
+                *cached = None;
+            }
+        }
         Err(classify(status.as_u16(), &body, retry_after))
     }
 
     /// The cached token, or a fresh one. Minting is serialised so a burst of requests mints once.
-    async fn bearer(&self) -> Result<Secret, AttemptError> {
+    async fn bearer(&self, tally: &Tally) -> Result<Secret, AttemptError> {
         let DriveAuth::ServiceAccount(key) = &self.auth else {
             return Err(AttemptError::Fatal("no service account configured".into()));
         };
@@ -243,13 +273,14 @@ impl DriveClient {
             return Ok(token.value.clone());
         }
         let minted = self
-            .retrying("token request", |_| async {
+            .retrying_inner("token request", || async {
                 let assertion = key
                     .assertion(DRIVE_READONLY_SCOPE, SystemTime::now())
                     .map_err(AttemptError::Fatal)?;
                 self.request_token(&key.token_uri, &assertion).await
             })
             .await;
+        tally.fetch_add(minted.retries, Ordering::Relaxed);
         let token = minted.result.map_err(|reason| {
             AttemptError::Fatal(format!(
                 "cannot get an access token for {}: {reason}",

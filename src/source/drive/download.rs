@@ -86,7 +86,7 @@ async fn download_chart(client: &DriveClient, name: String, file: RemoteFile) ->
     let path = format!("drive/v3/files/{}", file.id);
     let metadata_retries = Mutex::new(0u32);
     let attempted = client
-        .retrying(&name, |_| {
+        .retrying(&name, |tally| {
             let (expected, path, file, metadata_retries) =
                 (&expected, &path, &file, &metadata_retries);
             async move {
@@ -112,7 +112,9 @@ async fn download_chart(client: &DriveClient, name: String, file: RemoteFile) ->
                     expected.stale = false;
                 }
                 let query = [("alt", "media"), ("supportsAllDrives", "true")];
-                let response = client.get(path, &query, file.resource_key()).await?;
+                let response = client
+                    .get(path, &query, file.resource_key(), &tally)
+                    .await?;
                 let bytes = response.bytes().await.map_err(transport_error)?;
                 let mut expected = expected.lock().expect("expected lock");
                 if let Some(problem) = verify(&bytes, &expected) {

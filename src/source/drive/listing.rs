@@ -135,7 +135,7 @@ pub async fn list_children(
     let mut page_token: Option<String> = None;
     loop {
         let Attempted { result, retries: r } = client
-            .retrying("files.list", |_| {
+            .retrying("files.list", |tally| {
                 let q = &q;
                 let page_token = page_token.clone();
                 async move {
@@ -149,7 +149,7 @@ pub async fn list_children(
                     if let Some(token) = &page_token {
                         query.push(("pageToken", token));
                     }
-                    let response = client.get("drive/v3/files", &query, None).await?;
+                    let response = client.get("drive/v3/files", &query, None, &tally).await?;
                     let bytes = response.bytes().await.map_err(transport_error)?;
                     serde_json::from_slice::<FileList>(&bytes).map_err(|e| AttemptError::Retry {
                         reason: format!("files.list answer is not a file list: {e}"),
@@ -177,14 +177,14 @@ pub async fn get_metadata(
 ) -> Result<RemoteFile, String> {
     let path = format!("drive/v3/files/{id}");
     let Attempted { result, retries: r } = client
-        .retrying("files.get", |_| {
+        .retrying("files.get", |tally| {
             let path = &path;
             async move {
                 let query = [
                     ("fields", fields.unwrap_or(FILE_FIELDS)),
                     ("supportsAllDrives", "true"),
                 ];
-                let response = client.get(path, &query, None).await?;
+                let response = client.get(path, &query, None, &tally).await?;
                 let bytes = response.bytes().await.map_err(transport_error)?;
                 serde_json::from_slice::<RemoteFile>(&bytes).map_err(|e| AttemptError::Retry {
                     reason: format!("files.get answer is not file metadata: {e}"),
@@ -355,8 +355,8 @@ async fn download(
     retries: &mut u32,
 ) -> Result<Vec<u8>, String> {
     let Attempted { result, retries: r } = client
-        .retrying(path, |_| async move {
-            let response = client.get(path, query, resource_key).await?;
+        .retrying(path, |tally| async move {
+            let response = client.get(path, query, resource_key, &tally).await?;
             Ok(response.bytes().await.map_err(transport_error)?.to_vec())
         })
         .await;

@@ -159,7 +159,10 @@ pub(crate) struct Inner {
     /// Creation order, which listing follows.
     pub order: Vec<String>,
     pub faults: HashMap<Target, VecDeque<Fault>>,
+    /// Tokens currently accepted.
     pub tokens: HashSet<String>,
+    /// Every token ever handed out, revoked ones included.
+    pub issued: Vec<String>,
     pub stats: Stats,
     pub next_id: u64,
 }
@@ -366,7 +369,7 @@ impl DriveStandin {
 
     /// Every access token handed out (for secret-leak checks).
     pub fn issued_tokens(&self) -> Vec<String> {
-        self.with(|inner| inner.tokens.iter().cloned().collect())
+        self.with(|inner| inner.issued.clone())
     }
 
     /// Adds `dir`'s tree under `parent`: folders become folders, files become files.

@@ -405,6 +405,7 @@ fn token_endpoint(state: &State, request: &Request) -> Reply {
     let token = format!("ya29.standin-{:032x}", rand::rng().random::<u128>());
     let mut inner = state.inner.lock().expect("state");
     inner.tokens.insert(token.clone());
+    inner.issued.push(token.clone());
     inner.stats.token_grants += 1;
     Reply::json(
         200,
