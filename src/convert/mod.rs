@@ -137,6 +137,14 @@ pub enum ConvertError {
         column: usize,
         message: String,
     },
+    /// Well-formed JSON whose values have the wrong types (a price that is text, a row that is
+    /// not an object): the file is not a chart export we can trust.
+    #[error("unexpected JSON structure at line {line} column {column}: {message}")]
+    UnexpectedStructure {
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("responseHeader.error is true (errorCode: {code})")]
     ResponseError { code: String },
     #[error("no chart object")]
@@ -215,10 +223,21 @@ fn parse(bytes: &[u8]) -> Result<input::ChartFile, ConvertError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ConvertError::EmptyFile);
     }
-    serde_json::from_slice(bytes).map_err(|e| ConvertError::InvalidJson {
-        line: e.line(),
-        column: e.column(),
-        message: strip_position(&e.to_string()),
+    serde_json::from_slice(bytes).map_err(|e| {
+        let (line, column, message) = (e.line(), e.column(), strip_position(&e.to_string()));
+        if e.classify() == serde_json::error::Category::Data {
+            ConvertError::UnexpectedStructure {
+                line,
+                column,
+                message,
+            }
+        } else {
+            ConvertError::InvalidJson {
+                line,
+                column,
+                message,
+            }
+        }
     })
 }
 
