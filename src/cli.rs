@@ -136,6 +136,29 @@ fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
+/// A listed source, ready to fetch.
+enum Opened {
+    Local(PathBuf, source::Listing),
+    Drive(Box<(source::drive::DriveSource, source::drive::DriveListing)>),
+}
+
+fn open_source(
+    input: &Option<PathBuf>,
+    drive: &source::drive::args::DriveArgs,
+    timeframe: crate::convert::Timeframe,
+) -> Result<Opened, String> {
+    if let Some(config) = drive.config(timeframe) {
+        let (source, listed) = source::drive::args::open_and_list(config?)?;
+        return Ok(Opened::Drive(Box::new((source, listed))));
+    }
+    let input = input
+        .as_ref()
+        .ok_or("give --input DIR or --source gdrive:ID")?;
+    source::local::list(input)
+        .map(|listing| Opened::Local(input.clone(), listing))
+        .map_err(|e| format!("cannot list input folder {}: {e}", input.display()))
+}
+
 fn process(args: ProcessArgs) -> ExitCode {
     let shard = match args.shard.shard() {
         Ok(shard) => shard,
@@ -162,47 +185,28 @@ fn process(args: ProcessArgs) -> ExitCode {
     };
     let stop = stop_flag();
     let listing_started = Instant::now();
-    let (mut listing, list_retries, fetch): (_, u32, Box<dyn FnOnce(&[source::Entry]) -> _>) =
-        match (&args.input, args.drive.config(args.timeframe)) {
-            (_, Some(config)) => {
-                let opened = config.and_then(source::drive::args::open_and_list);
-                let (drive, listed) = match opened {
-                    Ok(opened) => opened,
-                    Err(e) => return usage_error(e),
-                };
-                job.source_label = listed.label(&drive.config().root_folder_id);
-                let stop = stop.clone();
-                let listing = listed.listing.clone();
-                let list_retries = listed.retries;
-                let fetch = move |charts: &[source::Entry]| -> Box<dyn Iterator<Item = source::Fetched> + Send> {
-                    Box::new(drive.fetch(&listed, charts, stop))
-                };
-                (listing, list_retries, Box::new(fetch))
-            }
-            (Some(input), None) => match source::local::list(input) {
-                Ok(listing) => {
-                    let input = input.clone();
-                    let fetch = move |charts: &[source::Entry]| -> Box<dyn Iterator<Item = source::Fetched> + Send> {
-                        Box::new(source::local::fetch(&input, charts.to_vec()))
-                    };
-                    (listing, 0, Box::new(fetch))
-                }
-                Err(e) => {
-                    return usage_error(format_args!(
-                        "cannot list input folder {}: {e}",
-                        input.display()
-                    ));
-                }
-            },
-            (None, None) => return usage_error("give --input DIR or --source gdrive:ID"),
-        };
+    let opened = match open_source(&args.input, &args.drive, args.timeframe) {
+        Ok(opened) => opened,
+        Err(e) => return usage_error(e),
+    };
+    let (mut listing, list_retries) = match &opened {
+        Opened::Local(_, listing) => (listing.clone(), 0),
+        Opened::Drive(drive) => {
+            let (drive, listed) = &**drive;
+            job.source_label = listed.label(&drive.config().root_folder_id);
+            (listed.listing.clone(), listed.retries)
+        }
+    };
     let costs = SourceCosts {
         listed: listing.len() as u64,
         list: listing_started.elapsed(),
         retries: u64::from(list_retries),
     };
     listing.retain_shard(job.shard);
-    let fetched = fetch(&listing.charts);
+    let fetched: Box<dyn Iterator<Item = source::Fetched> + Send> = match &opened {
+        Opened::Local(dir, _) => Box::new(source::local::fetch(dir, listing.charts.clone())),
+        Opened::Drive(drive) => Box::new(drive.0.fetch(&drive.1, &listing.charts, stop.clone())),
+    };
 
     let progress = ConsoleProgress::for_stderr();
     match pipeline::run(&job, listing, costs, fetched, &progress, &stop) {
