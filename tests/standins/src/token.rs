@@ -19,6 +19,7 @@ pub fn public_key(pem: &str) -> Vec<u8> {
     pair.public_key().as_ref().to_vec()
 }
 
+pub const GOOGLE_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /// `Ok` when `assertion` is a valid grant for `token_uri`; `Err` names the first problem.
@@ -52,7 +53,10 @@ pub fn verify(
     if claims["iss"] != client_email {
         return Err(format!("iss {} is not the service account", claims["iss"]));
     }
-    if claims["aud"] != token_uri {
+    // google-auth always signs for Google's canonical token URL, whatever token_uri says
+    // (service_account.py: "aud": _GOOGLE_OAUTH2_TOKEN_ENDPOINT); Google accepts it, and so
+    // does the stand-in. Anything else must be this endpoint's own URI.
+    if claims["aud"] != token_uri && claims["aud"] != GOOGLE_TOKEN_URI {
         return Err(format!("aud {} is not the token URI", claims["aud"]));
     }
     let scope = claims["scope"].as_str().unwrap_or("");

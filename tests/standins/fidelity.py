@@ -1,0 +1,145 @@
+"""Google's own Drive client against drive-standin: proves the stand-in speaks Drive v3.
+
+    fidelity.py make-tree DIR             writes the folder tree the stand-in will serve
+    fidelity.py check PORT CREDS DIR      drives the stand-in with google-api-python-client
+
+The check uses service-account credentials (google.oauth2.service_account) whose token_uri is
+the stand-in, so google-auth signs a real RS256 JWT-bearer assertion that the stand-in
+verifies; then files().list across pages and MediaIoBaseDownload of get_media in small chunks
+(Range requests), comparing every byte with the files on disk.
+"""
+
+import hashlib
+import io
+import json
+import os
+import sys
+
+SCOPES = ["https://www.googleapis.com/auth/drive.readonly"]
+FOLDER = "application/vnd.google-apps.folder"
+DAY = "2024-08-02"
+
+
+def make_tree(root):
+    day = os.path.join(root, "daily", DAY)
+    os.makedirs(day)
+    os.makedirs(os.path.join(root, "triggers"))
+    with open(os.path.join(root, "triggers", "daily_ready.txt"), "w") as f:
+        f.write(DAY + "\n")
+    for i in range(7):
+        # One file is larger than several download chunks.
+        body = {"symbol": f"S{i}", "pad": "x" * (5000 if i == 3 else 10 * i), "n": i}
+        with open(os.path.join(day, f"S{i}.IN_daily.json"), "w") as f:
+            json.dump(body, f)
+
+
+def fail(message):
+    print(f"fidelity: FAIL: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def check(port, creds_path, root):
+    from google.auth.exceptions import RefreshError
+    from google.auth.transport.requests import Request
+    from google.oauth2 import service_account
+    from googleapiclient.discovery import build
+    from googleapiclient.http import MediaIoBaseDownload
+
+    with open(creds_path) as f:
+        info = json.load(f)
+    endpoint = f"http://127.0.0.1:{port}/drive/v3/"
+    creds = service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
+    drive = build(
+        "drive",
+        "v3",
+        credentials=creds,
+        client_options={"api_endpoint": endpoint},
+        static_discovery=True,
+        cache_discovery=False,
+    )
+
+    def child(parent, name):
+        q = (
+            f"'{parent}' in parents and trashed = false and name = '{name}' "
+            f"and (mimeType = '{FOLDER}' or mimeType = 'application/vnd.google-apps.shortcut')"
+        )
+        found = drive.files().list(q=q, fields="files(id,name,mimeType)").execute()["files"]
+        if len(found) != 1:
+            fail(f"expected one folder {name!r}, got {found}")
+        return found[0]["id"]
+
+    day_id = child(child("rootFolder0", "daily"), DAY)
+    if not creds.token or not creds.valid:
+        fail("google-auth did not get a token from the stand-in")
+
+    listed, pages, token = [], 0, None
+    while True:
+        page = (
+            drive.files()
+            .list(
+                q=f"'{day_id}' in parents and trashed = false and mimeType != '{FOLDER}'",
+                pageSize=2,
+                pageToken=token,
+                fields="nextPageToken,files(id,name,size,md5Checksum,mimeType)",
+                supportsAllDrives=True,
+                includeItemsFromAllDrives=True,
+            )
+            .execute()
+        )
+        pages += 1
+        listed.extend(page["files"])
+        token = page.get("nextPageToken")
+        if not token:
+            break
+    on_disk = sorted(os.listdir(os.path.join(root, "daily", DAY)))
+    if pages < 3:
+        fail(f"listing took {pages} pages, wanted at least 3")
+    if sorted(f["name"] for f in listed) != on_disk:
+        fail(f"listed {sorted(f['name'] for f in listed)}, on disk {on_disk}")
+
+    for item in listed:
+        with open(os.path.join(root, "daily", DAY, item["name"]), "rb") as f:
+            expected = f.read()
+        buffer = io.BytesIO()
+        request = drive.files().get_media(fileId=item["id"], supportsAllDrives=True)
+        downloader = MediaIoBaseDownload(buffer, request, chunksize=1024)
+        done, chunks = False, 0
+        while not done:
+            _, done = downloader.next_chunk()
+            chunks += 1
+        got = buffer.getvalue()
+        if got != expected:
+            fail(f"{item['name']}: downloaded {len(got)} bytes differ from the file")
+        if hashlib.md5(got).hexdigest() != item["md5Checksum"] or int(item["size"]) != len(got):
+            fail(f"{item['name']}: md5Checksum/size metadata do not match the bytes")
+        if len(expected) > 3 * 1024 and chunks < 4:
+            fail(f"{item['name']}: expected a ranged download in several chunks, got {chunks}")
+
+    meta = drive.files().get(fileId=listed[0]["id"], fields="id,name,md5Checksum").execute()
+    if meta["id"] != listed[0]["id"]:
+        fail(f"files.get returned {meta}")
+
+    # The token endpoint really verifies: the same key under another issuer is refused.
+    forged = dict(info, client_email="intruder@standin.iam.gserviceaccount.com")
+    bad = service_account.Credentials.from_service_account_info(forged, scopes=SCOPES)
+    try:
+        bad.refresh(Request())
+    except RefreshError as e:
+        if "invalid_grant" not in str(e):
+            fail(f"unexpected refusal: {e}")
+    else:
+        fail("the stand-in accepted an assertion from the wrong issuer")
+
+    print(
+        f"fidelity: ok: token via JWT-bearer, {len(listed)} files listed over {pages} pages, "
+        f"every get_media download byte-identical (ranged chunks), wrong issuer refused"
+    )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["make-tree"]:
+        make_tree(sys.argv[2])
+    elif sys.argv[1:2] == ["check"]:
+        check(*sys.argv[2:5])
+    else:
+        fail(__doc__)
