@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Drive source throughput: list + download + convert of 1000 generated daily charts served by
+# drive-standin at 100 ms latency per request, no faults, at download concurrency 16 and 32.
+#
+#   bash bench/drive.sh [FILES] [LATENCY_MS]
+#
+# Release build. Prints wall time and files/s per concurrency; results go to bench/out/drive/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+files=${1:-1000}
+latency=${2:-100}
+
+cargo build --release --locked --quiet -p bluedot -p standins
+target="${CARGO_TARGET_DIR:-target}/release"
+out=bench/out/drive
+rm -rf "$out"
+mkdir -p "$out"
+work=$(mktemp -d)
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+day="$work/tree/daily/2024-08-02"
+mkdir -p "$day"
+if "$target/bluedot" gen --help >/dev/null 2>&1; then
+  "$target/bluedot" gen --output "$day" --count "$files" --timeframe daily
+else
+  # Until `bluedot gen` is merged: simple synthetic charts of about the real size.
+  echo "bench: bluedot gen not available; using bench/gen_charts.py" >&2
+  python3 bench/gen_charts.py "$day" "$files"
+fi
+echo "bench: $(ls "$day" | wc -l) files, $(du -sh "$day" | cut -f1) behind drive-standin at ${latency} ms per request"
+
+"$target/drive-standin" --root "$work/tree" --port-file "$work/port" \
+  --credentials-out "$work/credentials.json" --latency-ms "$latency" --page-size 1000 &
+pid=$!
+for _ in $(seq 100); do
+  [ -s "$work/port" ] && break
+  sleep 0.1
+done
+[ -s "$work/port" ] || { echo "drive-standin did not start" >&2; exit 1; }
+
+printf '%-12s %10s %10s %10s %10s\n' concurrency wall_s files/s ok retries | tee "$out/results.txt"
+for concurrency in 16 32; do
+  start=$(date +%s.%N)
+  BLUEDOT_TEST_DRIVE_API_URL="http://127.0.0.1:$(cat "$work/port")/" \
+  GOOGLE_CREDENTIALS="$work/credentials.json" \
+    "$target/bluedot" process --source gdrive:rootFolder0 --date 2024-08-02 --timeframe daily \
+    --output "$work/out-$concurrency" --download-concurrency "$concurrency" \
+    2>"$out/stderr-$concurrency.txt" || { cat "$out/stderr-$concurrency.txt" >&2; exit 1; }
+  end=$(date +%s.%N)
+  cp "$work/out-$concurrency/report.json" "$out/report-$concurrency.json"
+  python3 - "$start" "$end" "$out/report-$concurrency.json" "$concurrency" <<'PY' | tee -a "$out/results.txt"
+import json, sys
+start, end, report, concurrency = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3], sys.argv[4]
+totals = json.load(open(report))["totals"]
+wall = end - start
+print(f"{concurrency:<12} {wall:10.2f} {totals['files'] / wall:10.1f} {totals['ok']:10} {totals['retries']:10}")
+PY
+done
