@@ -653,3 +653,63 @@ fn fault_soak_300_files() {
     assert_eq!(ok, files - expect_failed.len());
     assert!(report["totals"]["retries"].as_u64().unwrap() >= 50);
 }
+
+#[test]
+fn a_refused_page_token_restarts_the_listing() {
+    let d = drive(3, 7);
+    // Calls 1-2 resolve daily/2024-08-02, call 3 is the first page; the second page's token
+    // is refused.
+    d.standin.inject(
+        Target::List,
+        [Fault::Pass, Fault::Pass, Fault::Pass, Fault::BadRequest],
+    );
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(outcomes(&report(&out)), (7, 0, 0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("page token refused"), "{stderr}");
+}
+
+#[test]
+fn weekly_trigger_written_as_a_google_doc_is_exported() {
+    let standin = DriveStandin::start(Options::default());
+    let weekly = standin.folder(&standin.root(), "weekly");
+    let week = standin.folder(&weekly, "2024-W31");
+    standin.file(&week, "WWW_weekly.json", chart("WWW", 5));
+    let triggers = standin.folder(&standin.root(), "triggers");
+    // Docs export text with a BOM; the stand-in adds it as Drive does.
+    standin.google_doc(
+        &triggers,
+        "weekly_ready.txt",
+        "application/vnd.google-apps.document",
+        "2024-W31\n",
+    );
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let mut cmd = bluedot();
+    cmd.args(["process", "--timeframe", "weekly", "--source"])
+        .arg(format!("gdrive:{}", standin.root()))
+        .arg("--output")
+        .arg(&out)
+        .env("BLUEDOT_TEST_DRIVE_API_URL", standin.api_url())
+        .env("GOOGLE_CREDENTIALS", standin.credentials_json());
+    let output = run(&mut cmd);
+    let report = report(&out);
+    assert!(
+        report["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("/weekly/2024-W31"),
+        "{}",
+        report["source"]
+    );
+    assert_eq!(report["totals"]["files"], 1);
+    assert_eq!(
+        file_entry(&report, "WWW_weekly.json")["outcome"],
+        "ok",
+        "{output:?}"
+    );
+    let _ = d.day;
+}

@@ -54,7 +54,7 @@ pub struct ServiceAccountKey {
     pub token_uri: String,
     pub private_key_id: Option<String>,
     key_pair: ring::signature::RsaKeyPair,
-    /// Every string that would reveal the key if printed (see [`DriveAuth::secrets`]).
+    /// Every form of the key that would reveal it if printed (see [`DriveAuth::secrets`]).
     secrets: Vec<Secret>,
 }
 
@@ -131,15 +131,13 @@ impl DriveAuth {
 
         let mut secrets = raw_forms;
         secrets.push(Secret::new(json.trim()));
+        // As the key appears inside printed JSON: one line with `\n` escapes.
+        secrets.push(Secret::new(
+            serde_json::Value::from(pem.as_str()).to_string(),
+        ));
         secrets.push(Secret::new(pem.trim()));
-        // Runner masking works line by line, so every line of the PEM is masked on its own too.
-        secrets.extend(
-            pem.lines()
-                .map(str::trim)
-                .filter(|l| l.len() >= 16 && !l.starts_with("-----"))
-                .map(Secret::new),
-        );
         secrets.push(Secret::new(STANDARD.encode(json.trim())));
+        secrets.extend(key.private_key_id.clone().map(Secret::new));
         Ok(DriveAuth::ServiceAccount(Arc::new(ServiceAccountKey {
             client_email,
             token_uri,
@@ -162,12 +160,21 @@ impl DriveAuth {
     /// (`DriveConfig::on_token`).
     pub fn secrets(&self) -> Vec<String> {
         match self {
-            DriveAuth::ServiceAccount(key) => key
-                .secrets
-                .iter()
-                .flat_map(|s| s.expose().lines().map(str::to_owned))
-                .filter(|l| !l.trim().is_empty() && !l.trim().starts_with("-----"))
-                .collect(),
+            DriveAuth::ServiceAccount(key) => {
+                let mut lines: Vec<String> = Vec::new();
+                // Runners mask line by line, so multi-line forms are masked per line; short or
+                // public lines (`{`, PEM armour) would mask harmless text everywhere.
+                for line in key.secrets.iter().flat_map(|s| s.expose().lines()) {
+                    let line = line.trim();
+                    if line.len() >= 16
+                        && !line.starts_with("-----")
+                        && !lines.iter().any(|l| l == line)
+                    {
+                        lines.push(line.to_owned());
+                    }
+                }
+                lines
+            }
             DriveAuth::ApiKey(key) => vec![key.expose().to_owned()],
         }
     }
@@ -309,5 +316,72 @@ mod tests {
             let token = response.into_token(now).unwrap();
             assert_eq!(token.refresh_at - now, Duration::from_secs(3599 - 300));
         }
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    const TEST_KEY: &str =
+        include_str!("../../../tests/standins/TEST-ONLY-service-account-key.pem");
+
+    fn key_json() -> String {
+        serde_json::json!({
+            "type": "service_account",
+            "private_key_id": "abcdef0123456789abcdef",
+            "private_key": TEST_KEY,
+            "client_email": "x@y.iam.gserviceaccount.com",
+            "token_uri": "https://oauth2.googleapis.com/token",
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn raw_base64_and_file_forms_parse_and_every_key_line_is_masked() {
+        let json = key_json();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key.json");
+        std::fs::write(&path, &json).unwrap();
+        for input in [
+            json.clone(),
+            STANDARD.encode(&json),
+            path.display().to_string(),
+        ] {
+            let auth = DriveAuth::service_account(&input).unwrap();
+            let secrets = auth.secrets();
+            for line in TEST_KEY.lines().filter(|l| !l.starts_with("-----")) {
+                assert!(secrets.iter().any(|s| s == line.trim()), "{line} unmasked");
+            }
+            assert!(secrets.iter().all(|s| s.len() >= 16));
+            assert!(!format!("{auth:?}").contains(&TEST_KEY[40..80]));
+        }
+    }
+
+    #[test]
+    fn assertion_has_the_claims_google_requires() {
+        let DriveAuth::ServiceAccount(key) = DriveAuth::service_account(&key_json()).unwrap()
+        else {
+            unreachable!()
+        };
+        let now = SystemTime::now();
+        let jwt = key.assertion(DRIVE_READONLY_SCOPE, now).unwrap();
+        let parts: Vec<&str> = jwt.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        let header: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+        let claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+        assert_eq!(header["alg"], "RS256");
+        assert_eq!(header["kid"], "abcdef0123456789abcdef");
+        assert_eq!(claims["aud"], "https://oauth2.googleapis.com/token");
+        assert_eq!(claims["scope"], DRIVE_READONLY_SCOPE);
+        let unix = now.duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let iat = claims["iat"].as_u64().unwrap();
+        assert!(
+            iat <= unix && unix - iat <= 60,
+            "iat is back-dated for clock skew only a little"
+        );
+        assert_eq!(claims["exp"].as_u64().unwrap() - iat, 3600);
     }
 }

@@ -133,6 +133,7 @@ pub async fn list_children(
     let q = format!("{} in parents and trashed = false{filter}", quote(parent));
     let mut files = Vec::new();
     let mut page_token: Option<String> = None;
+    let mut restarted = false;
     loop {
         let Attempted { result, retries: r } = client
             .retrying("files.list", |tally| {
@@ -159,7 +160,19 @@ pub async fn list_children(
             })
             .await;
         *retries += r;
-        let page = result.map_err(|e| format!("files.list in folder {parent}: {e}"))?;
+        let page = match result {
+            // Drive says a rejected page token must be discarded and the listing restarted.
+            Err(e) if page_token.is_some() && !restarted && e.starts_with("400") => {
+                tracing::warn!(
+                    "files.list in folder {parent}: page token refused ({e}); listing again from the first page"
+                );
+                restarted = true;
+                files.clear();
+                page_token = None;
+                continue;
+            }
+            other => other.map_err(|e| format!("files.list in folder {parent}: {e}"))?,
+        };
         files.extend(page.files);
         match page.next_page_token.filter(|t| !t.is_empty()) {
             Some(token) => page_token = Some(token),

@@ -27,6 +27,8 @@ pub const ROOT_ID: &str = "rootFolder0";
 /// A fault served instead of (or while serving) one answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
+    /// No fault: the normal answer (to aim a later fault at a later request).
+    Pass,
     /// 429 with `Retry-After: <seconds>`.
     TooManyRequests { retry_after: u64 },
     /// 403 with reason `rateLimitExceeded`.

@@ -258,7 +258,7 @@ fn fault_reply(state: &State, fault: &Fault, token: Option<&str>, id: &str) -> O
         ),
         Fault::NotFound => Reply::error(404, "notFound", &format!("File not found: {id}.")),
         Fault::BadRequest => Reply::error(400, "badRequest", "Bad Request"),
-        Fault::SlowBody(_) | Fault::TruncatedBody | Fault::WrongMd5 => return None,
+        Fault::Pass | Fault::SlowBody(_) | Fault::TruncatedBody | Fault::WrongMd5 => return None,
     })
 }
 
