@@ -711,5 +711,4 @@ fn weekly_trigger_written_as_a_google_doc_is_exported() {
         "ok",
         "{output:?}"
     );
-    let _ = d.day;
 }
