@@ -72,7 +72,7 @@ fn process(drive: &Drive, out: &Path, extra: &[&str], envs: &[(&str, &str)]) -> 
         .args(extra)
         .env("BLUEDOT_TEST_DRIVE_API_URL", drive.standin.api_url())
         .env("BLUEDOT_TEST_DRIVE_BACKOFF_SCALE", "0.01")
-        .env("BLUEDOT_TEST_DRIVE_TIMEOUT_MS", "1000")
+        .env("BLUEDOT_TEST_DRIVE_TIMEOUT_MS", "2500")
         .env("GOOGLE_CREDENTIALS", drive.standin.credentials_json())
         .env_remove("GOOGLE_API_KEY");
     for (key, value) in envs {

@@ -65,7 +65,7 @@ impl Fault {
             Fault::ServerError(500),
             Fault::ServerError(503),
             Fault::Reset,
-            Fault::SlowBody(Duration::from_millis(1500)),
+            Fault::SlowBody(Duration::from_millis(4000)),
             Fault::TruncatedBody,
             Fault::WrongMd5,
             Fault::ExpiredToken,
