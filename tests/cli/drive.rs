@@ -606,6 +606,8 @@ fn fault_soak_300_files() {
             Fault::TooManyRequests { retry_after: 1 },
         ],
     );
+    d.standin
+        .inject(Target::Token, [Fault::Reset, Fault::ServerError(503)]);
     let work = WorkDir::new();
     let out = work.join("faulty");
     let output = process(
@@ -711,4 +713,55 @@ fn weekly_trigger_written_as_a_google_doc_is_exported() {
         "ok",
         "{output:?}"
     );
+}
+
+#[test]
+fn a_wrong_root_or_a_double_source_is_a_usage_error() {
+    let d = drive(100, 1);
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let mut cmd = bluedot();
+    cmd.args([
+        "process",
+        "--timeframe",
+        "daily",
+        "--source",
+        "gdrive:noSuchFolder",
+    ])
+    .arg("--output")
+    .arg(&out)
+    .env("BLUEDOT_TEST_DRIVE_API_URL", d.standin.api_url())
+    .env("GOOGLE_CREDENTIALS", d.standin.credentials_json());
+    let output = run(&mut cmd);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("root folder noSuchFolder: 404 notFound")
+            && stderr.contains("service account bluedot-test@"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+
+    let output = run(bluedot()
+        .args([
+            "process",
+            "--timeframe",
+            "daily",
+            "--source",
+            "gdrive:x",
+            "--input",
+        ])
+        .arg(work.path())
+        .arg("--output")
+        .arg(&out));
+    assert_eq!(output.status.code(), Some(2));
+    let output = run(bluedot()
+        .args(["process", "--timeframe", "daily", "--source", "gdrive:x"])
+        .arg("--output")
+        .arg(&out)
+        .env_remove("GOOGLE_CREDENTIALS")
+        .env_remove("GOOGLE_API_KEY"));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--google-credentials"), "{stderr}");
 }

@@ -66,6 +66,9 @@ pub enum AttemptError {
     },
     /// 401: the token may have expired or been revoked.
     Unauthorized(String),
+    /// 401 with a token another request had already replaced: retried with the current token
+    /// at once, without spending this operation's one refresh.
+    StaleToken(String),
     Fatal(String),
 }
 
@@ -74,6 +77,7 @@ impl AttemptError {
         match self {
             AttemptError::Retry { reason, .. }
             | AttemptError::Unauthorized(reason)
+            | AttemptError::StaleToken(reason)
             | AttemptError::Fatal(reason) => reason,
         }
     }
@@ -179,6 +183,16 @@ impl DriveClient {
                         retries,
                     };
                 }
+                AttemptError::StaleToken(reason) if attempt < self.retry.max_attempts => {
+                    retries += 1;
+                    tracing::info!("{what}: {reason}; retrying with the token already renewed");
+                }
+                AttemptError::StaleToken(reason) => {
+                    return Attempted {
+                        result: Err(format!("{reason} (gave up after {attempt} attempts)")),
+                        retries,
+                    };
+                }
                 AttemptError::Unauthorized(reason) => {
                     let can_refresh = matches!(self.auth, DriveAuth::ServiceAccount(_));
                     if refreshed || !can_refresh {
@@ -250,17 +264,18 @@ impl DriveClient {
         }
         let retry_after = retry_after(&response);
         let body = response.bytes().await.unwrap_or_default();
-        if status.as_u16() == 401
-            && let Some(used) = used_token
-        {
-            // Only the token that was refused is dropped: concurrent requests refused with the
-            // same token must not throw away the fresh one another request just minted.
+        let error = classify(status.as_u16(), &body, retry_after);
+        if let (AttemptError::Unauthorized(reason), Some(used)) = (&error, used_token) {
+            // Only the token that was refused is dropped. If another request already dropped
+            // or replaced it, this refusal says nothing new about the credentials.
             let mut cached = self.token.lock().await;
             if cached.as_ref().is_some_and(|t| t.value == used) {
                 *cached = None;
+            } else {
+                return Err(AttemptError::StaleToken(reason.clone()));
             }
         }
-        Err(classify(status.as_u16(), &body, retry_after))
+        Err(error)
     }
 
     /// The cached token, or a fresh one. Minting is serialised so a burst of requests mints once.
