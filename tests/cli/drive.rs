@@ -765,3 +765,29 @@ fn a_wrong_root_or_a_double_source_is_a_usage_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--google-credentials"), "{stderr}");
 }
+
+#[test]
+fn shards_split_the_listing_and_download_only_their_files() {
+    let d = drive(6, 20);
+    let work = WorkDir::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut downloads_before = 0;
+    for shard in ["0", "1"] {
+        let out = work.join(shard);
+        let args = ["--date", DAY, "--shard-index", shard, "--shard-count", "2"];
+        assert_eq!(process(&d, &out, &args, &[]).status.code(), Some(0));
+        let report = report(&out);
+        assert_eq!(report["totals"]["listed"], 20);
+        let files = report["files"].as_array().unwrap();
+        for file in files {
+            assert!(
+                seen.insert(file["name"].as_str().unwrap().to_owned()),
+                "{file} in both shards"
+            );
+        }
+        let downloads = d.standin.stats().media_calls;
+        assert_eq!(downloads - downloads_before, files.len() as u64);
+        downloads_before = downloads;
+    }
+    assert_eq!(seen.len(), 20);
+}
