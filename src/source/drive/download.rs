@@ -3,7 +3,7 @@
 //! then retries).
 
 use super::client::{AttemptError, DriveClient, transport_error};
-use super::listing::{Planned, RemoteFile, get_metadata};
+use super::files::{Planned, RemoteFile, get_metadata};
 use crate::source::{Content, Fetched};
 use md5::{Digest, Md5};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,77 +1,16 @@
 //! Finding the day's folder and listing it: path resolution through folders and shortcuts, the
-//! trigger file that names the date, every page of `files.list`, and the rules that turn Drive
-//! items into charts and skipped files (Docs types, duplicate names).
+//! trigger file that names the date, and the rules that turn Drive items into charts and skipped
+//! files (Docs types, duplicate names).
 
-use super::client::{AttemptError, Attempted, DriveClient, transport_error};
+use super::client::DriveClient;
+use super::files::{
+    FOLDER_MIME, GOOGLE_APPS_PREFIX, GOOGLE_DOC_MIME, Planned, RemoteFile, SHORTCUT_MIME,
+    fetch_bytes, get_metadata, list_children, quote,
+};
 use crate::convert::Timeframe;
 use crate::source::local::is_json_name;
 use crate::source::{Entry, Listing};
-use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
-
-pub const FOLDER_MIME: &str = "application/vnd.google-apps.folder";
-pub const SHORTCUT_MIME: &str = "application/vnd.google-apps.shortcut";
-const GOOGLE_DOC_MIME: &str = "application/vnd.google-apps.document";
-const GOOGLE_APPS_PREFIX: &str = "application/vnd.google-apps.";
-/// `nextPageToken` must be selected, or pagination silently stops after the first page.
-const LIST_FIELDS: &str = "nextPageToken,incompleteSearch,files(id,name,mimeType,size,md5Checksum,modifiedTime,version,resourceKey,shortcutDetails(targetId,targetMimeType,targetResourceKey),capabilities/canDownload)";
-const FILE_FIELDS: &str = "id,name,mimeType,size,md5Checksum,modifiedTime,version,resourceKey,shortcutDetails(targetId,targetMimeType,targetResourceKey),capabilities/canDownload";
-const PAGE_SIZE: &str = "1000";
-
-/// A Drive item as `files.list`/`files.get` describe it (the fields we select).
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct RemoteFile {
-    pub id: String,
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub mime_type: String,
-    /// int64 sent as a string.
-    pub size: Option<String>,
-    pub md5_checksum: Option<String>,
-    pub modified_time: Option<String>,
-    pub version: Option<String>,
-    pub resource_key: Option<String>,
-    pub shortcut_details: Option<ShortcutDetails>,
-    pub capabilities: Option<Capabilities>,
-}
-
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct ShortcutDetails {
-    pub target_id: String,
-    pub target_mime_type: Option<String>,
-    pub target_resource_key: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct Capabilities {
-    pub can_download: Option<bool>,
-}
-
-impl RemoteFile {
-    pub fn size(&self) -> Option<u64> {
-        self.size.as_deref().and_then(|s| s.parse().ok())
-    }
-
-    fn modified(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-        chrono::DateTime::parse_from_rfc3339(self.modified_time.as_deref()?).ok()
-    }
-
-    pub fn resource_key(&self) -> Option<(&str, &str)> {
-        self.resource_key.as_deref().map(|k| (self.id.as_str(), k))
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct FileList {
-    next_page_token: Option<String>,
-    #[serde(default)]
-    files: Vec<RemoteFile>,
-}
 
 /// Where the date came from, for the log and the action's outputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,11 +18,6 @@ pub enum DateSource {
     Given,
     TriggerFile,
     Today,
-}
-
-/// Drive's single-quoted string literal: `\` and `'` escaped.
-pub fn quote(value: &str) -> String {
-    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
 /// `YYYY-MM-DD` for daily, ISO week `YYYY-Www` for weekly.
@@ -121,93 +55,6 @@ pub fn today(timeframe: Timeframe) -> String {
 pub fn trigger_text(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     text.trim_start_matches('\u{feff}').trim().to_owned()
-}
-
-/// Lists every item under `parent` matching `filter`, following `nextPageToken` to the end.
-pub async fn list_children(
-    client: &DriveClient,
-    parent: &str,
-    filter: &str,
-    retries: &mut u32,
-) -> Result<Vec<RemoteFile>, String> {
-    let q = format!("{} in parents and trashed = false{filter}", quote(parent));
-    let mut files = Vec::new();
-    let mut page_token: Option<String> = None;
-    let mut restarted = false;
-    loop {
-        let Attempted { result, retries: r } = client
-            .retrying("files.list", |tally| {
-                let q = &q;
-                let page_token = page_token.clone();
-                async move {
-                    let mut query = vec![
-                        ("q", q.as_str()),
-                        ("pageSize", PAGE_SIZE),
-                        ("fields", LIST_FIELDS),
-                        ("supportsAllDrives", "true"),
-                        ("includeItemsFromAllDrives", "true"),
-                    ];
-                    if let Some(token) = &page_token {
-                        query.push(("pageToken", token));
-                    }
-                    let response = client.get("drive/v3/files", &query, None, &tally).await?;
-                    let bytes = response.bytes().await.map_err(transport_error)?;
-                    serde_json::from_slice::<FileList>(&bytes).map_err(|e| AttemptError::Retry {
-                        reason: format!("files.list answer is not a file list: {e}"),
-                        retry_after: None,
-                    })
-                }
-            })
-            .await;
-        *retries += r;
-        let page = match result {
-            // Drive says a rejected page token must be discarded and the listing restarted.
-            Err(e) if page_token.is_some() && !restarted && e.starts_with("400") => {
-                tracing::warn!(
-                    "files.list in folder {parent}: page token refused ({e}); listing again from the first page"
-                );
-                restarted = true;
-                files.clear();
-                page_token = None;
-                continue;
-            }
-            other => other.map_err(|e| format!("files.list in folder {parent}: {e}"))?,
-        };
-        files.extend(page.files);
-        match page.next_page_token.filter(|t| !t.is_empty()) {
-            Some(token) => page_token = Some(token),
-            None => return Ok(files),
-        }
-    }
-}
-
-/// `files.get` metadata for one item.
-pub async fn get_metadata(
-    client: &DriveClient,
-    id: &str,
-    fields: Option<&str>,
-    retries: &mut u32,
-) -> Result<RemoteFile, String> {
-    let path = format!("drive/v3/files/{id}");
-    let Attempted { result, retries: r } = client
-        .retrying("files.get", |tally| {
-            let path = &path;
-            async move {
-                let query = [
-                    ("fields", fields.unwrap_or(FILE_FIELDS)),
-                    ("supportsAllDrives", "true"),
-                ];
-                let response = client.get(path, &query, None, &tally).await?;
-                let bytes = response.bytes().await.map_err(transport_error)?;
-                serde_json::from_slice::<RemoteFile>(&bytes).map_err(|e| AttemptError::Retry {
-                    reason: format!("files.get answer is not file metadata: {e}"),
-                    retry_after: None,
-                })
-            }
-        })
-        .await;
-    *retries += r;
-    result
 }
 
 /// Follows a shortcut to a folder (confirming the target, whose recorded type may be stale);
@@ -335,7 +182,7 @@ pub async fn read_trigger(
     }
     let bytes = if file.mime_type == GOOGLE_DOC_MIME {
         // A Doc cannot be downloaded, only exported; the text export starts with a BOM.
-        download(
+        fetch_bytes(
             client,
             &format!("drive/v3/files/{}/export", file.id),
             &[("mimeType", "text/plain")],
@@ -344,7 +191,7 @@ pub async fn read_trigger(
         )
         .await
     } else {
-        download(
+        fetch_bytes(
             client,
             &format!("drive/v3/files/{}", file.id),
             &[("alt", "media"), ("supportsAllDrives", "true")],
@@ -359,26 +206,6 @@ pub async fn read_trigger(
         .map(Some)
         .map_err(|e| format!("triggers/{name} says {e}"))
 }
-
-async fn download(
-    client: &DriveClient,
-    path: &str,
-    query: &[(&str, &str)],
-    resource_key: Option<(&str, &str)>,
-    retries: &mut u32,
-) -> Result<Vec<u8>, String> {
-    let Attempted { result, retries: r } = client
-        .retrying(path, |tally| async move {
-            let response = client.get(path, query, resource_key, &tally).await?;
-            Ok(response.bytes().await.map_err(transport_error)?.to_vec())
-        })
-        .await;
-    *retries += r;
-    result
-}
-
-/// What one listed name will be downloaded from, or why it cannot be.
-pub type Planned = Result<RemoteFile, String>;
 
 /// Splits listed items into charts and skipped files. Shortcuts to files are followed.
 pub async fn classify_items(
@@ -509,11 +336,6 @@ pub async fn classify_items(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quotes_escape_backslash_and_quote() {
-        assert_eq!(quote(r"it's a\b"), r"'it\'s a\\b'");
-    }
 
     #[test]
     fn dates_are_validated_per_timeframe() {

@@ -9,7 +9,9 @@ pub mod args;
 pub mod auth;
 pub mod client;
 pub mod download;
+pub mod files;
 pub mod listing;
+pub mod retry;
 
 pub use auth::{DriveAuth, Secret};
 pub use client::{RetryPolicy, TokenObserver};
@@ -18,7 +20,7 @@ pub use listing::DateSource;
 use crate::convert::Timeframe;
 use crate::source::{Entry, Listing};
 use client::DriveClient;
-use listing::Planned;
+use files::Planned;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -180,12 +182,12 @@ impl DriveSource {
             let mut retries = 0;
             let mut warnings = Vec::new();
             let root = &config.root_folder_id;
-            let root_item = listing::get_metadata(client, root, None, &mut retries)
+            let root_item = files::get_metadata(client, root, None, &mut retries)
                 .await
                 .map_err(|e| context(format!("root folder {root}: {e}")))?;
             let root_id = match root_item.mime_type.as_str() {
-                listing::FOLDER_MIME => root_item.id.clone(),
-                listing::SHORTCUT_MIME => root_item
+                files::FOLDER_MIME => root_item.id.clone(),
+                files::SHORTCUT_MIME => root_item
                     .shortcut_details
                     .as_ref()
                     .map(|d| d.target_id.clone())
@@ -230,8 +232,8 @@ impl DriveSource {
                             }
                         ))
                     })?;
-            let filter = format!(" and mimeType != '{}'", listing::FOLDER_MIME);
-            let items = listing::list_children(client, &folder_id, &filter, &mut retries)
+            let filter = format!(" and mimeType != '{}'", files::FOLDER_MIME);
+            let items = files::list_children(client, &folder_id, &filter, &mut retries)
                 .await
                 .map_err(context)?;
             let (found, planned, more_warnings) =

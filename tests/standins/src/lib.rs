@@ -7,6 +7,7 @@
 //! byte level where it matters (reset, truncated or stalled bodies), which is why the server is
 //! a small hand-written HTTP/1.1 loop on tokio rather than a framework.
 
+mod http;
 mod query;
 mod server;
 mod token;
@@ -201,7 +202,7 @@ impl DriveStandin {
                 .enable_all()
                 .build()
                 .expect("stand-in runtime");
-            runtime.block_on(server::serve(listener, server_state, stopped));
+            runtime.block_on(http::serve(listener, server_state, stopped));
         });
         let standin = DriveStandin {
             addr,

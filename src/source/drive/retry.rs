@@ -1,0 +1,228 @@
+//! What a failed request means: Drive's error reason, whether to try again, and how long to wait
+//! (exponential backoff with full jitter, `Retry-After` honoured, capped).
+//!
+//! Messages never contain a URL: in API-key mode it carries `key=`. Transport errors are
+//! stripped of theirs with `without_url()`.
+
+use std::time::Duration;
+
+/// How often and how patiently a request is repeated.
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    /// Attempts per operation, the first included.
+    pub max_attempts: u32,
+    /// The first backoff window; it doubles per attempt up to `cap`.
+    pub base: Duration,
+    pub cap: Duration,
+    /// Longest `Retry-After` obeyed; a longer one is cut to this.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            base: Duration::from_secs(1),
+            cap: Duration::from_secs(32),
+            max_retry_after: Duration::from_secs(120),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Full jitter: a uniform wait in [0, min(cap, base * 2^n)], or the server's `Retry-After`.
+    pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(after) = retry_after {
+            return after.min(self.max_retry_after);
+        }
+        let window = self
+            .base
+            .saturating_mul(1u32 << retry.min(20))
+            .min(self.cap);
+        window.mul_f64(rand::random::<f64>())
+    }
+
+    /// Every wait multiplied by `factor` (tests only: keeps fault tests fast).
+    pub fn scaled(mut self, factor: f64) -> RetryPolicy {
+        self.base = self.base.mul_f64(factor);
+        self.cap = self.cap.mul_f64(factor);
+        self.max_retry_after = self.max_retry_after.mul_f64(factor);
+        self
+    }
+}
+
+/// Why one attempt did not succeed, and whether another may.
+#[derive(Debug)]
+pub enum AttemptError {
+    Retry {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    /// 401: the token may have expired or been revoked.
+    Unauthorized(String),
+    /// 401 with a token another request had already replaced: retried with the current token
+    /// at once, without spending this operation's one refresh.
+    StaleToken(String),
+    Fatal(String),
+}
+
+impl AttemptError {
+    pub fn reason(&self) -> &str {
+        match self {
+            AttemptError::Retry { reason, .. }
+            | AttemptError::Unauthorized(reason)
+            | AttemptError::StaleToken(reason)
+            | AttemptError::Fatal(reason) => reason,
+        }
+    }
+}
+
+pub fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let value = response.headers().get(reqwest::header::RETRY_AFTER)?;
+    let seconds: u64 = value.to_str().ok()?.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds))
+}
+
+/// A transport failure (timeout, reset, truncated body) is worth another attempt.
+pub fn transport_error(error: reqwest::Error) -> AttemptError {
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "cannot connect"
+    } else if error.is_body() || error.is_decode() {
+        "body interrupted"
+    } else {
+        "transport error"
+    };
+    let error = error.without_url();
+    let mut detail = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        detail.push_str(": ");
+        detail.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    AttemptError::Retry {
+        reason: format!("{kind}: {detail}"),
+        retry_after: None,
+    }
+}
+
+/// Drive's reason for a non-2xx answer: `errors[0].reason`, else `status`, with `message`.
+pub fn error_reason(status: u16, body: &[u8]) -> (String, String) {
+    let json: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let error = &json["error"];
+    let reason = error["errors"][0]["reason"]
+        .as_str()
+        .or_else(|| error["status"].as_str())
+        .unwrap_or("")
+        .to_owned();
+    let message = error["message"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            String::from_utf8_lossy(&body[..body.len().min(200)])
+                .trim()
+                .to_owned()
+        });
+    let reason = if reason.is_empty() {
+        format!("{status}")
+    } else {
+        format!("{status} {reason}")
+    };
+    (reason, message)
+}
+
+pub fn classify(status: u16, body: &[u8], retry_after: Option<Duration>) -> AttemptError {
+    let (reason, message) = error_reason(status, body);
+    let text = format!("{reason}: {message}");
+    let rate_limited =
+        reason.ends_with(" userRateLimitExceeded") || reason.ends_with(" rateLimitExceeded");
+    match status {
+        401 => AttemptError::Unauthorized(text),
+        408 | 429 | 500..=599 => AttemptError::Retry {
+            reason: text,
+            retry_after,
+        },
+        403 if rate_limited => AttemptError::Retry {
+            reason: text,
+            retry_after,
+        },
+        _ => AttemptError::Fatal(text),
+    }
+}
+
+impl std::fmt::Display for AttemptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.reason())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drive_reasons_decide_retry() {
+        let body = |reason: &str| {
+            format!(
+                r#"{{"error":{{"code":403,"message":"m","errors":[{{"reason":"{reason}"}}]}}}}"#
+            )
+        };
+        assert!(matches!(
+            classify(403, body("rateLimitExceeded").as_bytes(), None),
+            AttemptError::Retry { .. }
+        ));
+        assert!(matches!(
+            classify(403, body("userRateLimitExceeded").as_bytes(), None),
+            AttemptError::Retry { .. }
+        ));
+        let fatal = classify(403, body("insufficientFilePermissions").as_bytes(), None);
+        assert_eq!(fatal.to_string(), "403 insufficientFilePermissions: m");
+        assert!(matches!(fatal, AttemptError::Fatal(_)));
+        assert!(matches!(classify(404, b"", None), AttemptError::Fatal(_)));
+        assert!(matches!(classify(400, b"{}", None), AttemptError::Fatal(_)));
+        assert!(matches!(
+            classify(503, b"oops", None),
+            AttemptError::Retry { .. }
+        ));
+        assert!(matches!(
+            classify(429, b"", None),
+            AttemptError::Retry { .. }
+        ));
+        assert!(matches!(
+            classify(401, b"", None),
+            AttemptError::Unauthorized(_)
+        ));
+    }
+
+    #[test]
+    fn reason_falls_back_to_status_then_message() {
+        let (reason, message) = error_reason(
+            400,
+            br#"{"error":{"status":"INVALID_ARGUMENT","message":"bad q"}}"#,
+        );
+        assert_eq!(
+            (reason.as_str(), message.as_str()),
+            ("400 INVALID_ARGUMENT", "bad q")
+        );
+        let (reason, message) = error_reason(502, b"Bad Gateway");
+        assert_eq!((reason.as_str(), message.as_str()), ("502", "Bad Gateway"));
+    }
+
+    #[test]
+    fn backoff_is_capped_and_honours_retry_after() {
+        let policy = RetryPolicy::default();
+        for n in 0..30 {
+            assert!(policy.delay(n, None) <= policy.cap);
+        }
+        assert_eq!(
+            policy.delay(0, Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
+        assert_eq!(
+            policy.delay(0, Some(Duration::from_secs(7200))),
+            policy.max_retry_after
+        );
+    }
+}

@@ -1,0 +1,180 @@
+//! Tokens: refresh on 401, refused grants, and secrets that never reach any output.
+
+use super::{DAY, drive, name, outcomes, process, retries};
+use crate::harness::{WorkDir, bluedot, file_entry, report, run, tree};
+use standins::{Fault, Target};
+use std::path::Path;
+use std::process::Output;
+
+#[test]
+fn a_revoked_token_is_refreshed_once() {
+    let d = drive(100, 4);
+    d.standin
+        .inject(Target::Media(name(0)), [Fault::ExpiredToken]);
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(
+        &d,
+        &out,
+        &["--date", DAY, "--download-concurrency", "1"],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let first = report(&out);
+    assert_eq!(outcomes(&first), (4, 0, 0));
+    assert_eq!(retries(&first, &name(0)), 1);
+    assert_eq!(d.standin.stats().token_grants, 2);
+    assert!(d.standin.stats().token_rejections.is_empty());
+
+    // A second 401 right after a fresh token is final, not a loop.
+    let d = drive(100, 2);
+    d.standin.inject(
+        Target::Media(name(0)),
+        [Fault::ExpiredToken, Fault::ExpiredToken],
+    );
+    let out = work.join("twice");
+    let output = process(
+        &d,
+        &out,
+        &["--date", DAY, "--download-concurrency", "1"],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report = report(&out);
+    let reason = file_entry(&report, &name(0))["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("401 authError") && reason.contains("again after a fresh token"),
+        "{reason}"
+    );
+    assert_eq!(file_entry(&report, &name(1))["outcome"], "ok");
+}
+
+#[test]
+fn a_key_the_token_endpoint_rejects_stops_the_run_clearly() {
+    let d = drive(100, 1);
+    // The right key under another account's name: the signature is fine, the issuer is not.
+    let creds = d.standin.credentials_json().replace(
+        standins::CLIENT_EMAIL,
+        "someone-else@standin.iam.gserviceaccount.com",
+    );
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(
+        &d,
+        &out,
+        &["--date", DAY],
+        &[("GOOGLE_CREDENTIALS", creds.as_str())],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot get an access token") && stderr.contains("invalid_grant"),
+        "{stderr}"
+    );
+    assert_eq!(
+        d.standin.stats().token_rejections.len(),
+        1,
+        "a refused grant is not retried"
+    );
+}
+
+/// Everything a run leaves behind: its output streams and every file it wrote.
+fn everything(output: &Output, out: &Path) -> String {
+    let mut all = String::from_utf8_lossy(&output.stdout).into_owned();
+    all.push_str(&String::from_utf8_lossy(&output.stderr));
+    for bytes in tree(out).values() {
+        all.push_str(&String::from_utf8_lossy(bytes));
+    }
+    all
+}
+
+#[test]
+fn key_material_tokens_and_api_keys_never_leak() {
+    let pem_lines: Vec<&str> = standins::TEST_PRIVATE_KEY_PEM
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let d = drive(4, 6);
+    d.standin
+        .inject(Target::Media(name(0)), [Fault::ExpiredToken]);
+    d.standin
+        .inject(Target::Media(name(1)), [Fault::Reset, Fault::NotFound]);
+    d.standin
+        .inject(Target::Media(name(2)), [Fault::TruncatedBody]);
+    let work = WorkDir::new();
+    let out = work.join("sa");
+    let output = process(&d, &out, &["--date", DAY], &[("RUST_LOG", "trace")]);
+    assert_eq!(output.status.code(), Some(1));
+    let all = everything(&output, &out);
+    assert!(
+        all.contains("TRACE") || all.contains("DEBUG"),
+        "trace logging was on"
+    );
+    let tokens = d.standin.issued_tokens();
+    assert_eq!(tokens.len(), 2);
+    for secret in tokens
+        .iter()
+        .map(String::as_str)
+        .chain(pem_lines.iter().copied())
+    {
+        assert!(!all.contains(secret), "leaked: {secret}");
+    }
+    assert!(!all.contains("ya29."));
+
+    // API key mode, including transport errors (whose URLs carry key=).
+    let key = "AIzaSy-test-api-key-do-not-leak-1234";
+    let d = drive(4, 6);
+    d.standin
+        .inject(Target::Media(name(0)), [Fault::Reset, Fault::NotFound]);
+    d.standin
+        .inject(Target::Media(name(1)), vec![Fault::TruncatedBody; 10]);
+    d.standin.inject(Target::List, [Fault::Reset]);
+    let out = work.join("key");
+    let output = process(
+        &d,
+        &out,
+        &["--date", DAY],
+        &[
+            ("RUST_LOG", "trace"),
+            ("GOOGLE_CREDENTIALS", ""),
+            ("GOOGLE_API_KEY", key),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report = report(&out);
+    assert_eq!(outcomes(&report), (4, 2, 0));
+    let all = everything(&output, &out);
+    assert!(
+        all.contains("body interrupted"),
+        "the transport error is reported"
+    );
+    assert!(
+        !all.contains(key) && !all.contains("key="),
+        "API key leaked"
+    );
+
+    // A wrong API key fails the run without echoing it.
+    let out = work.join("wrong-key");
+    let output = process(
+        &d,
+        &out,
+        &["--date", DAY],
+        &[
+            ("GOOGLE_CREDENTIALS", ""),
+            ("GOOGLE_API_KEY", "AIzaWRONG-secret-key"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("401") && stderr.contains("API key"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("AIzaWRONG"));
+
+    // --help shows that the env var exists, never its value.
+    let help = run(bluedot()
+        .args(["process", "--help"])
+        .env("GOOGLE_API_KEY", key));
+    assert!(!String::from_utf8_lossy(&help.stdout).contains(key));
+}

@@ -1,0 +1,193 @@
+//! Every fault kind: retried and counted, or failed with Drive's reason; the 300-file soak.
+
+use super::{DAY, csvs, drive, name, outcomes, process, retries};
+use crate::harness::{WorkDir, file_entry, report};
+use standins::{Fault, Target};
+
+#[test]
+fn every_retryable_fault_is_recovered_and_counted() {
+    let retryable: Vec<Fault> = Fault::all_kinds()
+        .into_iter()
+        .filter(|f| f.is_retryable() && *f != Fault::ExpiredToken)
+        .collect();
+    let d = drive(5, retryable.len() + 3);
+    for (i, fault) in retryable.iter().enumerate() {
+        d.standin.inject(Target::Media(name(i)), [fault.clone()]);
+    }
+    // Listing, metadata and the token endpoint are retried too.
+    d.standin
+        .inject(Target::List, [Fault::ServerError(503), Fault::Reset]);
+    d.standin.inject(Target::Token, [Fault::ServerError(500)]);
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let report = report(&out);
+    assert_eq!(outcomes(&report), (retryable.len() as u64 + 3, 0, 0));
+    let mut per_file = 0;
+    for (i, fault) in retryable.iter().enumerate() {
+        let n = retries(&report, &name(i));
+        assert!(n >= 1, "{fault:?} on {} was not retried", name(i));
+        per_file += n;
+    }
+    // Each file fault costs exactly one retry; md5 mismatch also re-reads metadata.
+    assert_eq!(per_file, retryable.len() as u64);
+    let total = report["totals"]["retries"].as_u64().unwrap();
+    assert!(
+        total >= per_file + 3,
+        "list and token retries are counted: {total}"
+    );
+    let out_clean = work.join("clean");
+    let clean = drive(5, retryable.len() + 3);
+    process(&clean, &out_clean, &["--date", DAY], &[]);
+    assert_eq!(csvs(&out), csvs(&out_clean));
+}
+
+#[test]
+fn permanent_errors_fail_with_drives_reason_without_retrying() {
+    let d = drive(100, 5);
+    d.standin
+        .inject(Target::Media(name(0)), [Fault::InsufficientPermissions]);
+    d.standin.inject(Target::Media(name(1)), [Fault::NotFound]);
+    d.standin
+        .inject(Target::Media(name(2)), [Fault::BadRequest]);
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = report(&out);
+    assert_eq!(outcomes(&report), (2, 3, 0));
+    let reason = |i| {
+        file_entry(&report, &name(i))["reason"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(
+        reason(0).contains(
+            "403 insufficientFilePermissions: The user does not have sufficient permissions"
+        ),
+        "{}",
+        reason(0)
+    );
+    assert!(
+        reason(1).contains("404 notFound: File not found"),
+        "{}",
+        reason(1)
+    );
+    assert!(reason(2).contains("400 badRequest"), "{}", reason(2));
+    for i in 0..3 {
+        assert_eq!(retries(&report, &name(i)), 0);
+    }
+    assert_eq!(
+        d.standin.stats().media_calls,
+        5,
+        "no permanent error was retried"
+    );
+}
+
+#[test]
+fn md5_mismatch_rereads_metadata_and_retries_then_fails_for_good() {
+    let d = drive(100, 3);
+    d.standin.inject(Target::Media(name(0)), [Fault::WrongMd5]);
+    d.standin
+        .inject(Target::Media(name(1)), vec![Fault::WrongMd5; 30]);
+    d.standin
+        .inject(Target::Media(name(2)), [Fault::TruncatedBody]);
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = report(&out);
+    assert_eq!(file_entry(&report, &name(0))["outcome"], "ok");
+    assert_eq!(retries(&report, &name(0)), 1);
+    let persistent = file_entry(&report, &name(1));
+    assert_eq!(persistent["outcome"], "failed");
+    let reason = persistent["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("md5 mismatch: Drive says") && reason.contains("gave up after 8 attempts"),
+        "{reason}"
+    );
+    assert_eq!(retries(&report, &name(1)), 7);
+    assert_eq!(file_entry(&report, &name(2))["outcome"], "ok");
+    // The root lookup, then one metadata re-read per mismatch: 1 for the first file, 7 for
+    // the second.
+    assert_eq!(d.standin.stats().metadata_calls, 1 + 1 + 7);
+}
+
+/// 300 files, a fifth of them with faults of every kind (some twice in a row): every file ends
+/// ok or failed with a reason, retryable faults end ok, and ok files' CSVs are byte-identical to
+/// a fault-free run.
+#[test]
+fn fault_soak_300_files() {
+    let files = 300;
+    let kinds = Fault::all_kinds();
+    let d = drive(50, files);
+    let mut expect_failed = std::collections::BTreeSet::new();
+    for (n, i) in (0..files).filter(|i| i % 5 == 2).enumerate() {
+        let fault = kinds[n % kinds.len()].clone();
+        let mut faults = vec![fault.clone()];
+        if n % 3 == 0 && fault.is_retryable() && fault != Fault::ExpiredToken {
+            faults.push(kinds[(n + 1) % 6].clone());
+        }
+        if !fault.is_retryable() {
+            expect_failed.insert(name(i));
+        }
+        d.standin.inject(Target::Media(name(i)), faults);
+    }
+    d.standin.inject(
+        Target::List,
+        [
+            Fault::ServerError(503),
+            Fault::TooManyRequests { retry_after: 1 },
+        ],
+    );
+    d.standin
+        .inject(Target::Token, [Fault::Reset, Fault::ServerError(503)]);
+    let work = WorkDir::new();
+    let out = work.join("faulty");
+    let output = process(
+        &d,
+        &out,
+        &["--date", DAY, "--download-concurrency", "32"],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report = report(&out);
+    let clean = drive(1000, files);
+    let reference = work.join("clean");
+    assert_eq!(
+        process(&clean, &reference, &["--date", DAY], &[])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(report["totals"]["files"], files as u64);
+    let reference_csvs = csvs(&reference);
+    let faulty_csvs = csvs(&out);
+    let mut ok = 0;
+    for entry in report["files"].as_array().unwrap() {
+        let file = entry["name"].as_str().unwrap();
+        match entry["outcome"].as_str().unwrap() {
+            "ok" => {
+                ok += 1;
+                assert!(!expect_failed.contains(file), "{file} should have failed");
+                for series in entry["rows"].as_object().unwrap().keys() {
+                    let got = faulty_csvs.get(series);
+                    let want = reference_csvs.get(series);
+                    assert!(got.is_some() && got == want, "{file}: {series} differs");
+                }
+            }
+            "failed" => {
+                assert!(expect_failed.contains(file), "{file} failed: {entry}");
+                assert!(
+                    entry["reason"].as_str().is_some_and(|r| r.len() > 10),
+                    "{entry}"
+                );
+            }
+            other => panic!("{file}: {other}"),
+        }
+    }
+    assert_eq!(ok, files - expect_failed.len());
+    assert!(report["totals"]["retries"].as_u64().unwrap() >= 50);
+}

@@ -1,0 +1,338 @@
+//! Finding and listing the folder: pages, paths, shortcuts, trigger file, duplicates, shards.
+
+use super::{DAY, Drive, chart, csvs, drive, name, outcomes, process};
+use crate::harness::{WorkDir, bluedot, file_entry, report, run};
+use standins::{DriveStandin, Fault, Options, Target};
+
+#[test]
+fn lists_every_page_then_downloads_and_converts() {
+    let d = drive(7, 25);
+    d.standin.google_doc(
+        &d.day,
+        "notes",
+        "application/vnd.google-apps.document",
+        "hi",
+    );
+    d.standin.file(&d.day, "readme.txt", "not a chart");
+    let trashed = d
+        .standin
+        .file(&d.day, "TRASHED.IN_daily.json", chart("TRASHED.IN", 1));
+    d.standin.set_trashed(&trashed);
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let report = report(&out);
+    assert_eq!(outcomes(&report), (25, 0, 2));
+    assert_eq!(report["totals"]["listed"], 27);
+    assert!(
+        report["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("/daily/2024-08-02")
+    );
+    // 27 items at 7 a page: 4 pages, plus the two path lookups.
+    let stats = d.standin.stats();
+    assert!(stats.list_calls >= 6, "{stats:?}");
+    assert_eq!(stats.token_grants, 1, "one token serves the whole run");
+    assert_eq!(csvs(&out).len(), 25 * 4 + 1);
+    let doc = file_entry(&report, "notes");
+    assert_eq!(doc["outcome"], "skipped");
+    assert!(
+        doc["reason"].as_str().unwrap().contains("Google Docs"),
+        "{doc}"
+    );
+    assert_eq!(file_entry(&report, "readme.txt")["outcome"], "skipped");
+}
+
+#[test]
+fn converts_the_same_bytes_as_a_local_folder() {
+    let d = drive(100, 12);
+    let work = WorkDir::new();
+    for i in 0..12 {
+        work.write(
+            &format!("in/{}", name(i)),
+            chart(&format!("S{i:04}.IN"), i as u64),
+        );
+    }
+    let from_drive = work.join("drive");
+    assert_eq!(
+        process(&d, &from_drive, &["--date", DAY], &[])
+            .status
+            .code(),
+        Some(0)
+    );
+    let local = work.join("local");
+    let output = crate::harness::process(&work.join("in"), &local, "daily", &[]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(csvs(&from_drive), csvs(&local));
+}
+
+#[test]
+fn nested_path_through_a_shortcut_folder() {
+    let standin = DriveStandin::start(Options {
+        page_size: 3,
+        ..Options::default()
+    });
+    let archive = standin.folder(&standin.root(), "archive");
+    let real = standin.folder(&archive, "2024-08-02-final");
+    standin.file(&real, "AAA_daily.json", chart("AAA", 1));
+    let daily = standin.folder(&standin.root(), "daily");
+    // daily/2024-08-02 is a shortcut to archive/2024-08-02-final.
+    standin.shortcut(&daily, DAY, &real);
+    // A shortcut to a file inside the folder is followed too.
+    let elsewhere = standin.folder(&archive, "misc");
+    let target = standin.file(&elsewhere, "BBB_daily.json", chart("BBB", 2));
+    standin.shortcut(&real, "BBB_daily.json", &target);
+    let d = Drive { standin, day: real };
+    let work = WorkDir::new();
+
+    let out = work.join("default-path");
+    assert_eq!(
+        process(&d, &out, &["--date", DAY], &[]).status.code(),
+        Some(0)
+    );
+    assert_eq!(outcomes(&report(&out)), (2, 0, 0));
+
+    let out = work.join("explicit-path");
+    let output = process(&d, &out, &["--drive-path", "archive/2024-08-02-final"], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(outcomes(&report(&out)), (2, 0, 0));
+
+    let out = work.join("missing");
+    let output = process(&d, &out, &["--drive-path", "archive/nope"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("\"archive/nope\" not found"), "{stderr}");
+    assert!(!out.join("report.json").exists());
+}
+
+#[test]
+fn trigger_file_decides_the_date() {
+    let d = drive(100, 0);
+    // The day the trigger does not name.
+    d.standin.file(&d.day, "OLD_daily.json", chart("OLD", 3));
+    // A second, newer "daily" folder holds the wanted day: the newest wins, with a warning.
+    let newer_daily = d.standin.folder(&d.standin.root(), "daily");
+    let wanted = d.standin.folder(&newer_daily, "2024-08-05");
+    d.standin.file(&wanted, "NEW_daily.json", chart("NEW", 4));
+    let triggers = d.standin.folder(&d.standin.root(), "triggers");
+    d.standin
+        .file(&triggers, "daily_ready.txt", "\u{feff}  2024-08-05 \r\n");
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &[], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("2 folders named \"daily\""), "{stderr}");
+    assert!(stderr.contains("from the trigger file"), "{stderr}");
+    let report = report(&out);
+    assert!(
+        report["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("daily/2024-08-05")
+    );
+    assert_eq!(file_entry(&report, "NEW_daily.json")["outcome"], "ok");
+    assert_eq!(report["totals"]["files"], 1);
+
+    // A trigger that does not hold a date stops the run before anything is written.
+    let bad = d.standin.folder(&d.standin.root(), "triggers");
+    d.standin.file(&bad, "daily_ready.txt", "tomorrow");
+    let out = work.join("bad");
+    let output = process(&d, &out, &[], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("\"tomorrow\" is not a YYYY-MM-DD date"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn duplicate_names_newest_wins_and_docs_are_skipped() {
+    let d = drive(100, 0);
+    let old = d.standin.file(&d.day, "DUP_daily.json", chart("DUP", 1));
+    let new = d.standin.file(&d.day, "DUP_daily.json", chart("DUP", 2));
+    // Listed order must not matter: the older one is listed last.
+    d.standin
+        .set_modified_time(&old, "2024-08-01T09:00:00.000Z");
+    d.standin
+        .set_modified_time(&new, "2024-08-02T09:00:00.000Z");
+    d.standin.google_doc(
+        &d.day,
+        "SHEET_daily.json",
+        "application/vnd.google-apps.spreadsheet",
+        "",
+    );
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let report = report(&out);
+    assert_eq!(outcomes(&report), (1, 0, 2));
+    let files = report["files"].as_array().unwrap();
+    let dup: Vec<_> = files
+        .iter()
+        .filter(|f| f["name"] == "DUP_daily.json")
+        .collect();
+    assert_eq!(dup.len(), 2);
+    let skipped = dup.iter().find(|f| f["outcome"] == "skipped").unwrap();
+    let reason = skipped["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("duplicate") && reason.contains(&old),
+        "{reason}"
+    );
+    let sheet = file_entry(&report, "SHEET_daily.json");
+    assert_eq!(sheet["outcome"], "skipped");
+    assert!(sheet["reason"].as_str().unwrap().contains("spreadsheet"));
+
+    // The newer file's content was converted.
+    let reference = WorkDir::new();
+    reference.write("in/DUP_daily.json", chart("DUP", 2));
+    let local = reference.join("out");
+    crate::harness::process(&reference.join("in"), &local, "daily", &[]);
+    assert_eq!(csvs(&out), csvs(&local));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("2 files named \"DUP_daily.json\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_refused_page_token_restarts_the_listing() {
+    let d = drive(3, 7);
+    // Calls 1-2 resolve daily/2024-08-02, call 3 is the first page; the second page's token
+    // is refused.
+    d.standin.inject(
+        Target::List,
+        [Fault::Pass, Fault::Pass, Fault::Pass, Fault::BadRequest],
+    );
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(outcomes(&report(&out)), (7, 0, 0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("page token refused"), "{stderr}");
+}
+
+#[test]
+fn weekly_trigger_written_as_a_google_doc_is_exported() {
+    let standin = DriveStandin::start(Options::default());
+    let weekly = standin.folder(&standin.root(), "weekly");
+    let week = standin.folder(&weekly, "2024-W31");
+    standin.file(&week, "WWW_weekly.json", chart("WWW", 5));
+    let triggers = standin.folder(&standin.root(), "triggers");
+    // Docs export text with a BOM; the stand-in adds it as Drive does.
+    standin.google_doc(
+        &triggers,
+        "weekly_ready.txt",
+        "application/vnd.google-apps.document",
+        "2024-W31\n",
+    );
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let mut cmd = bluedot();
+    cmd.args(["process", "--timeframe", "weekly", "--source"])
+        .arg(format!("gdrive:{}", standin.root()))
+        .arg("--output")
+        .arg(&out)
+        .env("BLUEDOT_TEST_DRIVE_API_URL", standin.api_url())
+        .env("GOOGLE_CREDENTIALS", standin.credentials_json());
+    let output = run(&mut cmd);
+    let report = report(&out);
+    assert!(
+        report["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("/weekly/2024-W31"),
+        "{}",
+        report["source"]
+    );
+    assert_eq!(report["totals"]["files"], 1);
+    assert_eq!(
+        file_entry(&report, "WWW_weekly.json")["outcome"],
+        "ok",
+        "{output:?}"
+    );
+}
+
+#[test]
+fn a_wrong_root_or_a_double_source_is_a_usage_error() {
+    let d = drive(100, 1);
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let mut cmd = bluedot();
+    cmd.args([
+        "process",
+        "--timeframe",
+        "daily",
+        "--source",
+        "gdrive:noSuchFolder",
+    ])
+    .arg("--output")
+    .arg(&out)
+    .env("BLUEDOT_TEST_DRIVE_API_URL", d.standin.api_url())
+    .env("GOOGLE_CREDENTIALS", d.standin.credentials_json());
+    let output = run(&mut cmd);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("root folder noSuchFolder: 404 notFound")
+            && stderr.contains("service account bluedot-test@"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+
+    let output = run(bluedot()
+        .args([
+            "process",
+            "--timeframe",
+            "daily",
+            "--source",
+            "gdrive:x",
+            "--input",
+        ])
+        .arg(work.path())
+        .arg("--output")
+        .arg(&out));
+    assert_eq!(output.status.code(), Some(2));
+    let output = run(bluedot()
+        .args(["process", "--timeframe", "daily", "--source", "gdrive:x"])
+        .arg("--output")
+        .arg(&out)
+        .env_remove("GOOGLE_CREDENTIALS")
+        .env_remove("GOOGLE_API_KEY"));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--google-credentials"), "{stderr}");
+}
+
+#[test]
+fn shards_split_the_listing_and_download_only_their_files() {
+    let d = drive(6, 20);
+    let work = WorkDir::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut downloads_before = 0;
+    for shard in ["0", "1"] {
+        let out = work.join(shard);
+        let args = ["--date", DAY, "--shard-index", shard, "--shard-count", "2"];
+        assert_eq!(process(&d, &out, &args, &[]).status.code(), Some(0));
+        let report = report(&out);
+        assert_eq!(report["totals"]["listed"], 20);
+        let files = report["files"].as_array().unwrap();
+        for file in files {
+            assert!(
+                seen.insert(file["name"].as_str().unwrap().to_owned()),
+                "{file} in both shards"
+            );
+        }
+        let downloads = d.standin.stats().media_calls;
+        assert_eq!(downloads - downloads_before, files.len() as u64);
+        downloads_before = downloads;
+    }
+    assert_eq!(seen.len(), 20);
+}

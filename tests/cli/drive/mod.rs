@@ -1,0 +1,104 @@
+//! `process --source gdrive:` against the in-process Drive stand-in: listing, paths, trigger
+//! file, duplicates (`listing`), every fault kind and the soak (`faults`), token refresh and that
+//! no secret ever leaks (`auth`).
+
+mod auth;
+mod faults;
+mod listing;
+
+use crate::harness::{bluedot, file_entry, run, tree};
+use standins::{DriveStandin, Options};
+use std::path::Path;
+use std::process::Output;
+
+pub const DAY: &str = "2024-08-02";
+
+/// A small valid MarketSmith chart whose rows depend on `seed`.
+pub fn chart(symbol: &str, seed: u64) -> Vec<u8> {
+    let day_ms = 86_400_000u64;
+    let start = 1_717_200_000_000u64 / day_ms * day_ms; // 2024-06-01 UTC midnight
+    let prices: Vec<serde_json::Value> = (0..20)
+        .map(|i| {
+            let base = 100.0 + (seed % 50) as f64 + i as f64;
+            serde_json::json!({
+                "priceDate": start + i * day_ms, "open": base, "high": base + 2.0,
+                "low": base - 1.0, "close": base + 1.0, "volume": 1000 + i * 10 + seed,
+                "bc": 50 + (seed % 40), "rlst": 60 + (seed % 30)
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "responseHeader": {"error": false},
+        "chart": {
+            "prices": prices,
+            "peripheralData": {"symbol": symbol, "name": format!("{symbol} Ltd")},
+            "blueDotData": {"dates": [start + 5 * day_ms]}
+        }
+    })
+    .to_string()
+    .into_bytes()
+}
+
+pub fn name(i: usize) -> String {
+    format!("S{i:04}.IN_daily.json")
+}
+
+pub struct Drive {
+    pub standin: DriveStandin,
+    pub day: String,
+}
+
+/// A stand-in with `root/daily/2024-08-02/` holding `charts` generated charts.
+pub fn drive(page_size: usize, charts: usize) -> Drive {
+    let standin = DriveStandin::start(Options {
+        page_size,
+        api_key: Some("AIzaSy-test-api-key-do-not-leak-1234".into()),
+        ..Options::default()
+    });
+    let daily = standin.folder(&standin.root(), "daily");
+    let day = standin.folder(&daily, DAY);
+    for i in 0..charts {
+        standin.file(&day, &name(i), chart(&format!("S{i:04}.IN"), i as u64));
+    }
+    Drive { standin, day }
+}
+
+/// The real binary against the stand-in, with service-account credentials unless `extra`
+/// brings an API key. Waits are scaled down (test-only hooks).
+pub fn process(drive: &Drive, out: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = bluedot();
+    cmd.arg("process")
+        .arg("--source")
+        .arg(format!("gdrive:{}", drive.standin.root()))
+        .arg("--output")
+        .arg(out)
+        .arg("--timeframe")
+        .arg("daily")
+        .args(extra)
+        .env("BLUEDOT_TEST_DRIVE_API_URL", drive.standin.api_url())
+        .env("BLUEDOT_TEST_DRIVE_BACKOFF_SCALE", "0.01")
+        .env("BLUEDOT_TEST_DRIVE_TIMEOUT_MS", "2500")
+        .env("GOOGLE_CREDENTIALS", drive.standin.credentials_json())
+        .env_remove("GOOGLE_API_KEY");
+    for (key, value) in envs {
+        cmd.env(key, value);
+    }
+    run(&mut cmd)
+}
+
+pub fn outcomes(report: &serde_json::Value) -> (u64, u64, u64) {
+    let t = &report["totals"];
+    (
+        t["ok"].as_u64().unwrap(),
+        t["failed"].as_u64().unwrap(),
+        t["skipped"].as_u64().unwrap(),
+    )
+}
+
+pub fn csvs(out: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    tree(&out.join("data/daily"))
+}
+
+pub fn retries(report: &serde_json::Value, name: &str) -> u64 {
+    file_entry(report, name)["retries"].as_u64().unwrap_or(0)
+}
