@@ -35,6 +35,8 @@ pub struct Cli {
 pub enum Command {
     /// Convert every chart JSON file of a folder into CSV series, symbol list and report.
     Process(ProcessArgs),
+    /// Count the chart files of a folder and print the job matrix JSON (`{"shard":[0,1,...]}`).
+    Plan(crate::plan::PlanArgs),
 }
 
 #[derive(Debug, Args)]
@@ -111,6 +113,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Process(args) => process(args),
+        Command::Plan(args) => crate::plan::cli(args),
     }
 }
 

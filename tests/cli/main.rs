@@ -1,3 +1,4 @@
 //! The one integration-test binary: every test runs the real `bluedot` in its own temp dir.
 
+mod action;
 mod harness;
