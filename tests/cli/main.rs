@@ -1,4 +1,8 @@
 //! The one integration-test binary: every test runs the real `bluedot` in its own temp dir.
 
 mod action;
+mod chart;
+mod data_rules;
 mod harness;
+mod process;
+mod validator;
