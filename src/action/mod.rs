@@ -12,7 +12,7 @@ mod source;
 pub use inputs::{ALL as INPUT_NAMES, SECRETS as SECRET_INPUTS, env_name};
 
 use crate::cli::{EXIT_OK, EXIT_USAGE};
-use crate::runner::commands::Console;
+use crate::runner::commands::{Console, Neutralized};
 use crate::runner::{outputs, summary};
 use inputs::{Inputs, Mode};
 use std::io::Stdout;
@@ -208,7 +208,7 @@ fn init_tracing() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| Neutralized::new(std::io::stderr()))
         .with_ansi(false)
         .try_init();
 }

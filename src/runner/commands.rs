@@ -198,6 +198,50 @@ impl<W: Write> Console<W> {
     }
 }
 
+/// A log stream the runner parses but we do not fully control (tracing events name files):
+/// every line that would start a workflow command (`::` or the older `##[`, after leading
+/// whitespace, which the runner trims) gets a visible `| ` in front, so it is shown, not obeyed.
+/// Each value of this type starts at the beginning of a line.
+pub struct Neutralized<W: Write> {
+    inner: W,
+    at_line_start: bool,
+}
+
+impl<W: Write> Neutralized<W> {
+    pub fn new(inner: W) -> Neutralized<W> {
+        Neutralized {
+            inner,
+            at_line_start: true,
+        }
+    }
+}
+
+impl<W: Write> Write for Neutralized<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut out = Vec::with_capacity(buf.len() + 8);
+        for line in buf.split_inclusive(|&b| b == b'\n') {
+            if self.at_line_start {
+                let start = line
+                    .iter()
+                    .position(|b| !b.is_ascii_whitespace())
+                    .unwrap_or(line.len());
+                let rest = &line[start..];
+                if rest.starts_with(b"::") || rest.starts_with(b"##[") {
+                    out.extend_from_slice(b"| ");
+                }
+            }
+            out.extend_from_slice(line);
+            self.at_line_start = line.ends_with(b"\n");
+        }
+        self.inner.write_all(&out)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,6 +277,19 @@ mod tests {
         assert_eq!(token.len(), 32);
         assert_eq!(lines[1..3], ["::add-mask::x", "::error::fake"]);
         assert_eq!(lines[3], format!("::{token}::"));
+    }
+
+    #[test]
+    fn log_lines_cannot_start_commands() {
+        let mut w = Neutralized::new(Vec::new());
+        w.write_all(b"file=a\n::add-mask::x\n  ##[set-env]y\nok :: fine\n")
+            .unwrap();
+        w.write_all(b"::error::z").unwrap();
+        let text = String::from_utf8(w.inner).unwrap();
+        assert_eq!(
+            text,
+            "file=a\n| ::add-mask::x\n|   ##[set-env]y\nok :: fine\n| ::error::z"
+        );
     }
 
     #[test]

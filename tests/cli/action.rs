@@ -359,7 +359,22 @@ fn untrusted_file_names_cannot_issue_workflow_commands() {
     let runner = Runner::new();
     runner.write("in/::add-mask::x.json", "not json");
     runner.write("in/%0A::set-output name=status::ok.txt", "x");
-    let step = runner.step(&[("source", "in")]);
+    runner.write("in/line\n::add-mask::y\n##[add-mask]z_daily.json", "[]");
+    // File-level logs name every file: on stderr they must not become commands either.
+    let (mut cmd, output_file, summary_file) = runner.command(&[("source", "in")]);
+    let step = runner::collect(
+        run(cmd.env("RUST_LOG", "debug")),
+        &output_file,
+        &summary_file,
+    );
+    assert!(step.stderr.contains("| ::add-mask::y"), "{}", step.stderr);
+    for line in step.stderr.lines() {
+        let line = line.trim_start();
+        assert!(
+            !line.starts_with("::") && !line.starts_with("##["),
+            "{line}"
+        );
+    }
     assert_eq!(step.code(), 1);
     // Outside stop-commands blocks, no line may start a command we did not write.
     let mut paused: Option<String> = None;
@@ -381,6 +396,7 @@ fn untrusted_file_names_cannot_issue_workflow_commands() {
                 "{line}"
             );
             assert!(!line.contains("::add-mask::x"), "{line}");
+            assert!(!line.starts_with("::add-mask::y"), "{line}");
         }
     }
     assert!(paused.is_none(), "a stop-commands block was never closed");
