@@ -16,7 +16,7 @@ use crate::runner::commands::{Console, Neutralized};
 use crate::runner::{outputs, summary};
 use inputs::{Inputs, Mode};
 use std::io::Stdout;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 
@@ -45,24 +45,31 @@ pub fn invoked_by_runner() -> bool {
 
 /// What the runner gave this step.
 pub struct RunnerEnv {
-    pub workspace: PathBuf,
+    workspace: Option<PathBuf>,
     pub output_file: Option<PathBuf>,
     pub summary_file: Option<PathBuf>,
 }
 
 impl RunnerEnv {
-    fn from_env() -> Result<RunnerEnv, ActionError> {
+    fn from_env() -> RunnerEnv {
         let path = |name: &str| {
             std::env::var_os(name)
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
         };
-        Ok(RunnerEnv {
-            workspace: path("GITHUB_WORKSPACE").ok_or_else(|| {
-                ActionError::usage("GITHUB_WORKSPACE is not set; run bluedot as a container action, or pass arguments for the CLI")
-            })?,
+        RunnerEnv {
+            workspace: path("GITHUB_WORKSPACE"),
             output_file: path("GITHUB_OUTPUT"),
             summary_file: path("GITHUB_STEP_SUMMARY"),
+        }
+    }
+
+    /// The checkout (`/github/workspace` in the container), which every folder input is under.
+    pub fn workspace(&self) -> Result<&Path, ActionError> {
+        self.workspace.as_deref().ok_or_else(|| {
+            ActionError::usage(
+                "GITHUB_WORKSPACE is not set; run bluedot as a container action, or pass arguments for the CLI",
+            )
         })
     }
 }
@@ -86,21 +93,17 @@ pub fn main() -> ExitCode {
     let mode = inputs.mode();
     let title = match &mode {
         Ok(Mode::Plan) => "bluedot plan",
-        _ => "bluedot process",
+        Ok(Mode::Merge) => "bluedot merge",
+        Ok(Mode::Health) => "bluedot health",
+        Ok(Mode::Process) | Err(_) => "bluedot process",
     };
-    let result = RunnerEnv::from_env().map(|runner| {
-        let finished = mode.and_then(|mode| run(mode, &inputs, &runner, &mut console, &stop));
-        (runner, finished)
-    });
-    let (runner, finished) = match result {
-        Ok((runner, Ok(finished))) => (Some(runner), finished),
-        Ok((runner, Err(error))) => (Some(runner), failed(&mut console, title, error)),
-        Err(error) => (None, failed(&mut console, title, error)),
+    let runner = RunnerEnv::from_env();
+    let finished = match mode.and_then(|mode| run(mode, &inputs, &runner, &mut console, &stop)) {
+        Ok(finished) => finished,
+        Err(error) => failed(&mut console, title, error),
     };
     let mut exit = finished.exit;
-    if let Some(runner) = runner
-        && let Err(e) = deliver(&runner, &finished)
-    {
+    if let Err(e) = deliver(&runner, &finished) {
         console.fatal(
             "bluedot",
             &format!("cannot write the step's outputs or summary: {e:#}"),
@@ -156,7 +159,7 @@ fn plan(
     console: &mut Console<Stdout>,
 ) -> Result<Finished, ActionError> {
     let files_per_shard = inputs.files_per_shard()?;
-    let spec = source::parse(inputs, &runner.workspace)?;
+    let spec = source::parse(inputs, runner.workspace()?)?;
     let opened = source::open(&spec, inputs)?;
     let plan = crate::plan::plan(&opened.listing, files_per_shard)
         .map_err(|message| ActionError::usage(format!("{message} (source {})", spec.label())))?;

@@ -27,9 +27,10 @@ pub fn run(
     let group = inputs.group()?;
     let min_success_rate = inputs.min_success_rate()?;
     let date = inputs.date()?;
-    let spec = source::parse(inputs, &runner.workspace)?;
+    let workspace = runner.workspace()?;
+    let spec = source::parse(inputs, workspace)?;
     let output = paths::resolve(
-        &runner.workspace,
+        workspace,
         inputs.get("output-dir").unwrap_or(DEFAULT_OUTPUT_DIR),
         "output-dir",
     )?;

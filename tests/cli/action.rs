@@ -445,6 +445,21 @@ fn folders_outside_the_workspace_and_unknown_modes_are_refused() {
         assert_eq!(step.outputs()["status"], "error");
     }
     assert!(!runner.root().join("escape").exists());
+
+    // Without a workspace the step still ends with its status and summary.
+    let (mut cmd, output_file, summary_file) = runner.command(&[("source", folder)]);
+    let step = runner::collect(
+        run(cmd.env_remove("GITHUB_WORKSPACE")),
+        &output_file,
+        &summary_file,
+    );
+    assert_eq!(step.code(), 2);
+    assert_eq!(step.outputs()["status"], "error");
+    assert!(
+        step.summary.contains("GITHUB&#95;WORKSPACE is not set"),
+        "{}",
+        step.summary
+    );
 }
 
 #[test]
