@@ -87,6 +87,10 @@ pub fn main() -> ExitCode {
     let mut console = Console::new(std::io::stdout());
     for secret in inputs.secret_values() {
         console.mask(secret);
+        // The value as used (trimmed, like every input) too, when it differs.
+        if secret.trim() != secret && !secret.contains('\n') {
+            console.mask(secret.trim());
+        }
     }
     init_tracing();
 
