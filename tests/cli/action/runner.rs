@@ -32,10 +32,19 @@ impl Step {
         self.output.status.code().expect("exited normally")
     }
 
-    /// The outputs, parsed with the runner's rules; panics with the runner's message if invalid.
+    /// The outputs, parsed with the runner's rules; panics with the runner's message if invalid,
+    /// or if an output is not declared in `action.yml` (workflows could not read it).
     pub fn outputs(&self) -> BTreeMap<String, String> {
-        parse_output_file(&self.output_file)
-            .unwrap_or_else(|e| panic!("GITHUB_OUTPUT is invalid: {e}\n{}", self.output_file))
+        let outputs = parse_output_file(&self.output_file)
+            .unwrap_or_else(|e| panic!("GITHUB_OUTPUT is invalid: {e}\n{}", self.output_file));
+        let declared = declared_outputs();
+        for name in outputs.keys() {
+            assert!(
+                declared.contains(name),
+                "output {name} is not in action.yml"
+            );
+        }
+        outputs
     }
 }
 
@@ -143,16 +152,34 @@ pub fn input_env_name(name: &str) -> String {
     format!("INPUT_{}", name.replace(' ', "_").to_uppercase())
 }
 
+fn action_yml_section(name: &str) -> String {
+    let yml = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml"))
+        .expect("action.yml");
+    let start = yml
+        .find(&format!("\n{name}:\n"))
+        .unwrap_or_else(|| panic!("no {name}: in action.yml"));
+    let body = &yml[start + name.len() + 3..];
+    // The section ends at the next top-level key.
+    let end = body
+        .find("\n\n")
+        .filter(|&i| !body[i + 2..].starts_with(' '))
+        .map_or(body.len(), |i| i + 1);
+    body[..end].to_owned()
+}
+
+/// The output names `action.yml` declares.
+pub fn declared_outputs() -> Vec<String> {
+    action_yml_section("outputs")
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   ") && l.ends_with(':'))
+        .map(|l| l.trim().trim_end_matches(':').to_owned())
+        .collect()
+}
+
 /// (name, default) of every input in the repository's `action.yml`, with `${{ github.token }}`
 /// evaluated as the runner would.
 pub fn declared_inputs() -> Vec<(String, String)> {
-    let yml = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml"))
-        .expect("action.yml");
-    let section = yml
-        .split("\ninputs:\n")
-        .nth(1)
-        .and_then(|s| s.split("\noutputs:\n").next())
-        .expect("inputs section");
+    let section = action_yml_section("inputs");
     let mut inputs: Vec<(String, String)> = Vec::new();
     for line in section.lines() {
         if line.starts_with("  ") && !line.starts_with("   ") && line.ends_with(':') {
@@ -240,6 +267,17 @@ fn read_line(text: &str) -> Option<(&str, Option<&str>)> {
         Some(i) => Some((text[..i].trim_end_matches('\r'), Some(&text[i + 1..]))),
         None => Some((text, None)),
     }
+}
+
+#[test]
+fn action_yml_sections_are_read_whole() {
+    let inputs: Vec<String> = declared_inputs().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(inputs.len(), 17, "{inputs:?}");
+    assert_eq!(inputs.first().map(String::as_str), Some("mode"));
+    assert_eq!(inputs.last().map(String::as_str), Some("output-dir"));
+    let outputs = declared_outputs();
+    assert_eq!(outputs.len(), 10, "{outputs:?}");
+    assert!(outputs.contains(&"matrix".to_owned()) && outputs.contains(&"status".to_owned()));
 }
 
 #[test]
