@@ -1,11 +1,14 @@
 //! The action as the runner runs it: `INPUT_*` with dashes, fresh `GITHUB_OUTPUT` and
 //! `GITHUB_STEP_SUMMARY` files, the workspace, and the outputs read back with the runner's rules.
 
+mod plan;
 mod runner;
+mod untrusted;
 
-use crate::harness::{WorkDir, bluedot, file_entry, process, report, run, tree};
-use runner::{FAKE_GITHUB_TOKEN, Runner, Step};
+use crate::harness::{file_entry, process, report, run, tree};
+use runner::{FAKE_GITHUB_TOKEN, Runner};
 use std::path::Path;
+use untrusted::{assert_never_leaked, mask_lines};
 
 /// A minimal valid daily chart for `symbol`.
 fn chart(symbol: &str) -> String {
@@ -25,13 +28,6 @@ fn symbol(i: usize) -> String {
     format!("{s}.IN")
 }
 
-/// `count` tiny files named like charts; enough for `plan`, which only counts.
-fn chart_names(runner: &Runner, dir: &str, count: usize) {
-    for i in 0..count {
-        runner.write(&format!("{dir}/{}_daily.json", symbol(i)), "{}");
-    }
-}
-
 /// `count` generated valid charts in `drop/`; returns the folder, relative to the workspace.
 fn charts_folder(runner: &Runner, count: usize) -> &'static str {
     for i in 0..count {
@@ -39,112 +35,6 @@ fn charts_folder(runner: &Runner, count: usize) -> &'static str {
         runner.write(&format!("drop/{s}_daily.json"), chart(&s));
     }
     "drop"
-}
-
-/// Fails the test if `secret` is anywhere but in `::add-mask::` lines that precede all other
-/// output, or appears in stderr, the outputs, the summary or any file the run could write.
-fn assert_never_leaked(runner: &Runner, step: &Step, secret: &str) {
-    let mut lines = step.stdout.lines();
-    let mut in_masks = true;
-    for line in lines.by_ref() {
-        if line.starts_with("::add-mask::") {
-            assert!(in_masks, "a mask line after other output: {line}");
-        } else {
-            in_masks = false;
-            assert!(!line.contains(secret), "secret in stdout: {line}");
-        }
-    }
-    for (what, text) in [
-        ("stderr", &step.stderr),
-        ("GITHUB_OUTPUT", &step.output_file),
-        ("summary", &step.summary),
-    ] {
-        assert!(!text.contains(secret), "secret in {what}");
-    }
-    for (path, bytes) in tree(runner.root()) {
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(secret),
-            "secret in written file {path}"
-        );
-    }
-}
-
-fn mask_lines(stdout: &str) -> Vec<&str> {
-    stdout
-        .lines()
-        .take_while(|l| l.starts_with("::add-mask::"))
-        .collect()
-}
-
-#[test]
-fn plan_of_1000_files_is_four_shards() {
-    let runner = Runner::new();
-    chart_names(&runner, "in", 1000);
-    let step = runner.step(&[("mode", "plan"), ("source", "in")]);
-    assert_eq!(step.code(), 0);
-    let outputs = step.outputs();
-    assert_eq!(outputs["matrix"], r#"{"shard":[0,1,2,3]}"#);
-    assert_eq!(outputs["shard-count"], "4");
-    assert_eq!(outputs["files-total"], "1000");
-    assert_eq!(outputs["status"], "ok");
-    assert!(step.summary.contains("| chart files |"), "{}", step.summary);
-}
-
-#[test]
-fn plan_of_2000_files_is_eight_shards_and_of_1_file_one() {
-    let runner = Runner::new();
-    chart_names(&runner, "big", 2000);
-    chart_names(&runner, "one", 1);
-    let step = runner.step(&[("mode", "plan"), ("source", "big")]);
-    assert_eq!(step.outputs()["matrix"], r#"{"shard":[0,1,2,3,4,5,6,7]}"#);
-    assert_eq!(step.outputs()["shard-count"], "8");
-    let step = runner.step(&[("mode", "plan"), ("source", "./one/")]);
-    assert_eq!(step.outputs()["matrix"], r#"{"shard":[0]}"#);
-    assert_eq!(step.outputs()["shard-count"], "1");
-    let step = runner.step(&[
-        ("mode", "plan"),
-        ("source", "big"),
-        ("files-per-shard", "600"),
-    ]);
-    assert_eq!(step.outputs()["shard-count"], "4");
-}
-
-#[test]
-fn plan_with_no_chart_files_stops_with_a_message() {
-    let runner = Runner::new();
-    runner.write("empty/readme.txt", "not a chart");
-    let step = runner.step(&[("mode", "plan"), ("source", "empty")]);
-    assert_eq!(step.code(), 2);
-    let error = step
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("::error"))
-        .expect("an error annotation");
-    assert!(error.contains("no chart files"), "{error}");
-    assert!(error.contains("1 other files would be skipped"), "{error}");
-    assert_eq!(step.outputs()["status"], "error");
-    assert!(!step.outputs().contains_key("matrix"));
-    assert!(step.summary.contains("no chart files"));
-}
-
-#[test]
-fn plan_on_the_command_line_prints_the_matrix() {
-    let dir = WorkDir::new();
-    for i in 0..501 {
-        dir.write(&format!("in/{}_daily.json", symbol(i)), "{}");
-    }
-    dir.write("in/notes.txt", "x");
-    let out = run(bluedot().args(["plan", "--input"]).arg(dir.join("in")));
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "{\"shard\":[0,1,2]}\n"
-    );
-    let empty = dir.join("none");
-    std::fs::create_dir(&empty).unwrap();
-    let out = run(bluedot().args(["plan", "--input"]).arg(&empty));
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no chart files"));
 }
 
 #[test]
@@ -266,53 +156,6 @@ fn shards_split_the_files_and_the_gate_decides_the_exit() {
 }
 
 #[test]
-fn a_secret_in_every_secret_input_is_masked_first_and_never_leaks() {
-    let runner = Runner::new();
-    let folder = charts_folder(&runner, 3);
-    let secret = "s3cr3t-Value-0042";
-    let credentials = format!(
-        "{{\n  \"type\": \"service_account\",\n  \"private_key\": \"-----BEGIN PRIVATE KEY-----{secret}\"\n}}"
-    );
-    let slack = format!("https://hooks.slack.example/services/{secret}");
-    let discord = format!("https://discord.example/api/webhooks/{secret}");
-    let step = runner.step(&[
-        ("source", folder),
-        ("github-token", secret),
-        ("google-credentials", &credentials),
-        ("google-api-key", secret),
-        ("slack-webhook", &slack),
-        ("discord-webhook", &discord),
-    ]);
-    let masks = mask_lines(&step.stdout);
-    for value in [secret, slack.as_str(), discord.as_str()] {
-        assert!(
-            masks.contains(&format!("::add-mask::{value}").as_str()),
-            "{masks:?}"
-        );
-    }
-    assert!(
-        masks.contains(&"::add-mask::  \"type\": \"service_account\","),
-        "{masks:?}"
-    );
-    assert!(
-        masks.iter().any(|m| m.starts_with("::add-mask::{%0A")),
-        "{masks:?}"
-    );
-    assert_never_leaked(&runner, &step, secret);
-
-    // Inputs that arrive with later work stop the run clearly, without echoing their value.
-    assert_eq!(step.code(), 2);
-    assert_eq!(step.outputs()["status"], "error");
-    assert!(step.stdout.contains("arrives with"), "{}", step.stdout);
-
-    // Process runs normally when only the token is given, and the token stays hidden.
-    let step = runner.step(&[("source", folder), ("github-token", secret)]);
-    assert_eq!(step.code(), 0);
-    assert_eq!(mask_lines(&step.stdout), [format!("::add-mask::{secret}")]);
-    assert_never_leaked(&runner, &step, secret);
-}
-
-#[test]
 fn thousands_of_failures_keep_the_summary_under_1_mib_and_annotations_at_10() {
     let runner = Runner::new();
     let long = "X".repeat(200);
@@ -352,55 +195,6 @@ fn thousands_of_failures_keep_the_summary_under_1_mib_and_annotations_at_10() {
         "{}",
         errors[9]
     );
-}
-
-#[test]
-fn untrusted_file_names_cannot_issue_workflow_commands() {
-    let runner = Runner::new();
-    runner.write("in/::add-mask::x.json", "not json");
-    runner.write("in/%0A::set-output name=status::ok.txt", "x");
-    runner.write("in/line\n::add-mask::y\n##[add-mask]z_daily.json", "[]");
-    // File-level logs name every file: on stderr they must not become commands either.
-    let (mut cmd, output_file, summary_file) = runner.command(&[("source", "in")]);
-    let step = runner::collect(
-        run(cmd.env("RUST_LOG", "debug")),
-        &output_file,
-        &summary_file,
-    );
-    assert!(step.stderr.contains("| ::add-mask::y"), "{}", step.stderr);
-    for line in step.stderr.lines() {
-        let line = line.trim_start();
-        assert!(
-            !line.starts_with("::") && !line.starts_with("##["),
-            "{line}"
-        );
-    }
-    assert_eq!(step.code(), 1);
-    // Outside stop-commands blocks, no line may start a command we did not write.
-    let mut paused: Option<String> = None;
-    for line in step.stdout.lines() {
-        if let Some(token) = &paused {
-            if line == format!("::{token}::") {
-                paused = None;
-            }
-            continue;
-        }
-        if let Some(token) = line.strip_prefix("::stop-commands::") {
-            paused = Some(token.to_owned());
-            continue;
-        }
-        if let Some(command) = line.strip_prefix("::") {
-            let command = command.split([' ', ':']).next().unwrap();
-            assert!(
-                ["add-mask", "error", "warning", "group", "endgroup"].contains(&command),
-                "{line}"
-            );
-            assert!(!line.contains("::add-mask::x"), "{line}");
-            assert!(!line.starts_with("::add-mask::y"), "{line}");
-        }
-    }
-    assert!(paused.is_none(), "a stop-commands block was never closed");
-    assert_eq!(step.outputs()["status"], "some-failed");
 }
 
 #[test]
