@@ -2,16 +2,15 @@
 
 use crate::convert::{ConvertOptions, DateRule, Timeframe};
 use crate::output::WriteMode;
-use crate::pipeline::{self, Job, SourceCosts};
+use crate::pipeline::{self, Job};
 use crate::progress::ConsoleProgress;
 use crate::shard::Shard;
-use crate::source;
+use crate::source::{self, Opened};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::Instant;
 
 /// Exit status: every file ok.
 pub const EXIT_OK: u8 = 0;
@@ -35,10 +34,13 @@ pub struct Cli {
 pub enum Command {
     /// Convert every chart JSON file of a folder into CSV series, symbol list and report.
     Process(ProcessArgs),
+    /// Count the chart files of a folder and print the job matrix JSON (`{"shard":[0,1,...]}`).
+    Plan(crate::plan::PlanArgs),
 }
 
+/// Where the charts come from: a local folder, or a Drive folder.
 #[derive(Debug, Args)]
-pub struct ProcessArgs {
+pub struct SourceArgs {
     /// Folder holding the chart files (`*.json` directly inside it).
     #[arg(
         long,
@@ -49,6 +51,27 @@ pub struct ProcessArgs {
     pub input: Option<PathBuf>,
     #[command(flatten)]
     pub drive: source::drive::args::DriveArgs,
+}
+
+impl SourceArgs {
+    /// Lists the source once; errors are for people and never hold secrets.
+    pub fn open(&self, timeframe: Timeframe) -> Result<Opened, String> {
+        if let Some(config) = self.drive.config(timeframe) {
+            return Opened::drive(config?);
+        }
+        let input = self
+            .input
+            .as_ref()
+            .ok_or("give --input DIR or --source gdrive:ID")?;
+        Opened::local(input, format!("local:{}", input.display()))
+            .map_err(|e| format!("cannot list input folder {}: {e}", input.display()))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ProcessArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Output root: series in OUTPUT/data/<timeframe>/, the run report in OUTPUT/report.json.
     #[arg(long, value_name = "DIR")]
     pub output: PathBuf,
@@ -118,6 +141,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Process(args) => process(args),
+        Command::Plan(args) => crate::plan::cli(args),
     }
 }
 
@@ -134,29 +158,6 @@ fn init_tracing() {
 fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(EXIT_USAGE)
-}
-
-/// A listed source, ready to fetch.
-enum Opened {
-    Local(PathBuf, source::Listing),
-    Drive(Box<(source::drive::DriveSource, source::drive::DriveListing)>),
-}
-
-fn open_source(
-    input: &Option<PathBuf>,
-    drive: &source::drive::args::DriveArgs,
-    timeframe: crate::convert::Timeframe,
-) -> Result<Opened, String> {
-    if let Some(config) = drive.config(timeframe) {
-        let (source, listed) = source::drive::args::open_and_list(config?)?;
-        return Ok(Opened::Drive(Box::new((source, listed))));
-    }
-    let input = input
-        .as_ref()
-        .ok_or("give --input DIR or --source gdrive:ID")?;
-    source::local::list(input)
-        .map(|listing| Opened::Local(input.clone(), listing))
-        .map_err(|e| format!("cannot list input folder {}: {e}", input.display()))
 }
 
 fn process(args: ProcessArgs) -> ExitCode {
@@ -176,40 +177,21 @@ fn process(args: ProcessArgs) -> ExitCode {
         output: args.output,
         workers: args.workers.map_or_else(default_workers, |n| n as usize),
         shard,
-        source_label: args
-            .input
-            .as_ref()
-            .map(|input| format!("local:{}", input.display()))
-            .unwrap_or_default(),
+        source_label: String::new(),
         write_mode: args.write_mode,
     };
     let stop = stop_flag();
-    let listing_started = Instant::now();
-    let opened = match open_source(&args.input, &args.drive, args.timeframe) {
+    let opened = match args.source.open(args.timeframe) {
         Ok(opened) => opened,
         Err(e) => return usage_error(e),
     };
-    let (mut listing, list_retries) = match &opened {
-        Opened::Local(_, listing) => (listing.clone(), 0),
-        Opened::Drive(drive) => {
-            let (drive, listed) = &**drive;
-            job.source_label = listed.label(&drive.config().root_folder_id);
-            (listed.listing.clone(), listed.retries)
-        }
-    };
-    let costs = SourceCosts {
-        listed: listing.len() as u64,
-        list: listing_started.elapsed(),
-        retries: u64::from(list_retries),
-    };
+    job.source_label = opened.label.clone();
+    let mut listing = opened.listing.clone();
     listing.retain_shard(job.shard);
-    let fetched: Box<dyn Iterator<Item = source::Fetched> + Send> = match &opened {
-        Opened::Local(dir, _) => Box::new(source::local::fetch(dir, listing.charts.clone())),
-        Opened::Drive(drive) => Box::new(drive.0.fetch(&drive.1, &listing.charts, stop.clone())),
-    };
+    let fetched = opened.fetch(&listing.charts, &stop);
 
     let progress = ConsoleProgress::for_stderr();
-    match pipeline::run(&job, listing, costs, fetched, &progress, &stop) {
+    match pipeline::run(&job, listing, opened.costs, fetched, &progress, &stop) {
         Ok(report) => {
             eprint!("{}", report.human_summary());
             eprintln!(

@@ -1,3 +1,7 @@
 fn main() -> std::process::ExitCode {
-    bluedot::cli::main()
+    if bluedot::action::invoked_by_runner() {
+        bluedot::action::main()
+    } else {
+        bluedot::cli::main()
+    }
 }

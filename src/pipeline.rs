@@ -9,13 +9,13 @@ use crate::convert::{self, ConvertOptions, Converted, SymbolInfo, SymbolInfoEntr
 use crate::output::{SeriesTree, WriteMode};
 use crate::report::{self, Bytes, FileReport, Outcome, Report, Timings, Totals};
 use crate::shard::Shard;
-use crate::source::{Content, Fetched, Listing};
+use crate::source::{Content, Fetched, Listing, SourceCosts};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Everything `process` needs to know besides the files themselves.
 #[derive(Debug, Clone)]
@@ -68,16 +68,6 @@ pub trait Progress: Sync {
 
 pub struct Silent;
 impl Progress for Silent {}
-
-/// What the source stage cost, measured by the caller.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SourceCosts {
-    /// Files listed before sharding.
-    pub listed: u64,
-    pub list: Duration,
-    /// Retries the source spent listing (files' own retries are in their reports).
-    pub retries: u64,
-}
 
 #[derive(Default)]
 struct StageClock {

@@ -7,6 +7,9 @@
 
 pub mod drive;
 pub mod local;
+mod opened;
+
+pub use opened::{Opened, SourceCosts};
 
 use crate::shard::Shard;
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
 //! The one integration-test binary: every test runs the real `bluedot` in its own temp dir.
 
+mod action;
 mod chart;
 mod data_rules;
 mod drive;

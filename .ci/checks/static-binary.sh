@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The binary the Dockerfile ships is static and runs with an empty environment: built here with
+# the Dockerfile's exact recipe (glibc, crt-static, the host target), then proven to need no
+# dynamic loader or shared library, then run under `env -i` as the CLI and as the action.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+host="$(rustc -vV | sed -n 's/^host: //p')"
+# --target keeps build scripts and proc-macros dynamic (they must be) and the binary static.
+RUSTFLAGS='-C target-feature=+crt-static' \
+  cargo build --release --locked --target "$host" --bin bluedot
+bin="$PWD/target/$host/release/bluedot"
+
+fail() { echo "static-binary: $*" >&2; exit 1; }
+
+if command -v file >/dev/null; then
+  file "$bin"
+  file "$bin" | grep -Eq 'statically linked|static-pie linked' || fail "file says it is not static"
+fi
+ldd_out="$(ldd "$bin" 2>&1 || true)"
+echo "ldd: $ldd_out"
+grep -Eq 'not a dynamic executable|statically linked' <<<"$ldd_out" || fail "ldd lists libraries"
+# The ELF itself: no program interpreter, no NEEDED library.
+if readelf --program-headers "$bin" | grep -q INTERP; then fail "has a program interpreter"; fi
+if readelf --dynamic "$bin" | grep -q NEEDED; then fail "needs shared libraries"; fi
+echo "readelf: no INTERP segment, no NEEDED entries"
+echo "size: $(stat -c %s "$bin") bytes"
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/in" "$tmp/workspace/drop"
+chart='{"chart":{"prices":[{"priceDate":1753986600000,"open":10,"high":11,"low":9,"close":10.5,"volume":100,"pdt":"TradingDate","bc":1.5,"rlst":50}],"peripheralData":{"symbol":"ABC.IN","name":"Abc"}}}'
+printf '%s' "$chart" > "$tmp/in/ABC.IN_daily.json"
+cp "$tmp/in/ABC.IN_daily.json" "$tmp/workspace/drop/"
+
+echo "-- env -i bluedot --version"
+env -i "$bin" --version
+
+echo "-- env -i bluedot process (time zone data is built in)"
+env -i "$bin" process --input "$tmp/in" --output "$tmp/out" --timeframe daily --timezone Asia/Kolkata
+grep -q '^20250801T,' "$tmp/out/data/daily/ABC_IN_PRICE_DATA.csv" || fail "unexpected CSV"
+echo "process: $(ls "$tmp/out/data/daily" | tr '\n' ' ')"
+
+echo "-- env -i with only what the runner gives a container action"
+touch "$tmp/output" "$tmp/summary"
+env -i GITHUB_ACTIONS=true CI=true HOME=/github/home GITHUB_WORKSPACE="$tmp/workspace" \
+  GITHUB_OUTPUT="$tmp/output" GITHUB_STEP_SUMMARY="$tmp/summary" \
+  INPUT_MODE=plan INPUT_SOURCE=drop INPUT_FILES-PER-SHARD=250 "$bin"
+grep -qx '{"shard":\[0\]}' "$tmp/output" || fail "plan output missing"
+echo "action plan: $(grep -A1 '^matrix<<' "$tmp/output" | tail -n 1)"

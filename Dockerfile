@@ -1,0 +1,30 @@
+# The action's container: one static binary and CA certificates, nothing else.
+#
+# The binary is linked statically against glibc (crt-static), the exact recipe that
+# .ci/checks/static-binary.sh builds and proves static, so the image needs no libc, no shell
+# and no package manager. It runs as root because the runner mounts the workspace and the
+# file-command files writable only for root (GITHUB-PROTOCOLS.txt §3).
+#
+# Built natively for each platform (release.yml runs amd64 and arm64 jobs on matching runners).
+
+FROM rust:1.95-slim-trixie AS build
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    set -eux; \
+    host="$(rustc -vV | sed -n 's/^host: //p')"; \
+    RUSTFLAGS='-C target-feature=+crt-static' \
+      cargo build --release --locked --target "$host" --bin bluedot; \
+    cp "target/$host/release/bluedot" /bluedot; \
+    /bluedot --version
+
+FROM scratch
+COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY --from=build /bluedot /bluedot
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+# No arguments from action.yml: with GITHUB_ACTIONS=true the binary runs the action; given
+# arguments (docker run IMAGE process --input ...) it is the plain CLI.
+ENTRYPOINT ["/bluedot"]

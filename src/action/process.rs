@@ -1,0 +1,225 @@
+//! `mode: process`: the pipeline on this job's shard, reported the way the runner shows it.
+
+use super::inputs::{DEFAULT_OUTPUT_DIR, Inputs};
+use super::source::{self, SourceSpec};
+use super::{ActionError, Finished, RunnerEnv, paths};
+use crate::cli::{EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
+use crate::convert::{ConvertOptions, DateRule};
+use crate::output::WriteMode;
+use crate::pipeline::{self, Job};
+use crate::progress::ConsoleProgress;
+use crate::report::{Outcome, Report};
+use crate::runner::commands::{Annotation, Console, Level};
+use crate::runner::summary;
+use std::io::Stdout;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+pub fn run(
+    inputs: &Inputs,
+    runner: &RunnerEnv,
+    console: &mut Console<Stdout>,
+    stop: &Arc<AtomicBool>,
+) -> Result<Finished, ActionError> {
+    let timeframe = inputs.timeframe()?;
+    let shard = inputs.shard()?;
+    let workers = inputs.workers()?;
+    let timezone = inputs.timezone()?;
+    let group = inputs.group()?;
+    let min_success_rate = inputs.min_success_rate()?;
+    let date = inputs.date()?;
+    let workspace = runner.workspace()?;
+    let spec = source::parse(inputs, workspace)?;
+    let output = paths::resolve(
+        workspace,
+        inputs.get("output-dir").unwrap_or(DEFAULT_OUTPUT_DIR),
+        "output-dir",
+    )?;
+    if let SourceSpec::Local(dir) = &spec
+        && dir.absolute == output.absolute
+    {
+        return Err(ActionError::usage(
+            "inputs `source` and `output-dir` name the same folder; the report would be read as a chart on the next run",
+        ));
+    }
+
+    let opened = source::open(&spec, inputs, timeframe, console)?;
+    let mut listing = opened.listing.clone();
+    if listing.charts.is_empty() {
+        return Err(ActionError::usage(format!(
+            "no chart files (*.json) in source {} ({} other files); nothing to process",
+            spec.label(),
+            listing.skipped.len()
+        )));
+    }
+    listing.retain_shard(shard);
+    let charts = std::mem::take(&mut listing.charts);
+    let fetched = opened.fetch(&charts, stop);
+    listing.charts = charts;
+
+    let job = Job {
+        convert: ConvertOptions {
+            timeframe,
+            date_rule: timezone.map_or(DateRule::NearestUtcMidnight, DateRule::Zone),
+            keep_holidays: false,
+        },
+        group,
+        output: output.absolute.clone(),
+        workers,
+        shard,
+        source_label: opened.label.clone(),
+        write_mode: WriteMode::Staged,
+    };
+    console.group(&format!(
+        "Converting {} of {} files (shard {shard}, {workers} workers)",
+        listing.len(),
+        opened.costs.listed,
+    ));
+    let progress = ConsoleProgress::for_stderr();
+    let result = pipeline::run(&job, listing, opened.costs, fetched, &progress, stop);
+    console.end_group();
+    let report = result.map_err(|e| ActionError {
+        code: EXIT_USAGE,
+        message: format!("cannot write the output in `{}`: {e:#}", output.relative),
+    })?;
+
+    console.group("Run summary");
+    console.untrusted(&report.human_summary());
+    console.end_group();
+    annotate(console, &report, &spec);
+
+    let verdict = Verdict::of(&report, min_success_rate);
+    let report_path = format!("{}/report.json", output.relative);
+    let mut notes = vec![
+        format!("**Status: {}**: {}", verdict.status, verdict.explanation),
+        format!(
+            "Source {}, output {}, report {}",
+            summary::cell(&opened.label),
+            summary::cell(&output.relative),
+            summary::cell(&report_path)
+        ),
+    ];
+    if let Some(date) = &date {
+        notes.push(format!("Date {date}"));
+    }
+    let title = format!("bluedot process: {timeframe}, shard {shard}");
+    let budget = runner
+        .summary_file
+        .as_deref()
+        .map_or(summary::BUDGET, summary::remaining_budget);
+    let text = summary::process(
+        &report,
+        &summary::Context {
+            title: &title,
+            notes: &notes,
+        },
+        budget,
+    );
+    let t = &report.totals;
+    Ok(Finished {
+        exit: verdict.exit,
+        outputs: vec![
+            ("files-total", t.files.to_string()),
+            ("files-ok", t.ok.to_string()),
+            ("files-failed", t.failed.to_string()),
+            ("success-rate", format!("{:.4}", t.success_rate())),
+            ("report-path", report_path),
+            ("status", verdict.status.into()),
+        ],
+        summary: text,
+    })
+}
+
+/// The step's result: `status` output, exit code and the sentence that explains them.
+struct Verdict {
+    status: &'static str,
+    exit: u8,
+    explanation: String,
+}
+
+impl Verdict {
+    fn of(report: &Report, min_success_rate: Option<f64>) -> Verdict {
+        let t = &report.totals;
+        let rate = t.success_rate();
+        let percent = |r: f64| format!("{:.2} %", r * 100.0);
+        if report.interrupted {
+            return Verdict {
+                status: "interrupted",
+                exit: EXIT_SOME_FAILED,
+                explanation:
+                    "stopped by a signal; nothing was published, files not reached are failed"
+                        .into(),
+            };
+        }
+        match min_success_rate {
+            Some(min) if rate < min => Verdict {
+                status: "below-min-success-rate",
+                exit: EXIT_SOME_FAILED,
+                explanation: format!(
+                    "{} failed; success rate {} is below min-success-rate {}",
+                    t.failed,
+                    percent(rate),
+                    percent(min)
+                ),
+            },
+            Some(min) if t.failed > 0 => Verdict {
+                status: "some-failed",
+                exit: EXIT_OK,
+                explanation: format!(
+                    "{} failed; success rate {} meets min-success-rate {}",
+                    t.failed,
+                    percent(rate),
+                    percent(min)
+                ),
+            },
+            None if t.failed > 0 => Verdict {
+                status: "some-failed",
+                exit: EXIT_SOME_FAILED,
+                explanation: format!(
+                    "{} of {} files failed (set min-success-rate to tolerate some)",
+                    t.failed,
+                    t.ok + t.failed
+                ),
+            },
+            _ => Verdict {
+                status: "ok",
+                exit: EXIT_OK,
+                explanation: format!("all {} chart files converted", t.ok),
+            },
+        }
+    }
+}
+
+fn annotate(console: &mut Console<Stdout>, report: &Report, spec: &SourceSpec) {
+    if report.interrupted {
+        console.annotate(
+            Level::Warning,
+            Annotation {
+                title: "interrupted".into(),
+                message: "The run was stopped by a signal: nothing was published; see the job summary for what was done.".into(),
+                file: None,
+            },
+        );
+    }
+    for file in &report.files {
+        let level = match file.outcome {
+            Outcome::Ok => continue,
+            Outcome::Failed => Level::Error,
+            Outcome::Skipped => Level::Warning,
+        };
+        let verb = if level == Level::Error {
+            "failed"
+        } else {
+            "skipped"
+        };
+        console.annotate(
+            level,
+            Annotation {
+                title: format!("{verb}: {}", file.name),
+                message: file.reason.clone().unwrap_or_default(),
+                file: spec.annotation_path(&file.name),
+            },
+        );
+    }
+    console.flush_annotations("every file is listed in the job summary and report.json");
+}

@@ -1,0 +1,133 @@
+//! The `source` input: a folder in the workspace, or `gdrive:<rootFolderId>`.
+//!
+//! Everything the action knows about sources goes through [`open`]; listing and fetching are the
+//! shared [`Opened`] that the command line uses too.
+
+use super::ActionError;
+use super::inputs::Inputs;
+use super::paths::{self, WorkspacePath};
+use crate::convert::Timeframe;
+use crate::runner::commands::{self, Console};
+use crate::source::Opened;
+use crate::source::drive::{self, DriveAuth, DriveConfig};
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub enum SourceSpec {
+    Local(WorkspacePath),
+    Drive { folder_id: String },
+}
+
+impl SourceSpec {
+    /// How the source appears in the report and summary; never holds a secret.
+    pub fn label(&self) -> String {
+        match self {
+            SourceSpec::Local(dir) => format!("local:{}", dir.relative),
+            SourceSpec::Drive { folder_id } => format!("gdrive:{folder_id}"),
+        }
+    }
+
+    /// Where annotations may point for a file of this source (workspace-relative).
+    pub fn annotation_path(&self, file_name: &str) -> Option<String> {
+        match self {
+            SourceSpec::Local(dir) if dir.relative == "." => Some(file_name.to_owned()),
+            SourceSpec::Local(dir) => Some(format!("{}/{file_name}", dir.relative)),
+            SourceSpec::Drive { .. } => None,
+        }
+    }
+}
+
+pub fn parse(inputs: &Inputs, workspace: &Path) -> Result<SourceSpec, ActionError> {
+    let text = inputs.get("source").ok_or_else(|| {
+        ActionError::usage(
+            "input `source` is required: a folder of chart files relative to the workspace, or gdrive:<folderId>",
+        )
+    })?;
+    if let Some(parsed) = drive::parse_source(text) {
+        let folder_id = parsed.map_err(|e| ActionError::usage(format!("input `source`: {e}")))?;
+        return Ok(SourceSpec::Drive {
+            folder_id: folder_id.to_owned(),
+        });
+    }
+    Ok(SourceSpec::Local(paths::resolve(
+        workspace, text, "source",
+    )?))
+}
+
+/// Lists the source. Drive key material and every access token are masked before use.
+pub fn open<W: Write>(
+    spec: &SourceSpec,
+    inputs: &Inputs,
+    timeframe: Timeframe,
+    console: &mut Console<W>,
+) -> Result<Opened, ActionError> {
+    match spec {
+        SourceSpec::Local(dir) => {
+            for name in ["google-credentials", "google-api-key", "drive-path"] {
+                if inputs.is_given(name) {
+                    return Err(ActionError::usage(format!(
+                        "input `{name}` applies to a gdrive:<folderId> source only; source is the workspace folder `{}`",
+                        dir.relative
+                    )));
+                }
+            }
+            Opened::local(&dir.absolute, spec.label()).map_err(|e| {
+                ActionError::usage(format!(
+                    "cannot list the source folder `{}` in the workspace: {e}",
+                    dir.relative
+                ))
+            })
+        }
+        SourceSpec::Drive { folder_id } => {
+            let config = drive_config(folder_id, inputs, timeframe)?;
+            console.group(&format!("Listing Drive folder {folder_id}"));
+            let opened = Opened::drive(config).map_err(ActionError::usage);
+            console.end_group();
+            opened
+        }
+    }
+}
+
+/// Secrets that exist only once an input is decoded (a base64 key's JSON, the PEM lines of a
+/// key): masked together with the raw inputs, before anything else is printed.
+pub fn derived_secrets(inputs: &Inputs) -> Vec<String> {
+    let auth = match (
+        inputs.get("google-credentials"),
+        inputs.get("google-api-key"),
+    ) {
+        (Some(credentials), _) => DriveAuth::service_account(credentials),
+        (None, Some(key)) => DriveAuth::api_key(key),
+        (None, None) => return Vec::new(),
+    };
+    auth.map(|auth| auth.secrets()).unwrap_or_default()
+}
+
+fn drive_config(
+    folder_id: &str,
+    inputs: &Inputs,
+    timeframe: Timeframe,
+) -> Result<DriveConfig, ActionError> {
+    let auth = match (inputs.get("google-credentials"), inputs.get("google-api-key")) {
+        (Some(credentials), _) => DriveAuth::service_account(credentials),
+        (None, Some(key)) => DriveAuth::api_key(key),
+        (None, None) => Err(
+            "source gdrive: needs `google-credentials` (a service-account key, e.g. ${{ secrets.GOOGLE_CREDENTIALS }}) or `google-api-key`".to_owned(),
+        ),
+    }
+    .map_err(ActionError::usage)?;
+    let mut config = DriveConfig::new(folder_id, timeframe, auth);
+    config.date = inputs.date()?;
+    config.drive_path = inputs.get("drive-path").map(str::to_owned);
+    config.download_concurrency = inputs.download_concurrency()?;
+    // Tokens are minted on the download runtime's threads; stdout is shared, one line per write.
+    config.on_token = Some(Arc::new(|token: &str| {
+        let mut out = std::io::stdout().lock();
+        for line in commands::mask_lines(token) {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = out.flush();
+    }));
+    Ok(config)
+}

@@ -1,0 +1,160 @@
+//! `plan`: how many matrix jobs a source needs, decided once before the matrix starts.
+//!
+//! Only charts count (`*.json`): files the source will skip (not JSON, unreadable) cost the
+//! process jobs nothing worth a shard, and a folder holding only such files is "nothing to do",
+//! not a one-shard run. Shards are filled by a stable hash of the file name (see `shard`), so
+//! each holds about, not exactly, `files-per-shard` files.
+
+use crate::cli::{EXIT_OK, EXIT_USAGE, SourceArgs};
+use crate::convert::Timeframe;
+use crate::shard::Shard;
+use crate::source::Listing;
+use clap::Args;
+use std::process::ExitCode;
+
+pub const DEFAULT_FILES_PER_SHARD: u32 = 250;
+pub const MAX_FILES_PER_SHARD: u32 = 1_000_000;
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Names the Drive folder `<timeframe>/<date>` (a local folder is already one drop).
+    #[arg(long, value_enum, default_value_t = Timeframe::Daily)]
+    pub timeframe: Timeframe,
+    /// Target number of chart files per shard.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_FILES_PER_SHARD,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_FILES_PER_SHARD)))]
+    pub files_per_shard: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Chart files the source listed (the ones `process` will convert).
+    pub charts: usize,
+    /// Files the source listed but will skip; they do not count towards shards.
+    pub skipped: usize,
+    pub shard_count: u32,
+    /// True when 256 shards still hold more than `files-per-shard` each.
+    pub clamped: bool,
+}
+
+impl Plan {
+    /// The value for `strategy.matrix` through `fromJSON`: `{"shard":[0,1,...,N-1]}`.
+    pub fn matrix_json(&self) -> String {
+        let shards: Vec<String> = (0..self.shard_count).map(|i| i.to_string()).collect();
+        format!("{{\"shard\":[{}]}}", shards.join(","))
+    }
+}
+
+/// `ceil(charts / files_per_shard)` clamped to `1..=256`; no charts at all is an error.
+pub fn plan(listing: &Listing, files_per_shard: u32) -> Result<Plan, String> {
+    let charts = listing.charts.len();
+    if charts == 0 {
+        return Err(format!(
+            "no chart files (*.json) to plan for{}: check the source folder",
+            if listing.skipped.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} other files would be skipped)", listing.skipped.len())
+            }
+        ));
+    }
+    let per_shard = files_per_shard.max(1) as usize;
+    let wanted = charts.div_ceil(per_shard);
+    let max = Shard::MAX_COUNT as usize;
+    Ok(Plan {
+        charts,
+        skipped: listing.skipped.len(),
+        shard_count: wanted.clamp(1, max) as u32,
+        clamped: wanted > max,
+    })
+}
+
+/// `bluedot plan`: the matrix JSON on stdout, a one-line explanation on stderr.
+pub fn cli(args: PlanArgs) -> ExitCode {
+    let opened = match args.source.open(args.timeframe) {
+        Ok(opened) => opened,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    match plan(&opened.listing, args.files_per_shard) {
+        Ok(plan) => {
+            println!("{}", plan.matrix_json());
+            eprintln!("{}", describe(&plan, args.files_per_shard));
+            ExitCode::from(EXIT_OK)
+        }
+        Err(message) => {
+            eprintln!("error: {message} ({})", opened.label);
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+pub fn describe(plan: &Plan, files_per_shard: u32) -> String {
+    let mut text = format!(
+        "{} chart files -> {} shards of about {} files (target {files_per_shard})",
+        plan.charts,
+        plan.shard_count,
+        plan.charts.div_ceil(plan.shard_count as usize)
+    );
+    if plan.skipped > 0 {
+        text.push_str(&format!("; {} other files will be skipped", plan.skipped));
+    }
+    if plan.clamped {
+        text.push_str(&format!(
+            "; capped at {} shards, GitHub's matrix limit",
+            Shard::MAX_COUNT
+        ));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Entry;
+
+    fn listing(charts: usize, skipped: usize) -> Listing {
+        let entry = |i: usize, ext: &str| Entry {
+            name: format!("S{i}_daily.{ext}"),
+            size: Some(1),
+        };
+        Listing {
+            charts: (0..charts).map(|i| entry(i, "json")).collect(),
+            skipped: (0..skipped)
+                .map(|i| (entry(i, "txt"), "not a .json file".into()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn shard_count_is_the_ceiling_clamped_to_the_matrix_limit() {
+        let count = |n, per| plan(&listing(n, 0), per).unwrap().shard_count;
+        assert_eq!(count(1000, 250), 4);
+        assert_eq!(count(1001, 250), 5);
+        assert_eq!(count(2000, 250), 8);
+        assert_eq!(count(1, 250), 1);
+        assert_eq!(count(250, 250), 1);
+        let big = plan(&listing(100_000, 0), 10).unwrap();
+        assert_eq!((big.shard_count, big.clamped), (256, true));
+    }
+
+    #[test]
+    fn skipped_files_do_not_count_and_nothing_to_do_is_an_error() {
+        assert_eq!(plan(&listing(250, 900), 250).unwrap().shard_count, 1);
+        let err = plan(&listing(0, 3), 250).unwrap_err();
+        assert!(
+            err.contains("no chart files") && err.contains("3 other files"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn matrix_json_lists_every_shard() {
+        let p = plan(&listing(1000, 0), 250).unwrap();
+        assert_eq!(p.matrix_json(), r#"{"shard":[0,1,2,3]}"#);
+    }
+}

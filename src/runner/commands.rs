@@ -1,0 +1,334 @@
+//! Workflow commands (`::name props::data`) written to stdout, which the runner parses line by line.
+//!
+//! Escaping follows GitHub's toolkit: data escapes `%`, CR and LF; property values also `:` and `,`.
+//! Anything that did not come from us (file names, failure reasons) is either escaped inside a
+//! command or echoed between `::stop-commands::<token>` and `::<token>::`, so a file named
+//! `::add-mask::x` or `::set-env ...` cannot act as a command.
+
+use super::random_token;
+use std::io::Write;
+
+/// GitHub keeps 10 error and 10 warning annotations per step; more are dropped silently.
+pub const ANNOTATIONS_PER_KIND: usize = 10;
+
+pub fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+pub fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// The `::add-mask::` lines for one secret: the whole value, then each of its lines, so that a
+/// multi-line secret (a service-account JSON) is hidden line by line too. Blank lines are left out
+/// (masking an empty value only earns a warning).
+pub fn mask_lines(secret: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    if secret.trim().is_empty() {
+        return lines;
+    }
+    lines.push(format!("::add-mask::{}", escape_data(secret)));
+    if secret.contains('\n') {
+        for line in secret.lines() {
+            let line = line.trim_end_matches('\r');
+            let masked = format!("::add-mask::{}", escape_data(line));
+            if !line.trim().is_empty() && !lines.contains(&masked) {
+                lines.push(masked);
+            }
+        }
+    }
+    lines
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+impl Level {
+    fn command(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        }
+    }
+
+    fn plural(self) -> &'static str {
+        match self {
+            Level::Error => "errors",
+            Level::Warning => "warnings",
+        }
+    }
+}
+
+/// One annotation: a message, optionally pinned to a workspace-relative file.
+#[derive(Debug, Clone)]
+pub struct Annotation {
+    pub title: String,
+    pub message: String,
+    pub file: Option<String>,
+}
+
+/// Writes workflow commands to one stream and keeps the per-kind annotation budget.
+pub struct Console<W: Write> {
+    out: W,
+    pending: Vec<(Level, Annotation)>,
+}
+
+impl<W: Write> Console<W> {
+    pub fn new(out: W) -> Console<W> {
+        Console {
+            out,
+            pending: Vec::new(),
+        }
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    /// Plain text we wrote ourselves (no untrusted parts).
+    pub fn line(&mut self, text: &str) {
+        let _ = writeln!(self.out, "{text}");
+    }
+
+    pub fn mask(&mut self, secret: &str) {
+        for line in mask_lines(secret) {
+            let _ = writeln!(self.out, "{line}");
+        }
+        let _ = self.out.flush();
+    }
+
+    pub fn group(&mut self, title: &str) {
+        let _ = writeln!(self.out, "::group::{}", escape_data(title));
+    }
+
+    pub fn end_group(&mut self) {
+        let _ = writeln!(self.out, "::endgroup::");
+    }
+
+    /// Echoes text that may contain anything (file names, reasons) with command parsing paused.
+    /// The token is random per block and never one that occurs in the text.
+    pub fn untrusted(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let token = loop {
+            let token = random_token();
+            if !text.contains(&token) {
+                break token;
+            }
+        };
+        let _ = writeln!(self.out, "::stop-commands::{token}");
+        let _ = write!(self.out, "{text}");
+        if !text.ends_with('\n') {
+            let _ = writeln!(self.out);
+        }
+        let _ = writeln!(self.out, "::{token}::");
+    }
+
+    /// Queues an annotation; [`Console::flush_annotations`] prints them within GitHub's budget.
+    pub fn annotate(&mut self, level: Level, annotation: Annotation) {
+        self.pending.push((level, annotation));
+    }
+
+    /// An error annotation printed at once (the run cannot go on); it counts against nothing
+    /// because nothing else is annotated after it.
+    pub fn fatal(&mut self, title: &str, message: &str) {
+        let _ = writeln!(
+            self.out,
+            "::error title={}::{}",
+            escape_property(title),
+            escape_data(message)
+        );
+    }
+
+    /// Prints the queued annotations: each kind keeps at most [`ANNOTATIONS_PER_KIND`]; when there
+    /// are more, the last slot says how many were not shown, so the count stays visible on the
+    /// run page (an eleventh annotation would be dropped by GitHub).
+    pub fn flush_annotations(&mut self, see_also: &str) {
+        let pending = std::mem::take(&mut self.pending);
+        for level in [Level::Error, Level::Warning] {
+            let all: Vec<&Annotation> = pending
+                .iter()
+                .filter(|(l, _)| *l == level)
+                .map(|(_, a)| a)
+                .collect();
+            let shown = if all.len() > ANNOTATIONS_PER_KIND {
+                ANNOTATIONS_PER_KIND - 1
+            } else {
+                all.len()
+            };
+            for annotation in &all[..shown] {
+                self.print_annotation(level, annotation);
+            }
+            if all.len() > shown {
+                let rest = all.len() - shown;
+                let _ = writeln!(
+                    self.out,
+                    "::{} title={}::{}",
+                    level.command(),
+                    escape_property(&format!("{rest} more {}", level.plural())),
+                    escape_data(&format!(
+                        "{rest} more {} are not shown as annotations; {see_also}",
+                        level.plural()
+                    ))
+                );
+            }
+        }
+        let _ = self.out.flush();
+    }
+
+    fn print_annotation(&mut self, level: Level, annotation: &Annotation) {
+        let mut props = format!("title={}", escape_property(&annotation.title));
+        if let Some(file) = &annotation.file {
+            props = format!("file={},{props}", escape_property(file));
+        }
+        // The runner cuts messages at 4096 characters; cut on a character boundary ourselves.
+        let message: String = annotation.message.chars().take(4000).collect();
+        let _ = writeln!(
+            self.out,
+            "::{} {props}::{}",
+            level.command(),
+            escape_data(&message)
+        );
+    }
+}
+
+/// A log stream the runner parses but we do not fully control (tracing events name files):
+/// every line that would start a workflow command (`::` or the older `##[`, after leading
+/// whitespace, which the runner trims) gets a visible `| ` in front, so it is shown, not obeyed.
+/// Each value of this type starts at the beginning of a line.
+pub struct Neutralized<W: Write> {
+    inner: W,
+    at_line_start: bool,
+}
+
+impl<W: Write> Neutralized<W> {
+    pub fn new(inner: W) -> Neutralized<W> {
+        Neutralized {
+            inner,
+            at_line_start: true,
+        }
+    }
+}
+
+impl<W: Write> Write for Neutralized<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut out = Vec::with_capacity(buf.len() + 8);
+        for line in buf.split_inclusive(|&b| b == b'\n') {
+            if self.at_line_start {
+                let start = line
+                    .iter()
+                    .position(|b| !b.is_ascii_whitespace())
+                    .unwrap_or(line.len());
+                let rest = &line[start..];
+                if rest.starts_with(b"::") || rest.starts_with(b"##[") {
+                    out.extend_from_slice(b"| ");
+                }
+            }
+            out.extend_from_slice(line);
+            self.at_line_start = line.ends_with(b"\n");
+        }
+        self.inner.write_all(&out)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn printed(f: impl FnOnce(&mut Console<Vec<u8>>)) -> String {
+        let mut console = Console::new(Vec::new());
+        f(&mut console);
+        String::from_utf8(console.into_inner()).unwrap()
+    }
+
+    #[test]
+    fn data_and_properties_are_escaped_like_the_toolkit() {
+        assert_eq!(escape_data("50%\r\nnext"), "50%25%0D%0Anext");
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+
+    #[test]
+    fn multi_line_secrets_are_masked_whole_and_per_line() {
+        let lines = mask_lines("{\n  \"key\": \"abc\"\n\n}\n");
+        assert_eq!(lines[0], "::add-mask::{%0A  \"key\": \"abc\"%0A%0A}%0A");
+        assert!(lines.contains(&"::add-mask::  \"key\": \"abc\"".to_owned()));
+        assert!(lines.contains(&"::add-mask::}".to_owned()));
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert!(mask_lines("  ").is_empty());
+    }
+
+    #[test]
+    fn untrusted_text_cannot_issue_commands() {
+        let text = "::add-mask::x\n::error::fake\n";
+        let out = printed(|c| c.untrusted(text));
+        let lines: Vec<&str> = out.lines().collect();
+        let token = lines[0].strip_prefix("::stop-commands::").unwrap();
+        assert_eq!(token.len(), 32);
+        assert_eq!(lines[1..3], ["::add-mask::x", "::error::fake"]);
+        assert_eq!(lines[3], format!("::{token}::"));
+    }
+
+    #[test]
+    fn log_lines_cannot_start_commands() {
+        let mut w = Neutralized::new(Vec::new());
+        w.write_all(b"file=a\n::add-mask::x\n  ##[set-env]y\nok :: fine\n")
+            .unwrap();
+        w.write_all(b"::error::z").unwrap();
+        let text = String::from_utf8(w.inner).unwrap();
+        assert_eq!(
+            text,
+            "file=a\n| ::add-mask::x\n|   ##[set-env]y\nok :: fine\n| ::error::z"
+        );
+    }
+
+    #[test]
+    fn annotations_stay_within_the_budget_and_count_the_rest() {
+        let out = printed(|c| {
+            for i in 0..25 {
+                c.annotate(
+                    Level::Error,
+                    Annotation {
+                        title: format!("failed: f{i}.json"),
+                        message: format!("bad, really: {i}\nsecond line"),
+                        file: Some(format!("in/f{i}.json")),
+                    },
+                );
+            }
+            c.annotate(
+                Level::Warning,
+                Annotation {
+                    title: "skipped".into(),
+                    message: "x.txt".into(),
+                    file: None,
+                },
+            );
+            c.flush_annotations("see the job summary");
+        });
+        let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("::error")).collect();
+        assert_eq!(errors.len(), ANNOTATIONS_PER_KIND);
+        assert_eq!(
+            errors[0],
+            "::error file=in/f0.json,title=failed%3A f0.json::bad, really: 0%0Asecond line"
+        );
+        assert!(
+            errors[9].contains("16 more errors are not shown"),
+            "{}",
+            errors[9]
+        );
+        assert_eq!(
+            out.lines().filter(|l| l.starts_with("::warning")).count(),
+            1
+        );
+    }
+}

@@ -1,0 +1,306 @@
+//! The job summary: GitHub-flavoured Markdown appended to `GITHUB_STEP_SUMMARY`.
+//!
+//! The runner uploads nothing at all when a step's summary exceeds 1 MiB, so the renderer works
+//! to a byte budget: the totals and costs always fit, then failure and skip rows are added whole
+//! (one line each, so the cut falls on a line and UTF-8 boundary) while they fit, and a last line
+//! counts what was cut. Every row is in `report.json` anyway.
+//!
+//! File names and reasons come from outside: they are HTML-escaped and stripped of Markdown
+//! meaning so that a name cannot break the table, inject links or images, or forge a row.
+
+use crate::report::{Outcome, Report};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+/// The runner's limit (`AttachmentSizeLimit`), exactly 1 MiB.
+pub const RUNNER_LIMIT: usize = 1024 * 1024;
+/// What we allow ourselves: comfortably below the limit.
+pub const BUDGET: usize = RUNNER_LIMIT - 16 * 1024;
+/// Longest text kept in one table cell, in characters.
+const CELL_CHARS: usize = 300;
+/// Room kept for the closing lines of each section.
+const FOOTER_ROOM: usize = 1024;
+
+/// A table cell holding text we do not control.
+pub fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (chars, c) in text.chars().enumerate() {
+        if chars == CELL_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '|' => out.push_str("&#124;"),
+            '\r' | '\n' | '\t' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '!' | '~' | '\'' | '$' => {
+                let _ = write!(out, "&#{};", c as u32);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Heading and run context shown above the numbers.
+pub struct Context<'a> {
+    pub title: &'a str,
+    /// Short lines under the title (status, gate, where the output is); written by us.
+    pub notes: &'a [String],
+}
+
+pub fn process(report: &Report, context: &Context<'_>, budget: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "## {}\n", context.title);
+    for note in context.notes {
+        let _ = writeln!(out, "{note}  ");
+    }
+    if !context.notes.is_empty() {
+        out.push('\n');
+    }
+    totals_table(&mut out, report);
+    stages_table(&mut out, report);
+    dropped_table(&mut out, report);
+
+    let failures: Vec<(&str, &str)> = report
+        .failures()
+        .map(|f| (f.name.as_str(), f.reason.as_deref().unwrap_or("unknown")))
+        .collect();
+    let skipped: Vec<(&str, &str)> = report
+        .files
+        .iter()
+        .filter(|f| f.outcome == Outcome::Skipped)
+        .map(|f| (f.name.as_str(), f.reason.as_deref().unwrap_or("")))
+        .collect();
+    // Failures matter more than skips: they get the budget first.
+    let reserve_for_skips = if skipped.is_empty() { 0 } else { FOOTER_ROOM };
+    file_rows(
+        &mut out,
+        "Failed files",
+        "failures",
+        &failures,
+        budget.saturating_sub(reserve_for_skips),
+    );
+    file_rows(
+        &mut out,
+        "Skipped files (not charts)",
+        "skipped files",
+        &skipped,
+        budget,
+    );
+    out
+}
+
+fn totals_table(out: &mut String, report: &Report) {
+    let t = &report.totals;
+    out.push_str("| files | count |\n|---|---:|\n");
+    let rows: [(&str, String); 8] = [
+        ("listed by the source (all shards)", t.listed.to_string()),
+        ("in this shard", t.files.to_string()),
+        ("ok", t.ok.to_string()),
+        ("failed", t.failed.to_string()),
+        ("skipped (not charts)", t.skipped.to_string()),
+        (
+            "success rate (ok / (ok + failed))",
+            format!("{:.2} %", t.success_rate() * 100.0),
+        ),
+        ("series files written", t.series_files_written.to_string()),
+        ("rows written", t.rows_written.to_string()),
+    ];
+    for (label, value) in rows {
+        let _ = writeln!(out, "| {label} | {value} |");
+    }
+    if t.retries > 0 {
+        let _ = writeln!(out, "| source retries | {} |", t.retries);
+    }
+    out.push('\n');
+}
+
+fn stages_table(out: &mut String, report: &Report) {
+    let ms = &report.timings_ms;
+    out.push_str("### Time and resources\n\n| stage | time |\n|---|---:|\n");
+    let rows = [
+        ("list the source", ms.list, ""),
+        ("read files", ms.read, " (summed over workers)"),
+        ("convert", ms.convert, " (summed over workers)"),
+        ("write series", ms.write, " (summed over workers)"),
+        ("finalize (symbol list, publish, report)", ms.finalize, ""),
+        ("wall clock", ms.wall, ""),
+    ];
+    for (stage, millis, note) in rows {
+        let _ = writeln!(out, "| {stage}{note} | {millis} ms |");
+    }
+    let secs = (ms.wall as f64 / 1000.0).max(0.001);
+    let _ = writeln!(
+        out,
+        "| throughput | {:.0} files/s, {:.1} MB/s in |",
+        report.files_per_second(),
+        report.bytes.input as f64 / 1e6 / secs
+    );
+    let _ = writeln!(
+        out,
+        "| bytes in / out | {:.1} MB / {:.1} MB |",
+        report.bytes.input as f64 / 1e6,
+        report.bytes.output as f64 / 1e6
+    );
+    let peak = report
+        .peak_rss_bytes
+        .map_or("not reported".to_owned(), |b| {
+            format!("{:.1} MB", b as f64 / 1e6)
+        });
+    let _ = writeln!(out, "| peak memory | {peak} |\n");
+}
+
+fn dropped_table(out: &mut String, report: &Report) {
+    if report.dropped_rows.is_empty() {
+        return;
+    }
+    out.push_str("### Rows left out, by reason\n\n| reason | rows |\n|---|---:|\n");
+    for (reason, rows) in &report.dropped_rows {
+        let _ = writeln!(out, "| {} | {rows} |", cell(reason));
+    }
+    out.push('\n');
+}
+
+fn file_rows(out: &mut String, heading: &str, noun: &str, rows: &[(&str, &str)], budget: usize) {
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "### {heading} ({})\n\n| file | reason |\n|---|---|",
+        rows.len()
+    );
+    let mut shown = 0;
+    for (name, reason) in rows {
+        let row = format!("| {} | {} |\n", cell(name), cell(reason));
+        if out.len() + row.len() + FOOTER_ROOM > budget {
+            break;
+        }
+        out.push_str(&row);
+        shown += 1;
+    }
+    out.push('\n');
+    if shown < rows.len() {
+        let _ = writeln!(
+            out,
+            "_{} more {noun} not shown here, to keep this summary under 1 MiB; every file is listed in `report.json`._\n",
+            rows.len() - shown
+        );
+    }
+}
+
+/// A summary for runs that stopped before converting anything (bad input, nothing to do).
+pub fn error(title: &str, message: &str) -> String {
+    format!("## {title}\n\n**Error:** {}\n", cell(message))
+}
+
+/// Appends `text`, refusing to push the file past the runner's limit (it would then show nothing).
+pub fn append(file: &Path, text: &str) -> anyhow::Result<()> {
+    let existing = std::fs::metadata(file).map_or(0, |m| m.len() as usize);
+    anyhow::ensure!(
+        existing + text.len() < RUNNER_LIMIT,
+        "the job summary would exceed 1 MiB ({} + {} bytes)",
+        existing,
+        text.len()
+    );
+    let mut handle = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(file)?;
+    handle.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// What the summary may still use, given what earlier steps wrote to the same file.
+pub fn remaining_budget(file: &Path) -> usize {
+    let existing = std::fs::metadata(file).map_or(0, |m| m.len() as usize);
+    BUDGET.saturating_sub(existing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{FileReport, Totals};
+
+    fn report_with_failures(n: usize, reason: &str) -> Report {
+        let files: Vec<FileReport> = (0..n)
+            .map(|i| {
+                FileReport::new(
+                    &format!("SYM{i:05}.IN_daily.json"),
+                    Outcome::Failed,
+                    Some(reason.into()),
+                )
+            })
+            .collect();
+        Report {
+            report_version: 1,
+            generated_by: "test".into(),
+            timeframe: "daily".into(),
+            group: "g".into(),
+            shard_index: 0,
+            shard_count: 1,
+            source: "local:x".into(),
+            totals: Totals {
+                files: n as u64,
+                failed: n as u64,
+                ..Totals::default()
+            },
+            dropped_rows: [("holiday".to_owned(), 3)].into(),
+            timings_ms: Default::default(),
+            bytes: Default::default(),
+            peak_rss_bytes: Some(5_000_000),
+            interrupted: false,
+            files,
+        }
+    }
+
+    #[test]
+    fn cells_cannot_break_the_table_or_inject_markup() {
+        let text = cell("a|b\n| x | y |<img src=x>[l](http://e)`c`*");
+        assert!(!text.contains('|') && !text.contains('\n') && !text.contains('<'));
+        assert!(!text.contains('[') && !text.contains('`') && !text.contains('*'));
+        assert_eq!(cell(&"é".repeat(400)).chars().count(), CELL_CHARS + 1);
+    }
+
+    #[test]
+    fn a_huge_failure_list_is_cut_below_the_budget_with_a_count() {
+        let report = report_with_failures(20_000, &"ü broken ".repeat(30));
+        let context = Context {
+            title: "t",
+            notes: &[],
+        };
+        let text = process(&report, &context, BUDGET);
+        assert!(text.len() <= BUDGET, "{}", text.len());
+        let shown = text.lines().filter(|l| l.starts_with("| SYM")).count();
+        assert!(shown > 100);
+        assert!(
+            text.contains(&format!("_{} more failures not shown", 20_000 - shown)),
+            "{}",
+            &text[text.len() - 300..]
+        );
+    }
+
+    #[test]
+    fn a_small_run_shows_every_failure_and_the_tables() {
+        let report = report_with_failures(3, "bad json");
+        let text = process(
+            &report,
+            &Context {
+                title: "t",
+                notes: &["status: some failed".into()],
+            },
+            BUDGET,
+        );
+        assert!(text.contains("| failed | 3 |"));
+        assert!(text.contains("| holiday | 3 |"));
+        assert!(text.contains("| peak memory | 5.0 MB |"));
+        assert_eq!(text.lines().filter(|l| l.starts_with("| SYM")).count(), 3);
+        assert!(!text.contains("more failures"));
+    }
+}

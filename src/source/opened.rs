@@ -1,0 +1,83 @@
+//! A listed source, ready to fetch: the one place where the kind of source is chosen, shared by
+//! the command line and the action.
+
+use super::drive::{DriveConfig, DriveListing, DriveSource};
+use super::{Entry, Fetched, Listing};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+/// What listing cost, for the report.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SourceCosts {
+    /// Files listed before sharding.
+    pub listed: u64,
+    pub list: Duration,
+    /// Retries the source spent listing (files' own retries are in their reports).
+    pub retries: u64,
+}
+
+pub struct Opened {
+    /// Everything listed, before sharding.
+    pub listing: Listing,
+    pub costs: SourceCosts,
+    /// How the source appears in reports and summaries; never holds a secret.
+    pub label: String,
+    fetcher: Fetcher,
+}
+
+enum Fetcher {
+    Local(PathBuf),
+    Drive(Box<(DriveSource, DriveListing)>),
+}
+
+impl Opened {
+    /// Lists a local folder (`*.json` directly inside it).
+    pub fn local(dir: &Path, label: String) -> std::io::Result<Opened> {
+        let started = Instant::now();
+        let listing = super::local::list(dir)?;
+        Ok(Opened {
+            costs: SourceCosts {
+                listed: listing.len() as u64,
+                list: started.elapsed(),
+                retries: 0,
+            },
+            listing,
+            label,
+            fetcher: Fetcher::Local(dir.to_owned()),
+        })
+    }
+
+    /// Resolves and lists a Drive folder completely. Errors never contain secrets.
+    pub fn drive(config: DriveConfig) -> Result<Opened, String> {
+        let started = Instant::now();
+        let (source, listed) = super::drive::args::open_and_list(config)?;
+        Ok(Opened {
+            listing: listed.listing.clone(),
+            costs: SourceCosts {
+                listed: listed.listing.len() as u64,
+                list: started.elapsed(),
+                retries: u64::from(listed.retries),
+            },
+            label: listed.label(&source.config().root_folder_id),
+            fetcher: Fetcher::Drive(Box::new((source, listed))),
+        })
+    }
+
+    /// The bytes of `charts` (usually one shard's), in a bounded stream: local files are read by
+    /// the conversion workers, Drive files are downloaded a few at a time ahead of them.
+    pub fn fetch(
+        &self,
+        charts: &[Entry],
+        stop: &Arc<AtomicBool>,
+    ) -> Box<dyn Iterator<Item = Fetched> + Send> {
+        match &self.fetcher {
+            Fetcher::Local(dir) => Box::new(super::local::fetch(dir, charts.to_vec())),
+            Fetcher::Drive(drive) => {
+                let (source, listed) = &**drive;
+                Box::new(source.fetch(listed, charts, stop.clone()))
+            }
+        }
+    }
+}

@@ -1,0 +1,339 @@
+//! The action as the runner runs it: `INPUT_*` with dashes, fresh `GITHUB_OUTPUT` and
+//! `GITHUB_STEP_SUMMARY` files, the workspace, and the outputs read back with the runner's rules.
+
+mod drive;
+mod plan;
+mod runner;
+mod untrusted;
+
+use crate::harness::{file_entry, process, report, run, tree};
+use runner::{FAKE_GITHUB_TOKEN, Runner};
+use std::path::Path;
+use untrusted::{assert_never_leaked, mask_lines};
+
+/// A minimal valid daily chart for `symbol`.
+fn chart(symbol: &str) -> String {
+    format!(
+        r#"{{"chart":{{"prices":[{{"priceDate":1753986600000,"open":10,"high":11,"low":9,"close":10.5,"volume":100,"pdt":"TradingDate","bc":1.5,"rlst":50}}],"peripheralData":{{"symbol":"{symbol}","name":"Company {symbol}"}}}}}}"#
+    )
+}
+
+/// A distinct letters-only symbol per index (symbols must not collide).
+fn symbol(i: usize) -> String {
+    let mut n = i;
+    let mut s = String::new();
+    for _ in 0..4 {
+        s.push((b'A' + (n % 26) as u8) as char);
+        n /= 26;
+    }
+    format!("{s}.IN")
+}
+
+/// `count` generated valid charts in `drop/`; returns the folder, relative to the workspace.
+fn charts_folder(runner: &Runner, count: usize) -> &'static str {
+    for i in 0..count {
+        let s = symbol(i);
+        runner.write(&format!("drop/{s}_daily.json"), chart(&s));
+    }
+    "drop"
+}
+
+#[test]
+fn process_writes_outputs_summary_and_the_same_files_as_the_cli() {
+    let runner = Runner::new();
+    let folder = charts_folder(&runner, 12);
+    runner.write(&format!("{folder}/BROKEN.IN_daily.json"), "{\"chart\": ");
+    runner.write(&format!("{folder}/notes.txt"), "not a chart");
+    let step = runner.step(&[
+        ("source", folder),
+        ("output-dir", "out/shard"),
+        ("min-success-rate", "0.9"),
+        ("date", "2025-08-01"),
+    ]);
+    assert_eq!(step.code(), 0, "12 of 13 ok meets 0.9");
+    let outputs = step.outputs();
+    assert_eq!(outputs["files-total"], "14");
+    assert_eq!(outputs["files-ok"], "12");
+    assert_eq!(outputs["files-failed"], "1");
+    assert_eq!(outputs["success-rate"], "0.9231");
+    assert_eq!(outputs["status"], "some-failed");
+    assert_eq!(outputs["report-path"], "out/shard/report.json");
+
+    let report = report(&runner.workspace().join("out/shard"));
+    assert_eq!(report["totals"]["ok"], 12);
+    assert_eq!(report["source"], "local:drop");
+    assert_eq!(
+        file_entry(&report, "BROKEN.IN_daily.json")["outcome"],
+        "failed"
+    );
+    let symbols = runner.read("out/shard/data/daily/symbol_info/bluedot.json");
+    assert!(symbols.contains("AAAA_IN"), "{symbols}");
+
+    let summary = &step.summary;
+    assert!(summary.len() < 1024 * 1024);
+    assert!(summary.starts_with("## bluedot process: daily, shard 0/1\n"));
+    assert!(
+        summary.contains("| files | count |\n|---|---:|\n"),
+        "{summary}"
+    );
+    assert!(summary.contains("| ok | 12 |"));
+    assert!(
+        summary.contains(
+            "### Failed files (1)\n\n| file | reason |\n|---|---|\n| BROKEN.IN&#95;daily.json |"
+        ),
+        "{summary}"
+    );
+    assert!(summary.contains("| notes.txt | not a .json file |"));
+    assert!(summary.contains("| peak memory |"));
+    assert!(summary.contains("| wall clock |"));
+    // Every table row has as many cells as its header.
+    for table in summary.split("\n\n").filter(|b| b.starts_with('|')) {
+        let cells = |l: &str| l.matches('|').count();
+        let width = cells(table.lines().next().unwrap());
+        assert!(table.lines().all(|l| cells(l) == width), "{table}");
+    }
+
+    let errors: Vec<&str> = step
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error"))
+        .collect();
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].starts_with(
+            "::error file=drop/BROKEN.IN_daily.json,title=failed%3A BROKEN.IN_daily.json::"
+        ),
+        "{}",
+        errors[0]
+    );
+    assert!(step.stdout.contains("::warning file=drop/notes.txt,"));
+    assert!(step.stdout.contains("::group::Converting 14 of 14 files"));
+    assert_never_leaked(&runner, &step, FAKE_GITHUB_TOKEN);
+    assert_eq!(
+        mask_lines(&step.stdout),
+        [format!("::add-mask::{FAKE_GITHUB_TOKEN}")]
+    );
+
+    // The action converts exactly as the plain CLI does.
+    let cli_out = runner.root().join("cli-out");
+    let out = process(&runner.workspace().join(folder), &cli_out, "daily", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        tree(&cli_out.join("data")),
+        tree(&runner.workspace().join("out/shard/data"))
+    );
+}
+
+#[test]
+fn shards_split_the_files_and_the_gate_decides_the_exit() {
+    let runner = Runner::new();
+    let folder = charts_folder(&runner, 40);
+    let mut ok = 0;
+    for index in 0..4 {
+        let step = runner.step(&[
+            ("source", folder),
+            ("shard-index", &index.to_string()),
+            ("shard-count", "4"),
+            ("output-dir", &format!("out-{index}")),
+        ]);
+        assert_eq!(step.code(), 0);
+        ok += step.outputs()["files-ok"].parse::<u32>().unwrap();
+        assert!(step.summary.contains(&format!("shard {index}/4")));
+    }
+    assert_eq!(ok, 40, "every file in exactly one shard");
+
+    runner.write(&format!("{folder}/BAD.IN_daily.json"), "[]");
+    let strict = runner.step(&[("source", folder)]);
+    assert_eq!(
+        (strict.code(), strict.outputs()["status"].as_str()),
+        (1, "some-failed")
+    );
+    let gated = runner.step(&[("source", folder), ("min-success-rate", "99%")]);
+    assert_eq!(
+        (gated.code(), gated.outputs()["status"].as_str()),
+        (1, "below-min-success-rate")
+    );
+    assert!(gated.summary.contains("below min-success-rate 99.00 %"));
+}
+
+#[test]
+fn thousands_of_failures_keep_the_summary_under_1_mib_and_annotations_at_10() {
+    let runner = Runner::new();
+    let long = "X".repeat(200);
+    for i in 0..4000 {
+        runner.write(&format!("bad/{long}{i:05}_daily.json"), "{\"chart\": nope");
+    }
+    let step = runner.step(&[("source", "bad")]);
+    assert_eq!(step.code(), 1);
+    assert_eq!(step.outputs()["files-failed"], "4000");
+    assert!(
+        step.summary.len() < 1024 * 1024,
+        "{} bytes",
+        step.summary.len()
+    );
+    let shown = step
+        .summary
+        .lines()
+        .filter(|l| l.starts_with("| XXX"))
+        .count();
+    assert!((1000..4000).contains(&shown), "{shown} rows");
+    assert!(
+        step.summary.contains(&format!(
+            "_{} more failures not shown here, to keep this summary under 1 MiB",
+            4000 - shown
+        )),
+        "{}",
+        &step.summary[step.summary.len() - 400..]
+    );
+    let errors: Vec<&str> = step
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error"))
+        .collect();
+    assert_eq!(errors.len(), 10);
+    assert!(
+        errors[9].contains("3991 more errors are not shown as annotations"),
+        "{}",
+        errors[9]
+    );
+}
+
+#[test]
+fn folders_outside_the_workspace_and_unknown_modes_are_refused() {
+    let runner = Runner::new();
+    let folder = charts_folder(&runner, 1);
+    for (with, expected) in [
+        (
+            vec![("source", folder), ("output-dir", "../escape")],
+            "outside the workspace",
+        ),
+        (vec![("source", "/etc")], "outside the workspace"),
+        (
+            vec![("source", folder), ("mode", "merge")],
+            "mode `merge` arrives with",
+        ),
+        (
+            vec![("source", folder), ("mode", "health")],
+            "mode `health` arrives with",
+        ),
+        (
+            vec![("source", "gdrive:1AbC")],
+            "needs `google-credentials`",
+        ),
+        (
+            vec![("source", folder), ("google-api-key", "k")],
+            "applies to a gdrive:<folderId> source only",
+        ),
+        (
+            vec![
+                ("source", folder),
+                ("shard-index", "4"),
+                ("shard-count", "4"),
+            ],
+            "shard index",
+        ),
+        (
+            vec![("source", folder), ("timezone", "Mars/Olympus")],
+            "IANA",
+        ),
+        (vec![], "input `source` is required"),
+    ] {
+        let step = runner.step(&with);
+        assert_eq!(step.code(), 2, "{with:?}");
+        assert!(step.stdout.contains(expected), "{with:?}: {}", step.stdout);
+        assert_eq!(step.outputs()["status"], "error");
+    }
+    assert!(!runner.root().join("escape").exists());
+
+    // Without a workspace the step still ends with its status and summary.
+    let (mut cmd, output_file, summary_file) = runner.command(&[("source", folder)]);
+    let step = runner::collect(
+        run(cmd.env_remove("GITHUB_WORKSPACE")),
+        &output_file,
+        &summary_file,
+    );
+    assert_eq!(step.code(), 2);
+    assert_eq!(step.outputs()["status"], "error");
+    assert!(
+        step.summary.contains("GITHUB&#95;WORKSPACE is not set"),
+        "{}",
+        step.summary
+    );
+}
+
+#[test]
+fn sigterm_stops_the_run_and_still_writes_the_summary() {
+    let runner = Runner::new();
+    let folder = charts_folder(&runner, 6000);
+    let (mut cmd, output_file, summary_file) =
+        runner.command(&[("source", folder), ("workers", "1")]);
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until series are being written, then stop it as the runner's `docker stop` would.
+    let data = runner.workspace().join("bluedot-output/data");
+    let started = std::time::Instant::now();
+    while !has_staged_series(&data) {
+        assert!(started.elapsed().as_secs() < 60, "conversion never started");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let kill = run(std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]));
+    assert!(kill.status.success());
+    let step = runner::collect(
+        child.wait_with_output().unwrap(),
+        &output_file,
+        &summary_file,
+    );
+    assert_eq!(step.code(), 1);
+    assert_eq!(step.outputs()["status"], "interrupted");
+    assert!(step.summary.contains("interrupted"), "{}", step.summary);
+    assert!(step.summary.contains("| in this shard | 6000 |"));
+    let report = report(&runner.workspace().join("bluedot-output"));
+    assert_eq!(report["interrupted"], true);
+    assert!(
+        !data.join("daily").exists(),
+        "nothing published after a stop"
+    );
+}
+
+fn has_staged_series(data: &Path) -> bool {
+    std::fs::read_dir(data).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| std::fs::read_dir(e.path()).is_ok_and(|mut files| files.nth(2).is_some()))
+    })
+}
+
+/// The repository's example drop (the data the self-test job in ci.yml uses) when it is there;
+/// generated charts otherwise. Whatever the folder holds, outputs, summary and report agree.
+#[test]
+fn process_on_the_example_drop_agrees_with_its_report() {
+    let runner = Runner::new();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/data/daily/2025-08-01");
+    let folder = if examples.is_dir() {
+        for entry in std::fs::read_dir(&examples).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                runner.write(&format!("examples/{name}"), std::fs::read(&path).unwrap());
+            }
+        }
+        "examples"
+    } else {
+        charts_folder(&runner, 20)
+    };
+    let step = runner.step(&[("source", folder), ("timezone", "Asia/Kolkata")]);
+    let outputs = step.outputs();
+    let report = report(&runner.workspace().join("bluedot-output"));
+    let totals = &report["totals"];
+    assert!(totals["ok"].as_u64().unwrap() > 0);
+    assert_eq!(outputs["files-total"], totals["files"].to_string());
+    assert_eq!(outputs["files-ok"], totals["ok"].to_string());
+    assert_eq!(outputs["files-failed"], totals["failed"].to_string());
+    let failed = totals["failed"].as_u64().unwrap();
+    assert_eq!(step.code(), if failed > 0 { 1 } else { 0 });
+    assert!(step.summary.contains(&format!("| ok | {} |", totals["ok"])));
+    assert!(step.summary.len() < 1024 * 1024);
+}

@@ -1,0 +1,88 @@
+//! The action reading a Drive folder: the service-account key and every token it mints are
+//! masked and never appear anywhere else, and the shard converts as on the command line.
+
+use super::runner::{self, Runner};
+use crate::drive::{self as standin, DAY};
+use crate::harness::{report, run};
+
+#[test]
+fn drive_source_converts_its_shard_and_masks_the_key_and_every_token() {
+    let drive = standin::drive(4, 9);
+    let runner = Runner::new();
+    let root = format!("gdrive:{}", drive.standin.root());
+    let credentials = drive.standin.credentials_json();
+    let (mut cmd, output_file, summary_file) = runner.command(&[
+        ("source", &root),
+        ("date", DAY),
+        ("google-credentials", &credentials),
+        ("download-concurrency", "4"),
+        ("output-dir", "out"),
+    ]);
+    cmd.env("BLUEDOT_TEST_DRIVE_API_URL", drive.standin.api_url())
+        .env("BLUEDOT_TEST_DRIVE_BACKOFF_SCALE", "0.01")
+        .env("RUST_LOG", "trace");
+    let step = runner::collect(run(&mut cmd), &output_file, &summary_file);
+    assert_eq!(step.code(), 0);
+    let outputs = step.outputs();
+    assert_eq!(outputs["files-ok"], "9");
+    assert_eq!(outputs["status"], "ok");
+    let report = report(&runner.workspace().join("out"));
+    assert!(
+        report["source"].as_str().unwrap().starts_with(&root),
+        "{report}"
+    );
+    crate::harness::validate_output(&runner.workspace().join("out"));
+
+    let key: serde_json::Value = serde_json::from_str(&credentials).unwrap();
+    let pem = key["private_key"].as_str().unwrap();
+    let key_lines: Vec<&str> = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    assert!(key_lines.len() > 10);
+    let first_output = step
+        .stdout
+        .lines()
+        .position(|l| !l.starts_with("::add-mask::"))
+        .unwrap();
+    let leading_masks: Vec<&str> = step.stdout.lines().take(first_output).collect();
+    for line in &key_lines {
+        assert!(
+            leading_masks.contains(&format!("::add-mask::{line}").as_str()),
+            "key line not masked first"
+        );
+    }
+    let tokens = drive.standin.issued_tokens();
+    assert!(!tokens.is_empty());
+    for token in &tokens {
+        assert!(
+            step.stdout.contains(&format!("::add-mask::{token}\n")),
+            "token not masked"
+        );
+    }
+    let files = crate::harness::tree(runner.root());
+    for secret in key_lines
+        .iter()
+        .copied()
+        .chain(tokens.iter().map(String::as_str))
+    {
+        let printed = step
+            .stdout
+            .lines()
+            .filter(|l| !l.starts_with("::add-mask::"));
+        assert!(
+            printed.clone().all(|l| !l.contains(secret)),
+            "secret in stdout"
+        );
+        for (what, text) in [
+            ("stderr", &step.stderr),
+            ("summary", &step.summary),
+            ("outputs", &step.output_file),
+        ] {
+            assert!(!text.contains(secret), "secret in {what}");
+        }
+        for (path, bytes) in &files {
+            assert!(
+                !String::from_utf8_lossy(bytes).contains(secret),
+                "secret in {path}"
+            );
+        }
+    }
+}
