@@ -35,6 +35,9 @@ pub struct Cli {
 pub enum Command {
     /// Convert every chart JSON file of a folder into CSV series, symbol list and report.
     Process(ProcessArgs),
+    /// Write deterministic synthetic chart files (tests, examples, benchmark).
+    #[command(hide = true)]
+    Gen(crate::synth::GenArgs),
 }
 
 #[derive(Debug, Args)]
@@ -111,6 +114,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Process(args) => process(args),
+        Command::Gen(args) => crate::synth::main(args),
     }
 }
 

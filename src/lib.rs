@@ -11,3 +11,4 @@ pub mod progress;
 pub mod report;
 pub mod shard;
 pub mod source;
+pub mod synth;
