@@ -5,6 +5,7 @@
 //!   target, which is renamed over `data/<timeframe>` once the run is complete. One rename per
 //!   run instead of one per file, and the published tree is always one whole run.
 //! - `PerFile`: each file is written under a temporary name and renamed into place.
+//!
 //! Neither calls fsync: a rename protects readers from a crashed process, which is the failure
 //! that happens on a runner; power loss on an ephemeral runner loses the machine anyway.
 

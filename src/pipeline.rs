@@ -109,6 +109,13 @@ pub fn run(
     stop: &AtomicBool,
 ) -> anyhow::Result<Report> {
     let started = Instant::now();
+    tracing::info!(
+        files = listing.len(),
+        shard = %job.shard,
+        workers = job.workers,
+        timeframe = %job.convert.timeframe,
+        "processing"
+    );
     let tree = SeriesTree::create(&job.series_dir(), job.write_mode)?;
     progress.start(listing.len() as u64);
 
@@ -123,6 +130,12 @@ pub fn run(
             .par_bridge()
             .map(|item| {
                 let done = convert_one(job, &tree, item, &claims, &clock, stop);
+                tracing::debug!(
+                    file = %done.report.name,
+                    outcome = ?done.report.outcome,
+                    reason = done.report.reason.as_deref().unwrap_or(""),
+                    "converted"
+                );
                 progress.file_done(&done.report);
                 done
             })
@@ -171,6 +184,7 @@ pub fn run(
     }
     let symbol_info = SymbolInfo::new(symbol_list).to_json();
     if interrupted {
+        tracing::warn!("interrupted: discarding the staged tree");
         tree.discard();
         totals.series_files_written = 0;
         totals.rows_written = 0;

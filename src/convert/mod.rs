@@ -137,6 +137,14 @@ pub enum ConvertError {
         column: usize,
         message: String,
     },
+    /// Well-formed JSON whose values have the wrong types (a price that is text, a row that is
+    /// not an object): the file is not a chart export we can trust.
+    #[error("unexpected JSON structure at line {line} column {column}: {message}")]
+    UnexpectedStructure {
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("responseHeader.error is true (errorCode: {code})")]
     ResponseError { code: String },
     #[error("no chart object")]
@@ -215,10 +223,21 @@ fn parse(bytes: &[u8]) -> Result<input::ChartFile, ConvertError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ConvertError::EmptyFile);
     }
-    serde_json::from_slice(bytes).map_err(|e| ConvertError::InvalidJson {
-        line: e.line(),
-        column: e.column(),
-        message: strip_position(&e.to_string()),
+    serde_json::from_slice(bytes).map_err(|e| {
+        let (line, column, message) = (e.line(), e.column(), strip_position(&e.to_string()));
+        if e.classify() == serde_json::error::Category::Data {
+            ConvertError::UnexpectedStructure {
+                line,
+                column,
+                message,
+            }
+        } else {
+            ConvertError::InvalidJson {
+                line,
+                column,
+                message,
+            }
+        }
     })
 }
 
@@ -227,5 +246,87 @@ fn strip_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(cut) => message[..cut].to_owned(),
         None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    //! Whatever rows a file holds, the series obey DATA.md's invariants.
+
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    const DAY: i64 = 86_400_000;
+    const IST_2025_08_01: i64 = 1_753_986_600_000;
+
+    fn any_row() -> impl Strategy<Value = Value> {
+        (
+            0i64..60,
+            prop::option::weighted(0.95, 1.0f64..500.0),
+            0.0f64..1.0,
+            0.0f64..1.0,
+            prop::bool::weighted(0.1),
+            prop::option::weighted(0.9, 0.0f64..1e6),
+            prop::option::weighted(0.9, 1.0f64..99.0),
+            prop::bool::weighted(0.1),
+        )
+            .prop_map(|(day, open, up, down, holiday, volume, rlst, broken)| {
+                let open = open.map(|o| (o * 100.0).round() / 100.0);
+                let high = open.map(|o| o + up * 10.0);
+                let low = open.map(|o| if broken { o + 1.0 } else { o - down * 10.0 });
+                json!({
+                    "priceDate": IST_2025_08_01 - day * DAY,
+                    "open": open, "high": high, "low": low, "close": open,
+                    "volume": volume, "pdt": if holiday { "Holiday" } else { "TradingDate" },
+                    "bc": rlst.map(|r| r * 1.5), "rlst": rlst.map(f64::round)
+                })
+            })
+    }
+
+    fn dates(csv: &[u8]) -> Vec<String> {
+        String::from_utf8(csv.to_vec())
+            .unwrap()
+            .lines()
+            .map(|l| l[..9].to_owned())
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn series_are_sorted_unique_and_blue_dots_follow_price_bars(
+            rows in prop::collection::vec(any_row(), 1..80),
+            dots in prop::collection::vec(-10i64..70, 0..10),
+            keep_holidays in any::<bool>(),
+        ) {
+            let dots: Vec<Value> = dots.iter().map(|d| json!(IST_2025_08_01 - d * DAY)).collect();
+            let file = json!({"chart": {"prices": rows, "peripheralData": {"symbol": "P"},
+                                        "blueDotData": {"dates": dots}}});
+            let options = ConvertOptions {
+                timeframe: Timeframe::Daily,
+                date_rule: DateRule::NearestUtcMidnight,
+                keep_holidays,
+            };
+            let bytes = serde_json::to_vec(&file).unwrap();
+            match convert("P_daily.json", &bytes, &options) {
+                Err(ConvertError::NoUsableBars { .. }) => {}
+                Err(other) => prop_assert!(false, "unexpected failure {other}"),
+                Ok(chart) => {
+                    for series in &chart.series {
+                        let d = dates(&series.csv);
+                        prop_assert!(d.windows(2).all(|w| w[0] < w[1]), "{:?} not ascending", series.kind);
+                        prop_assert_eq!(d.len(), series.rows);
+                    }
+                    let price = dates(&chart.series[0].csv);
+                    let blue = dates(&chart.series[3].csv);
+                    prop_assert!(blue.iter().all(|d| price.contains(d)));
+                    if !keep_holidays {
+                        prop_assert_eq!(&blue, &price);
+                    }
+                    let again = convert("P_daily.json", &bytes, &options).unwrap();
+                    prop_assert_eq!(again, chart);
+                }
+            }
+        }
     }
 }

@@ -36,6 +36,7 @@ impl WorkDir {
         }
     }
 
+    #[allow(dead_code)] // used by some test modules only
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -70,9 +71,10 @@ pub fn run(cmd: &mut Command) -> Output {
     out
 }
 
-/// `bluedot process --input IN --output OUT --timeframe TF` plus `extra`.
+/// `bluedot process --input IN --output OUT --timeframe TF` plus `extra`; then every series tree
+/// it produced is checked against TradingView's rules.
 pub fn process(input: &Path, output: &Path, timeframe: &str, extra: &[&str]) -> Output {
-    run(bluedot()
+    let out = run(bluedot()
         .arg("process")
         .arg("--input")
         .arg(input)
@@ -80,7 +82,22 @@ pub fn process(input: &Path, output: &Path, timeframe: &str, extra: &[&str]) -> 
         .arg(output)
         .arg("--timeframe")
         .arg(timeframe)
-        .args(extra))
+        .args(extra));
+    validate_output(output);
+    out
+}
+
+/// Validates every `data/<timeframe>` tree under an output root.
+pub fn validate_output(output: &Path) {
+    let data = output.join("data");
+    if let Ok(entries) = std::fs::read_dir(&data) {
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let hidden = path.file_name().unwrap().to_string_lossy().starts_with('.');
+            assert!(!hidden, "leftover temporary tree {}", path.display());
+            crate::validator::validate_series_dir(&path);
+        }
+    }
 }
 
 /// Every file under `root` (relative path -> bytes), for comparing whole trees.

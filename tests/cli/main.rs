@@ -1,3 +1,7 @@
 //! The one integration-test binary: every test runs the real `bluedot` in its own temp dir.
 
+mod chart;
+mod data_rules;
 mod harness;
+mod process;
+mod validator;

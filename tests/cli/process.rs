@@ -1,0 +1,173 @@
+//! The `process` command as a whole: mixed folders, exit codes, sharding, report.
+
+use crate::chart::{self, bar};
+use crate::harness::{self, WorkDir, file_entry};
+use serde_json::json;
+
+#[test]
+fn bad_files_next_to_good_ones_are_reported_and_nothing_partial_is_left() {
+    let wd = WorkDir::new();
+    let good = chart::chart(Some("GOOD.IN"), vec![bar(0), bar(-1)], json!([]));
+    wd.write("in/GOOD.IN_daily.json", &good);
+    wd.write(
+        "in/ALSO_daily.json",
+        chart::chart(Some("ALSO"), vec![bar(0)], json!([])),
+    );
+    wd.write("in/TRUNC_daily.json", &good[..good.len() / 2]);
+    wd.write("in/EMPTY_daily.json", "");
+    wd.write(
+        "in/ERR_daily.json",
+        r#"{"responseHeader":{"error":true,"errorCode":500},"chart":null}"#,
+    );
+    wd.write("in/notes.txt", "not a chart");
+    let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+    assert_eq!(out.status.code(), Some(1), "some failed -> exit 1");
+
+    let report = harness::report(&wd.join("out"));
+    let expect = [
+        ("GOOD.IN_daily.json", "ok", ""),
+        ("ALSO_daily.json", "ok", ""),
+        ("TRUNC_daily.json", "failed", "invalid JSON at line"),
+        ("EMPTY_daily.json", "failed", "empty file"),
+        (
+            "ERR_daily.json",
+            "failed",
+            "responseHeader.error is true (errorCode: 500)",
+        ),
+        ("notes.txt", "skipped", "not a .json file"),
+    ];
+    for (name, outcome, reason) in expect {
+        let entry = file_entry(&report, name);
+        assert_eq!(entry["outcome"], outcome, "{entry}");
+        assert!(
+            entry["reason"].as_str().unwrap_or("").starts_with(reason),
+            "{entry}"
+        );
+    }
+    assert_eq!(report["totals"]["files"], 6);
+    assert_eq!(
+        (
+            report["totals"]["ok"].as_u64(),
+            report["totals"]["failed"].as_u64(),
+            report["totals"]["skipped"].as_u64()
+        ),
+        (Some(2), Some(3), Some(1))
+    );
+
+    let files: Vec<String> = harness::tree(&wd.join("out")).into_keys().collect();
+    let series: Vec<&String> = files.iter().filter(|f| f.ends_with(".csv")).collect();
+    assert_eq!(
+        series.len(),
+        8,
+        "only the two good charts wrote series: {files:?}"
+    );
+    assert!(
+        series
+            .iter()
+            .all(|f| f.contains("GOOD_IN_") || f.contains("ALSO_"))
+    );
+    assert!(
+        files
+            .iter()
+            .all(|f| !f.contains(".tmp") && !f.contains(".staging")),
+        "{files:?}"
+    );
+
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("2 ok, 3 failed, 1 skipped"), "{stderr}");
+    assert!(
+        stderr.contains("failed: TRUNC_daily.json: invalid JSON"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_file_ok_exits_zero_and_reports_costs() {
+    let wd = WorkDir::new();
+    wd.write(
+        "in/A_daily.json",
+        chart::chart(Some("A"), vec![bar(0)], json!([])),
+    );
+    let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let report = harness::report(&wd.join("out"));
+    for key in ["list", "read", "convert", "write", "finalize", "wall"] {
+        assert!(report["timings_ms"][key].is_u64(), "timings_ms.{key}");
+    }
+    assert!(report["bytes"]["in"].as_u64().unwrap() > 100);
+    assert!(report["bytes"]["out"].as_u64().unwrap() > 100);
+    assert!(report["peak_rss_bytes"].as_u64().unwrap() > 1_000_000);
+}
+
+#[test]
+fn shards_split_the_folder_and_together_equal_the_whole() {
+    let wd = WorkDir::new();
+    for i in 0..40 {
+        wd.write(
+            &format!("in/S{i:02}_daily.json"),
+            chart::chart(Some(&format!("S{i:02}")), vec![bar(0)], json!([])),
+        );
+    }
+    wd.write("in/readme.md", "x");
+    harness::process(&wd.join("in"), &wd.join("whole"), "daily", &[]);
+    let whole = harness::tree(&wd.join("whole/data/daily"));
+    let mut union = std::collections::BTreeMap::new();
+    let mut reported = 0;
+    for i in 0..3 {
+        let out = wd.join(&format!("shard{i}"));
+        let idx = i.to_string();
+        harness::process(
+            &wd.join("in"),
+            &out,
+            "daily",
+            &["--shard-index", &idx, "--shard-count", "3"],
+        );
+        let report = harness::report(&out);
+        assert_eq!(report["totals"]["listed"], 41);
+        reported += report["totals"]["files"].as_u64().unwrap();
+        for (name, bytes) in harness::tree(&out.join("data/daily")) {
+            if !name.starts_with("symbol_info") {
+                assert!(
+                    union.insert(name.clone(), bytes).is_none(),
+                    "{name} in two shards"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        reported, 41,
+        "every file, skipped ones included, reported by exactly one shard"
+    );
+    let whole_series: std::collections::BTreeMap<_, _> = whole
+        .into_iter()
+        .filter(|(n, _)| !n.starts_with("symbol_info"))
+        .collect();
+    assert_eq!(union, whole_series);
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let wd = WorkDir::new();
+    let missing = harness::process(&wd.join("nope"), &wd.join("out"), "daily", &[]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot list input folder"));
+    std::fs::create_dir_all(wd.join("in")).unwrap();
+    let shard = harness::process(
+        &wd.join("in"),
+        &wd.join("out"),
+        "daily",
+        &["--shard-index", "3", "--shard-count", "3"],
+    );
+    assert_eq!(shard.status.code(), Some(2));
+    let timeframe = harness::process(&wd.join("in"), &wd.join("out"), "monthly", &[]);
+    assert_eq!(timeframe.status.code(), Some(2));
+}
+
+#[test]
+fn an_empty_folder_converts_nothing_and_says_so() {
+    let wd = WorkDir::new();
+    std::fs::create_dir_all(wd.join("in")).unwrap();
+    let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(harness::report(&wd.join("out"))["totals"]["files"], 0);
+}

@@ -1,0 +1,327 @@
+//! An independent check of TradingView's rules on every series tree the tests produce.
+//!
+//! It re-reads the files from disk and knows nothing of the converter's code, so a bug in the
+//! converter cannot hide in a shared helper.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+const SUFFIXES: [&str; 4] = ["_PRICE_DATA", "_RLST_RATING", "_BC_INDICATOR", "_BLUE_DOTS"];
+
+/// Panics with every rule broken under `series_dir` (`OUT/data/<timeframe>`).
+pub fn validate_series_dir(series_dir: &Path) {
+    let mut problems = Vec::new();
+    let mut csv_names = BTreeSet::new();
+    let mut price_dates: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut dot_dates: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut decimals: BTreeMap<String, u32> = BTreeMap::new();
+    for entry in std::fs::read_dir(series_dir).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.path().is_dir() {
+            if name != "symbol_info" {
+                problems.push(format!("unexpected folder {name}"));
+            }
+            continue;
+        }
+        if name.matches('.').count() != 1 {
+            problems.push(format!("{name}: a file name must hold exactly one dot"));
+            continue;
+        }
+        let Some(series) = name.strip_suffix(".csv") else {
+            problems.push(format!("{name}: not a .csv file"));
+            continue;
+        };
+        if !SUFFIXES.iter().any(|s| series.ends_with(s)) {
+            problems.push(format!("{name}: unknown series suffix"));
+        }
+        if !is_seed_symbol(series) {
+            problems.push(format!("{name}: symbol must be [A-Z0-9_]{{1,42}}"));
+        }
+        let text = match std::fs::read(entry.path()).map(String::from_utf8) {
+            Ok(Ok(text)) => text,
+            _ => {
+                problems.push(format!("{name}: not UTF-8"));
+                continue;
+            }
+        };
+        let (dates, max_decimals) = check_csv(&name, &text, &mut problems);
+        decimals.insert(series.to_owned(), max_decimals);
+        if let Some(sym) = series.strip_suffix("_PRICE_DATA") {
+            price_dates.insert(sym.to_owned(), dates);
+        } else if let Some(sym) = series.strip_suffix("_BLUE_DOTS") {
+            dot_dates.insert(sym.to_owned(), dates);
+        }
+        csv_names.insert(series.to_owned());
+    }
+    for (sym, dots) in &dot_dates {
+        match price_dates.get(sym) {
+            None => problems.push(format!("{sym}: BLUE_DOTS without PRICE_DATA")),
+            Some(prices) => {
+                let prices: BTreeSet<_> = prices.iter().collect();
+                if let Some(d) = dots.iter().find(|d| !prices.contains(d)) {
+                    problems.push(format!("{sym}: BLUE_DOTS row {d} has no PRICE_DATA bar"));
+                }
+            }
+        }
+    }
+    check_symbol_info(series_dir, &csv_names, &decimals, &mut problems);
+    assert!(
+        problems.is_empty(),
+        "TradingView rules broken in {}:\n{}",
+        series_dir.display(),
+        problems.join("\n")
+    );
+}
+
+fn is_seed_symbol(s: &str) -> bool {
+    (1..=42).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Checks one CSV; returns its dates and the longest fraction among its prices.
+fn check_csv(name: &str, text: &str, problems: &mut Vec<String>) -> (Vec<String>, u32) {
+    let mut dates = Vec::new();
+    let mut max_decimals = 0;
+    if !text.is_empty() && !text.ends_with('\n') {
+        problems.push(format!("{name}: last line lacks LF"));
+    }
+    if text.contains(['\r', ' ', '"', '\t']) {
+        problems.push(format!("{name}: CR, space, tab or quote present"));
+    }
+    let single_value = !name.ends_with("_PRICE_DATA.csv");
+    let mut previous: Option<String> = None;
+    for (i, line) in text.lines().enumerate() {
+        let at = format!("{name}:{}", i + 1);
+        let fields: Vec<&str> = line.split(',').collect();
+        if fields.len() != 6 {
+            problems.push(format!("{at}: {} fields, want 6", fields.len()));
+            continue;
+        }
+        let date = fields[0];
+        if !is_tv_date(date) {
+            problems.push(format!("{at}: date {date:?} is not a real YYYYMMDDT date"));
+        }
+        if let Some(prev) = previous.as_deref().filter(|prev| *prev >= date) {
+            problems.push(format!("{at}: date {date} not after {prev}"));
+        }
+        previous = Some(date.to_owned());
+        dates.push(date.to_owned());
+        let mut values = [0f64; 5];
+        for (k, field) in fields[1..].iter().enumerate() {
+            match plain_number(field) {
+                Some(v) => values[k] = v,
+                None => problems.push(format!("{at}: {field:?} is not a plain decimal number")),
+            }
+            if k < 4 {
+                let d = field
+                    .find('.')
+                    .map_or(0, |dot| (field.len() - dot - 1) as u32);
+                max_decimals = max_decimals.max(d);
+            }
+        }
+        let [open, high, low, close, volume] = values;
+        if low > open.min(close) || high < open.max(close) {
+            problems.push(format!("{at}: OHLC rule broken"));
+        }
+        if volume < 0.0 {
+            problems.push(format!("{at}: negative volume"));
+        }
+        if single_value && !(open == high && high == low && low == close && volume == 0.0) {
+            problems.push(format!(
+                "{at}: single-value series must repeat one value with volume 0"
+            ));
+        }
+        if name.ends_with("_BLUE_DOTS.csv") && !(open == 0.0 || open == 1.0) {
+            problems.push(format!("{at}: blue dot must be 0 or 1"));
+        }
+    }
+    (dates, max_decimals)
+}
+
+fn is_tv_date(s: &str) -> bool {
+    s.len() == 9
+        && s.ends_with('T')
+        && s[..8].bytes().all(|b| b.is_ascii_digit())
+        && chrono::NaiveDate::parse_from_str(&s[..8], "%Y%m%d").is_ok()
+}
+
+/// `-?digits(.digits)?`, no exponent, no trailing dot or trailing fractional zero, no `-0`, finite.
+fn plain_number(s: &str) -> Option<f64> {
+    let body = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || (int.len() > 1 && int.starts_with('0')) {
+        return None;
+    }
+    if frac.is_some_and(|f| !digits(f) || f.ends_with('0')) {
+        return None;
+    }
+    if s == "-0" {
+        return None;
+    }
+    let v: f64 = s.parse().ok()?;
+    v.is_finite().then_some(v)
+}
+
+fn check_symbol_info(
+    series_dir: &Path,
+    csv_names: &BTreeSet<String>,
+    decimals: &BTreeMap<String, u32>,
+    problems: &mut Vec<String>,
+) {
+    let info_dir = series_dir.join("symbol_info");
+    let files: Vec<_> = std::fs::read_dir(&info_dir)
+        .map(|d| d.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    if files.len() != 1 {
+        problems.push(format!("symbol_info holds {} files, want 1", files.len()));
+        return;
+    }
+    let info: serde_json::Value = match serde_json::from_slice(&std::fs::read(&files[0]).unwrap()) {
+        Ok(v) => v,
+        Err(e) => return problems.push(format!("symbol_info is not JSON: {e}")),
+    };
+    let keys: Vec<&String> = info.as_object().unwrap().keys().collect();
+    if keys != ["description", "pricescale", "symbol"] {
+        problems.push(format!("symbol_info keys are {keys:?}"));
+        return;
+    }
+    let symbols = info["symbol"].as_array().unwrap();
+    let descriptions = info["description"].as_array().unwrap();
+    let scales = info["pricescale"].as_array().unwrap();
+    if symbols.len() != descriptions.len() || symbols.len() != scales.len() {
+        problems.push("symbol_info arrays differ in length".into());
+        return;
+    }
+    let listed: BTreeSet<String> = symbols
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect();
+    if listed.len() != symbols.len() {
+        problems.push("symbol_info symbols are not unique".into());
+    }
+    if &listed != csv_names {
+        problems.push(format!(
+            "symbol_info lists {listed:?} but the CSV files are {csv_names:?}"
+        ));
+    }
+    for ((symbol, description), scale) in symbols.iter().zip(descriptions).zip(scales) {
+        let symbol = symbol.as_str().unwrap();
+        if !is_seed_symbol(symbol) {
+            problems.push(format!("symbol_info: bad symbol {symbol}"));
+        }
+        let description = description.as_str().unwrap_or("");
+        if description.is_empty() || description.chars().count() > 128 {
+            problems.push(format!("symbol_info: bad description for {symbol}"));
+        }
+        let scale_text = scale.to_string();
+        let exponent = scale_text.len() as u32 - 1;
+        let power_of_ten =
+            scale_text.starts_with('1') && scale_text[1..].bytes().all(|b| b == b'0');
+        if !power_of_ten || exponent > 22 {
+            problems.push(format!("symbol_info: pricescale {scale_text} of {symbol}"));
+        }
+        let fixed = symbol.ends_with("_RLST_RATING") || symbol.ends_with("_BLUE_DOTS");
+        if fixed && exponent != 0 {
+            problems.push(format!("symbol_info: {symbol} must have pricescale 1"));
+        }
+        if !fixed && decimals.get(symbol).copied().unwrap_or(0) != exponent {
+            problems.push(format!(
+                "symbol_info: pricescale {scale_text} of {symbol} is not the smallest exact one"
+            ));
+        }
+    }
+}
+
+/// The validator itself must be able to fail: each broken tree below breaks one rule.
+#[cfg(test)]
+mod self_check {
+    use super::validate_series_dir;
+    use crate::harness::WorkDir;
+
+    const INFO: &str =
+        r#"{"symbol":["A_PRICE_DATA"],"description":["A - price data (daily)"],"pricescale":[1]}"#;
+
+    fn broken(csv_name: &str, csv: &str, info: &str) -> String {
+        let wd = WorkDir::new();
+        wd.write(&format!("d/{csv_name}"), csv);
+        wd.write("d/symbol_info/g.json", info);
+        let dir = wd.join("d");
+        let panic = std::panic::catch_unwind(|| validate_series_dir(&dir)).expect_err("must fail");
+        panic.downcast_ref::<String>().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn validator_accepts_a_good_tree() {
+        let wd = WorkDir::new();
+        wd.write("d/A_PRICE_DATA.csv", "20250801T,1,2,1,2,0\n");
+        wd.write("d/symbol_info/g.json", INFO);
+        validate_series_dir(&wd.join("d"));
+    }
+
+    #[test]
+    fn validator_rejects_each_broken_rule() {
+        let cases = [
+            (
+                "A_PRICE_DATA.csv",
+                "20250801T,1,2,1,2,0\n20250801T,1,2,1,2,0\n",
+                INFO,
+                "not after",
+            ),
+            ("A_PRICE_DATA.csv", "20250801T,1,2,1,2,0", INFO, "lacks LF"),
+            (
+                "A_PRICE_DATA.csv",
+                "20250801T,1e3,2,1,2,0\n",
+                INFO,
+                "plain decimal",
+            ),
+            (
+                "A_PRICE_DATA.csv",
+                "20250801T,1.0,2,1,2,0\n",
+                INFO,
+                "plain decimal",
+            ),
+            ("A_PRICE_DATA.csv", "20250801T,3,2,1,2,0\n", INFO, "OHLC"),
+            (
+                "A_PRICE_DATA.csv",
+                "20250801T,1,2,1,2,-1\n",
+                INFO,
+                "negative volume",
+            ),
+            (
+                "A_PRICE_DATA.csv",
+                "20250231T,1,2,1,2,0\n",
+                INFO,
+                "real YYYYMMDDT",
+            ),
+            (
+                "A_PRICE_DATA.csv",
+                "date,open,high,low,close,volume\n",
+                INFO,
+                "real YYYYMMDDT",
+            ),
+            ("A.B_PRICE_DATA.csv", "", INFO, "exactly one dot"),
+            (
+                "A_PRICE_DATA.csv",
+                "20250801T,1.5,2,1,2,0\n",
+                INFO,
+                "not the smallest exact",
+            ),
+            (
+                "A_PRICE_DATA.csv",
+                "20250801T,1,2,1,2,0\n",
+                r#"{"symbol":[],"description":[],"pricescale":[]}"#,
+                "CSV files are",
+            ),
+        ];
+        for (name, csv, info, expected) in cases {
+            let message = broken(name, csv, info);
+            assert!(message.contains(expected), "{name} {csv:?}: {message}");
+        }
+    }
+}
