@@ -86,7 +86,7 @@ mod tests {
     #[test]
     fn series_symbols_are_unique_across_many_indices() {
         let mut seen = HashSet::new();
-        for index in 0..20_000 {
+        for index in 0..20_000u64 {
             let exchange = if index.is_multiple_of(2) {
                 Exchange::India
             } else {

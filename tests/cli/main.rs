@@ -4,4 +4,5 @@ mod chart;
 mod data_rules;
 mod harness;
 mod process;
+mod synth;
 mod validator;
