@@ -36,6 +36,9 @@ pub enum Command {
     Process(ProcessArgs),
     /// Count the chart files of a folder and print the job matrix JSON (`{"shard":[0,1,...]}`).
     Plan(crate::plan::PlanArgs),
+    /// Write deterministic synthetic chart files (tests, examples, benchmark).
+    #[command(hide = true)]
+    Gen(crate::synth::GenArgs),
 }
 
 /// Where the charts come from: a local folder, or a Drive folder.
@@ -142,6 +145,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Process(args) => process(args),
         Command::Plan(args) => crate::plan::cli(args),
+        Command::Gen(args) => crate::synth::main(args),
     }
 }
 

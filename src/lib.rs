@@ -14,3 +14,4 @@ pub mod report;
 pub mod runner;
 pub mod shard;
 pub mod source;
+pub mod synth;

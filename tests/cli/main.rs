@@ -6,4 +6,5 @@ mod data_rules;
 mod drive;
 mod harness;
 mod process;
+mod synth;
 mod validator;

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Conversion benchmark: bluedot process against a write floor, in one run. See bench/README.md.
+#
+#   bash bench/convert.sh            # 1000 and 4000 generated daily files, 5 runs each
+#   RUNS=3 FILES=500 BIG_FILES=2000 bash bench/convert.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-5}
+FILES=${FILES:-1000}
+BIG_FILES=${BIG_FILES:-4000}
+SEED=${SEED:-1}
+OUT=bench/out
+BIN=target/release/bluedot
+FLOOR=$OUT/write_floor
+
+if [ ! -x /usr/bin/time ]; then
+  echo "installing GNU time (Debian package 'time') for peak RSS" >&2
+  sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+  sudo_if_needed apt-get update -qq && sudo_if_needed apt-get install -y -qq time >/dev/null
+fi
+
+echo "building (cargo build --release, rustc -O bench/write_floor.rs)" >&2
+cargo build --release --quiet
+mkdir -p "$OUT"
+rustc -O --edition 2021 bench/write_floor.rs -o "$FLOOR"
+
+echo "generating $FILES and $BIG_FILES daily chart files (seed $SEED)" >&2
+for n in "$FILES" "$BIG_FILES"; do
+  rm -rf "$OUT/in-$n"
+  "$BIN" gen --output "$OUT/in-$n" --count "$n" --timeframe daily --seed "$SEED" 2>/dev/null
+done
+
+# measure LABEL OUTPUT_DIR COMMAND...: one timed run with OUTPUT_DIR removed first (so every run
+# writes fresh files) and pending writeback flushed (so a run does not pay for the previous one).
+# Appends "wall_microseconds peak_rss_kb cpu_seconds" to $OUT/LABEL.runs.
+measure() {
+  local label=$1 dir=$2
+  shift 2
+  rm -rf "$dir"
+  sync
+  local start end
+  start=$(date +%s%N)
+  if ! /usr/bin/time -v -o "$OUT/$label.time" "$@" >/dev/null 2>"$OUT/$label.stderr"; then
+    echo "FAILED: $label: $*" >&2
+    cat "$OUT/$label.stderr" >&2
+    exit 1
+  fi
+  end=$(date +%s%N)
+  local rss cpu
+  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$OUT/$label.time")
+  cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$OUT/$label.time")
+  echo "$(( (end - start) / 1000 )) $rss $cpu" >>"$OUT/$label.runs"
+}
+
+median_wall() { awk '{print $1}' "$OUT/$1.runs" | sort -n | awk '{v[NR]=$1} END {printf "%.3f", v[int((NR+1)/2)]/1e6}'; }
+best_wall() { awk '{print $1}' "$OUT/$1.runs" | sort -n | head -1 | awk '{printf "%.3f", $1/1e6}'; }
+median_cpu() { awk '{print $3}' "$OUT/$1.runs" | sort -n | awk '{v[NR]=$1} END {printf "%.2f", v[int((NR+1)/2)]}'; }
+max_rss_mb() { awk '{print $2}' "$OUT/$1.runs" | sort -n | tail -1 | awk '{printf "%.1f", $1/1024}'; }
+
+# The command measured: `bluedot process` on the FILES-file input, workers left at the default.
+convert=("$BIN" process --input "$OUT/in-$FILES" --timeframe daily)
+
+input_bytes=$(du -sb "$OUT/in-$FILES" | awk '{print $1}')
+rm -f "$OUT"/*.runs
+
+# bluedot once to learn the output tree the floor must reproduce (every file, report included).
+"${convert[@]}" --output "$OUT/run" 2>/dev/null
+ok=$(grep -o '"ok": *[0-9]*' "$OUT/run/report.json" | head -1 | grep -o '[0-9]*$')
+[ "$ok" = "$FILES" ] || { echo "expected $FILES ok files, report says $ok" >&2; exit 1; }
+find "$OUT/run" -type f -printf '%s\n' >"$OUT/sizes.txt"
+out_files=$(wc -l <"$OUT/sizes.txt")
+out_bytes=$(awk '{s+=$1} END {print s}' "$OUT/sizes.txt")
+
+echo "timing: $RUNS runs each, interleaved" >&2
+for _ in $(seq "$RUNS"); do
+  measure staged "$OUT/run" "${convert[@]}" --output "$OUT/run" --write-mode staged
+  cp "$OUT/run/report.json" "$OUT/staged-report.json"
+  measure per-file "$OUT/run" "${convert[@]}" --output "$OUT/run" --write-mode per-file
+  measure floor "$OUT/floor" "$FLOOR" "$OUT/sizes.txt" "$OUT/floor"
+  measure big "$OUT/run-big" "$BIN" process --input "$OUT/in-$BIG_FILES" --output "$OUT/run-big" --timeframe daily
+done
+rm -rf "$OUT/run" "$OUT/run-big" "$OUT/floor"
+
+floor_wall=$(median_wall floor)
+row() { # row LABEL RUNS_NAME
+  local wall
+  wall=$(median_wall "$2")
+  awk -v l="$1" -v w="$wall" -v f="$FILES" -v b="$input_bytes" -v r="$(max_rss_mb "$2")" -v fl="$floor_wall" \
+    -v c="$(median_cpu "$2")" -v best="$(best_wall "$2")" \
+    'BEGIN {printf "%-30s %8.3f %7.3f %7s %9.0f %9.1f %12s %9.2f\n", l, w, best, c, f/w, b/1e6/w, r, w/fl}'
+}
+
+cores=$(nproc)
+echo
+echo "bluedot process --timeframe daily: $FILES generated files ($(awk -v b="$input_bytes" 'BEGIN {printf "%.1f", b/1e6}') MB), default workers ($cores cores)"
+echo "output: $out_files files, $(awk -v b="$out_bytes" 'BEGIN {printf "%.1f", b/1e6}') MB; median of $RUNS wall times; peak RSS = max over runs"
+echo "wall_s = median wall time, best_s = fastest run, cpu_s = median user + system seconds;"
+echo "files/s and in_MB/s = input charts per median wall second, vs_floor = median / floor median"
+echo "(for the floor: what bluedot would reach if converting cost nothing)"
+echo
+printf "%-30s %8s %7s %7s %9s %9s %12s %9s\n" "" "wall_s" "best_s" "cpu_s" "files/s" "in_MB/s" "peak_RSS_MB" "vs_floor"
+row "bluedot --write-mode staged" staged
+row "bluedot --write-mode per-file" per-file
+row "write floor ($out_files files)" floor
+echo
+
+# Where the time goes, from the last staged run's report (read/convert/write summed over workers).
+stages=$(tr -d ' \n' <"$OUT/staged-report.json" | grep -o '"timings_ms":{[^}]*}' | sed 's/"timings_ms"://')
+echo "stages of the last staged run (ms; read/convert/write summed over workers): $stages"
+
+staged_wall=$(median_wall staged)
+per_file_wall=$(median_wall per-file)
+faster=$(awk -v s="$staged_wall" -v p="$per_file_wall" 'BEGIN {print (s <= p) ? "staged" : "per-file"}')
+echo "faster write mode: $faster (staged ${staged_wall} s, per-file ${per_file_wall} s)"
+
+peak=$(max_rss_mb staged)
+big_peak=$(max_rss_mb big)
+growth=$(awk -v a="$peak" -v b="$big_peak" 'BEGIN {printf "%.2f", b/a}')
+echo "$BIG_FILES files (default mode): median wall $(median_wall big) s, peak RSS $big_peak MB = ${growth}x the $FILES-file peak"
+echo
+
+verdict() { awk -v v="$1" -v limit="$2" 'BEGIN {print (v <= limit) ? "PASS" : "FAIL"}'; }
+ratio=$(awk -v w="$staged_wall" -v f="$floor_wall" 'BEGIN {printf "%.2f", w/f}')
+best_ratio=$(awk -v w="$(best_wall staged)" -v f="$(best_wall floor)" 'BEGIN {printf "%.2f", w/f}')
+echo "staged / floor on the fastest runs: ${best_ratio}x (less sensitive to a busy machine)"
+target() { printf "target: %-40s %10s  %s\n" "$1" "$2" "$3"; }
+target "$FILES-file peak RSS <= 64 MB" "$peak MB" "$(verdict "$peak" 64)"
+target "wall <= 1.5x write floor (staged)" "${ratio}x" "$(verdict "$ratio" 1.5)"
+target "$BIG_FILES-file peak <= 1.2x $FILES-file peak" "${growth}x" "$(verdict "$growth" 1.2)"
