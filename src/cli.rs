@@ -169,7 +169,7 @@ fn process(args: ProcessArgs) -> ExitCode {
         Ok(shard) => shard,
         Err(e) => return usage_error(e),
     };
-    let mut job = Job {
+    let job = Job {
         convert: ConvertOptions {
             timeframe: args.timeframe,
             date_rule: args
@@ -181,7 +181,6 @@ fn process(args: ProcessArgs) -> ExitCode {
         output: args.output,
         workers: args.workers.map_or_else(default_workers, |n| n as usize),
         shard,
-        source_label: String::new(),
         write_mode: args.write_mode,
     };
     let stop = stop_flag();
@@ -189,13 +188,9 @@ fn process(args: ProcessArgs) -> ExitCode {
         Ok(opened) => opened,
         Err(e) => return usage_error(e),
     };
-    job.source_label = opened.label.clone();
-    let mut listing = opened.listing.clone();
-    listing.retain_shard(job.shard);
-    let fetched = opened.fetch(&listing.charts, &stop);
-
+    let work = opened.into_shard(job.shard, &stop);
     let progress = ConsoleProgress::for_stderr();
-    match pipeline::run(&job, listing, opened.costs, fetched, &progress, &stop) {
+    match pipeline::run(&job, work, &progress, &stop) {
         Ok(report) => {
             eprint!("{}", report.human_summary());
             eprintln!(

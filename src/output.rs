@@ -10,7 +10,7 @@
 //! that happens on a runner; power loss on an ephemeral runner loses the machine anyway.
 
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -79,19 +79,24 @@ impl SeriesTree {
         }
     }
 
-    /// Writes the symbol list and makes the run's tree the published one.
-    pub fn publish(self, group: &str, symbol_info: &[u8]) -> io::Result<()> {
-        let info = self
-            .writing
-            .join("symbol_info")
-            .join(format!("{group}.json"));
+    /// Writes the symbol list with `write_list` and makes the run's tree the published one.
+    /// Returns the symbol list's size.
+    pub fn publish(
+        self,
+        group: &str,
+        write_list: impl FnOnce(&mut fs::File) -> io::Result<()>,
+    ) -> io::Result<u64> {
+        let name = format!("{group}.json");
+        let info = self.writing.join("symbol_info").join(&name);
         match self.mode {
-            WriteMode::PerFile => write_atomic(&info, symbol_info),
+            WriteMode::PerFile => write_atomic_with(&info, write_list)?,
             WriteMode::Staged => {
-                fs::write(&info, symbol_info)?;
-                swap_into_place(&self.writing, &self.target)
+                let mut file = fs::File::create(&info)?;
+                write_list(&mut file)?;
+                swap_into_place(&self.writing, &self.target)?;
             }
         }
+        Ok(fs::metadata(self.target.join("symbol_info").join(name))?.len())
     }
 
     /// Drops everything this run staged (an interrupted run publishes nothing).
@@ -104,8 +109,25 @@ impl SeriesTree {
 
 /// Writes `path` through a temporary sibling and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = path.with_file_name(format!(".{}.tmp-{}", file_name(path), std::process::id()));
-    fs::write(&tmp, bytes)
+    write_atomic_with(path, |file| file.write_all(bytes))
+}
+
+/// Like [`write_atomic`], with the content streamed by `write` (a report listing tens of
+/// thousands of files never sits whole in memory).
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut fs::File) -> io::Result<()>,
+) -> io::Result<()> {
+    // Unique per call: two writers of one name (colliding symbols) never share a temporary.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_file_name(format!(
+        ".{}.tmp-{}-{n}",
+        file_name(path),
+        std::process::id()
+    ));
+    fs::File::create(&tmp)
+        .and_then(|mut file| write(&mut file))
         .and_then(|()| fs::rename(&tmp, path))
         .inspect_err(|_| {
             let _ = fs::remove_file(&tmp);

@@ -5,13 +5,17 @@
 //! `workers x file size` however many files there are. Outcomes are sorted by file name at the
 //! end, so nothing depends on which worker finished first.
 
-use crate::convert::{self, ConvertOptions, Converted, SymbolInfo, SymbolInfoEntry};
+use crate::convert::{
+    self, ChartSymbols, ConvertOptions, DroppedRows, SeriesKind, write_symbol_info,
+};
 use crate::output::{SeriesTree, WriteMode};
-use crate::report::{self, Bytes, FileReport, Outcome, Report, Timings, Totals};
+use crate::report::{self, Bytes, ChartFacts, FileReport, Outcome, Report, Timings, Totals};
 use crate::shard::Shard;
-use crate::source::{Content, Fetched, Listing, SourceCosts};
+use crate::source::{Content, Fetched, ShardWork};
 use rayon::iter::{ParallelBridge, ParallelIterator};
-use std::collections::{BTreeMap, HashMap};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -27,8 +31,6 @@ pub struct Job {
     pub output: PathBuf,
     pub workers: usize,
     pub shard: Shard,
-    /// Describes the source in the report, without secrets.
-    pub source_label: String,
     pub write_mode: WriteMode,
 }
 
@@ -75,6 +77,7 @@ struct StageClock {
     convert: AtomicU64,
     write: AtomicU64,
     bytes_in: AtomicU64,
+    bytes_out: AtomicU64,
 }
 
 impl StageClock {
@@ -83,81 +86,74 @@ impl StageClock {
     }
 }
 
-/// One file's result before collisions are settled.
-struct Done {
-    report: FileReport,
-    /// Series file names written and symbol-list lines, for `ok` files.
-    written: Option<(Vec<String>, Vec<SymbolInfoEntry>, u64)>,
-}
-
 /// Converts the fetched charts of `listing` and publishes the tree. `Err` means the output could
 /// not be written at all; per-file problems are outcomes in the report.
 pub fn run(
     job: &Job,
-    listing: Listing,
-    costs: SourceCosts,
-    fetched: impl Iterator<Item = Fetched> + Send,
+    work: ShardWork,
     progress: &dyn Progress,
     stop: &AtomicBool,
 ) -> anyhow::Result<Report> {
     let started = Instant::now();
+    let files_total = work.files();
+    let ShardWork {
+        skipped,
+        costs,
+        label,
+        fetched,
+        ..
+    } = work;
     tracing::info!(
-        files = listing.len(),
+        files = files_total,
         shard = %job.shard,
         workers = job.workers,
         timeframe = %job.convert.timeframe,
         "processing"
     );
     let tree = SeriesTree::create(&job.series_dir(), job.write_mode)?;
-    progress.start(listing.len() as u64);
+    progress.start(files_total as u64);
 
     let clock = StageClock::default();
-    let claims: Mutex<HashMap<String, String>> = Mutex::new(HashMap::new());
+    // Sized once: one compact outcome per file is all a run keeps, whatever the file count.
+    let done: Mutex<Vec<FileReport>> = Mutex::new(Vec::with_capacity(files_total));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(job.workers.max(1))
         .thread_name(|i| format!("convert-{i}"))
         .build()?;
-    let mut done: Vec<Done> = pool.install(|| {
-        fetched
-            .par_bridge()
-            .map(|item| {
-                let done = convert_one(job, &tree, item, &claims, &clock, stop);
-                tracing::debug!(
-                    file = %done.report.name,
-                    outcome = ?done.report.outcome,
-                    reason = done.report.reason.as_deref().unwrap_or(""),
-                    "converted"
-                );
-                progress.file_done(&done.report);
-                done
-            })
-            .collect()
+    pool.install(|| {
+        fetched.par_bridge().for_each(|item| {
+            let file = convert_one(job, &tree, item, &clock, stop);
+            tracing::debug!(
+                file = %file.name,
+                outcome = ?file.outcome,
+                reason = file.reason.as_deref().unwrap_or(""),
+                "converted"
+            );
+            progress.file_done(&file);
+            done.lock().expect("outcomes lock").push(file);
+        })
     });
+    let mut files = done.into_inner().expect("outcomes lock");
 
     let finalize = Instant::now();
-    for (entry, reason) in &listing.skipped {
-        let mut file = FileReport::new(&entry.name, Outcome::Skipped, Some(reason.clone()));
+    for (entry, reason) in skipped {
+        let mut file = FileReport::new(&entry.name, Outcome::Skipped, Some(reason));
         file.bytes_in = entry.size;
         progress.file_done(&file);
-        done.push(Done {
-            report: file,
-            written: None,
-        });
+        files.push(file);
     }
-    done.sort_by(|a, b| a.report.name.cmp(&b.report.name));
-    settle_collisions(&mut done, &tree);
+    // Names are unique within a listing, so the unstable sort (no scratch buffer) is exact.
+    files.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    settle_collisions(&mut files, &tree);
 
     let interrupted = stop.load(Ordering::Relaxed);
-    let mut symbol_list = Vec::new();
     let mut totals = Totals {
         listed: costs.listed,
         retries: costs.retries,
         ..Totals::default()
     };
-    let mut dropped: BTreeMap<String, u64> = BTreeMap::new();
-    let mut bytes_out = 0;
-    for d in &mut done {
-        let file = &d.report;
+    let mut dropped = DroppedRows::default();
+    for file in &files {
         totals.files += 1;
         totals.retries += u64::from(file.retries);
         match file.outcome {
@@ -165,17 +161,15 @@ pub fn run(
             Outcome::Failed => totals.failed += 1,
             Outcome::Skipped => totals.skipped += 1,
         }
-        for (reason, n) in &file.dropped_rows {
-            *dropped.entry(reason.clone()).or_default() += n;
-        }
-        if let Some((names, entries, bytes)) = d.written.take() {
-            totals.series_files_written += names.len() as u64;
-            totals.rows_written += file.rows.values().sum::<u64>();
-            bytes_out += bytes;
-            symbol_list.extend(entries);
+        if let Some(chart) = &file.chart {
+            dropped += chart.dropped;
+            if file.outcome == Outcome::Ok {
+                totals.series_files_written += SeriesKind::ALL.len() as u64;
+                totals.rows_written += chart.rows.iter().map(|&n| u64::from(n)).sum::<u64>();
+            }
         }
     }
-    let symbol_info = SymbolInfo::new(symbol_list).to_json();
+    let mut bytes_out = clock.bytes_out.load(Ordering::Relaxed);
     if interrupted {
         tracing::warn!("interrupted: discarding the staged tree");
         tree.discard();
@@ -183,8 +177,15 @@ pub fn run(
         totals.rows_written = 0;
         bytes_out = 0;
     } else {
-        bytes_out += symbol_info.len() as u64;
-        tree.publish(&job.group, &symbol_info)?;
+        let listed: Vec<&ChartSymbols> = files
+            .iter()
+            .filter(|f| f.outcome == Outcome::Ok)
+            .filter_map(|f| f.chart.as_ref().map(|c| &c.symbols))
+            .collect();
+        let timeframe = job.convert.timeframe;
+        bytes_out += tree.publish(&job.group, |file| {
+            write_symbol_info(&listed, timeframe, file)
+        })?;
     }
     progress.finish();
 
@@ -196,9 +197,9 @@ pub fn run(
         group: job.group.clone(),
         shard_index: job.shard.index,
         shard_count: job.shard.count,
-        source: job.source_label.clone(),
+        source: label,
         totals,
-        dropped_rows: dropped,
+        dropped_rows: report::dropped_map(&dropped),
         timings_ms: Timings {
             list: costs.list.as_millis() as u64,
             read: micros_to_ms(&clock.read),
@@ -213,9 +214,9 @@ pub fn run(
         },
         peak_rss_bytes: report::peak_rss_bytes(),
         interrupted,
-        files: done.into_iter().map(|d| d.report).collect(),
+        files,
     };
-    crate::output::write_atomic(&job.report_path(), &report.to_json())?;
+    crate::output::write_atomic_with(&job.report_path(), |file| report.write_json(file))?;
     Ok(report)
 }
 
@@ -223,67 +224,44 @@ fn convert_one(
     job: &Job,
     tree: &SeriesTree,
     item: Fetched,
-    claims: &Mutex<HashMap<String, String>>,
     clock: &StageClock,
     stop: &AtomicBool,
-) -> Done {
-    let failed = |reason: String| Done {
-        report: {
-            let mut f = FileReport::new(&item.name, Outcome::Failed, Some(reason));
-            f.retries = item.retries;
-            f
-        },
-        written: None,
+) -> FileReport {
+    let mut file = FileReport::new(&item.name, Outcome::Failed, None);
+    file.retries = item.retries;
+    let failed = |mut file: FileReport, reason: String| {
+        file.reason = Some(reason);
+        file
     };
     if stop.load(Ordering::Relaxed) {
-        return failed("not converted: the run was interrupted".into());
+        return failed(file, "not converted: the run was interrupted".into());
     }
+    let content = match &item.content {
+        Ok(content) => content,
+        Err(reason) => return failed(file, reason.clone()),
+    };
     let read = Instant::now();
-    let bytes = match &item.content {
-        Err(reason) => return failed(reason.clone()),
-        Ok(Content::Path(path)) => match std::fs::read(path) {
-            Ok(bytes) => std::borrow::Cow::Owned(bytes),
-            Err(e) => return failed(format!("cannot read: {e}")),
-        },
-        Ok(Content::Bytes(bytes)) => std::borrow::Cow::Borrowed(bytes.as_slice()),
-    };
-    StageClock::add(&clock.read, read);
-    clock
-        .bytes_in
-        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-
-    let converting = Instant::now();
-    let result = convert::convert(&item.name, &bytes, &job.convert);
-    StageClock::add(&clock.convert, converting);
-    let chart = match result {
-        Ok(chart) => chart,
-        Err(e) => {
-            let mut done = failed(e.to_string());
-            done.report.bytes_in = Some(bytes.len() as u64);
-            return done;
-        }
-    };
-
-    let mut report = ok_report(&item, &chart, bytes.len() as u64);
-    let first_claim = {
-        let mut claims = claims.lock().expect("claims lock");
-        match claims.get(&chart.series_symbol) {
-            Some(_) => false,
-            None => {
-                claims.insert(chart.series_symbol.clone(), item.name.clone());
-                true
+    let converted = with_bytes(content, |bytes| {
+        StageClock::add(&clock.read, read);
+        clock
+            .bytes_in
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        let converting = Instant::now();
+        let result = convert::convert(&item.name, bytes, &job.convert);
+        StageClock::add(&clock.convert, converting);
+        (bytes.len() as u64, result)
+    });
+    let chart = match converted {
+        Err(e) => return failed(file, format!("cannot read: {e}")),
+        Ok((size, result)) => {
+            file.bytes_in = Some(size);
+            match result {
+                Ok(chart) => chart,
+                Err(e) => return failed(file, e.to_string()),
             }
         }
     };
-    if !first_claim {
-        // The claimant is failed too in `settle_collisions`; nothing of this file is written.
-        report.outcome = Outcome::Failed;
-        report.reason = Some(collision_mark(&chart.series_symbol));
-        return Done {
-            report,
-            written: None,
-        };
-    }
+    file.chart = Some(Box::new(ChartFacts::of(&chart)));
 
     let writing = Instant::now();
     let files: Vec<(String, &[u8])> = chart
@@ -294,80 +272,62 @@ fn convert_one(
     let result = tree.write_chart(&files);
     StageClock::add(&clock.write, writing);
     match result {
-        Ok(bytes) => Done {
-            written: Some((
-                files.into_iter().map(|(n, _)| n).collect(),
-                SymbolInfoEntry::for_chart(&chart, job.convert.timeframe),
-                bytes,
-            )),
-            report,
-        },
-        Err(e) => {
-            report.outcome = Outcome::Failed;
-            report.reason = Some(format!("cannot write series: {e}"));
-            report.rows.clear();
-            Done {
-                report,
-                written: None,
-            }
+        Ok(bytes) => {
+            clock.bytes_out.fetch_add(bytes, Ordering::Relaxed);
+            file.outcome = Outcome::Ok;
+            file
         }
+        Err(e) => failed(file, format!("cannot write series: {e}")),
     }
 }
 
-fn ok_report(item: &Fetched, chart: &Converted, bytes_in: u64) -> FileReport {
-    let mut report = FileReport::new(&item.name, Outcome::Ok, None);
-    report.symbol = Some(chart.symbol.clone());
-    report.series_symbol = Some(chart.series_symbol.clone());
-    report.bytes_in = Some(bytes_in);
-    report.retries = item.retries;
-    report.rows = chart
-        .series
-        .iter()
-        .map(|s| (s.file_name(&chart.series_symbol), s.rows as u64))
-        .collect();
-    report.first_date = Some(chart.first_date.to_string());
-    report.last_date = Some(chart.last_date.to_string());
-    report.dropped_rows = report::dropped_map(&chart.dropped);
-    report
+thread_local! {
+    /// Each worker reads every file into the same buffer: memory stays at workers x the largest
+    /// file, and no large block is freed between the small ones a run keeps per file (which
+    /// would fragment the heap as the file count grows).
+    static READ_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-const COLLISION: &str = "symbol collision";
-
-fn collision_mark(series_symbol: &str) -> String {
-    format!("{COLLISION}: {series_symbol}")
+/// Calls `use_bytes` with the content's bytes, reading a path into the worker's buffer.
+fn with_bytes<R>(content: &Content, use_bytes: impl FnOnce(&[u8]) -> R) -> std::io::Result<R> {
+    match content {
+        Content::Bytes(bytes) => Ok(use_bytes(bytes)),
+        Content::Path(path) => READ_BUFFER.with_borrow_mut(|buffer| {
+            buffer.clear();
+            std::fs::File::open(path)?.read_to_end(buffer)?;
+            Ok(use_bytes(buffer))
+        }),
+    }
 }
 
-/// Every file of a colliding series symbol fails, naming all of them, whichever came first:
-/// one must never silently replace another.
-fn settle_collisions(done: &mut [Done], tree: &SeriesTree) {
+/// Every file of a colliding series symbol fails, naming all of them, and their series are
+/// removed: one must never silently replace another. Settled once every file is written, so a
+/// run keeps no per-symbol index while it converts; colliding writes land only in the staging
+/// tree (or under unique temporary names) and are gone before anything is published.
+fn settle_collisions(files: &mut [FileReport], tree: &SeriesTree) {
     let mut by_symbol: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, d) in done.iter().enumerate() {
-        let converted = d.written.is_some()
-            || d.report
-                .reason
-                .as_deref()
-                .is_some_and(|r| r.starts_with(COLLISION));
-        if let (true, Some(symbol)) = (converted, &d.report.series_symbol) {
-            by_symbol.entry(symbol.clone()).or_default().push(i);
+    for (i, file) in files.iter().enumerate() {
+        if let (Outcome::Ok, Some(symbol)) = (file.outcome, file.series_symbol()) {
+            by_symbol.entry(symbol).or_default().push(i);
         }
     }
-    for (symbol, members) in by_symbol.into_iter().filter(|(_, m)| m.len() > 1) {
-        let names: Vec<&str> = members
-            .iter()
-            .map(|&i| done[i].report.name.as_str())
-            .collect();
+    let collisions = by_symbol
+        .into_iter()
+        .filter(|(_, members)| members.len() > 1);
+    for (symbol, members) in collisions {
+        let names: Vec<&str> = members.iter().map(|&i| files[i].name.as_str()).collect();
         let reason = format!(
-            "{COLLISION}: {} all map to series symbol {symbol}",
+            "symbol collision: {} all map to series symbol {symbol}",
             names.join(", ")
         );
+        if let Some(chart) = &files[members[0]].chart {
+            let written: Vec<String> = chart.file_names().collect();
+            tree.remove(written.iter().map(String::as_str));
+        }
         for &i in &members {
-            let d = &mut done[i];
-            if let Some((written, _, _)) = d.written.take() {
-                tree.remove(written.iter().map(String::as_str));
-            }
-            d.report.outcome = Outcome::Failed;
-            d.report.reason = Some(reason.clone());
-            d.report.rows.clear();
+            let file = &mut files[i];
+            file.outcome = Outcome::Failed;
+            file.reason = Some(reason.clone());
         }
     }
 }

@@ -3,13 +3,16 @@
 //! The per-file part is deterministic (sorted by name, no clocks); `timings_ms`,
 //! `peak_rss_bytes` and `generated_by` describe the run itself and naturally vary.
 
-use crate::convert::DroppedRows;
+use crate::convert::{ChartSymbols, Converted, DroppedRows, SeriesKind};
+use chrono::NaiveDate;
+use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::io::Write as _;
 
 pub const REPORT_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub report_version: u32,
     pub generated_by: String,
@@ -83,33 +86,51 @@ pub enum Outcome {
     Skipped,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One input file's outcome. Kept compact (a few hundred bytes) because a run holds one per
+/// file until the report is written; the JSON form spells the facts out.
+#[derive(Debug, Clone)]
 pub struct FileReport {
     pub name: String,
     pub outcome: Outcome,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub symbol: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub series_symbol: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_in: Option<u64>,
-    /// Rows per written series file name.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
-    pub rows: BTreeMap<String, u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_date: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_date: Option<String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
-    pub dropped_rows: BTreeMap<String, u64>,
-    #[serde(skip_serializing_if = "is_zero", default)]
     pub retries: u32,
+    /// What the conversion found, for files that parsed into a chart.
+    pub chart: Option<Box<ChartFacts>>,
 }
 
-fn is_zero(n: &u32) -> bool {
-    *n == 0
+#[derive(Debug, Clone)]
+pub struct ChartFacts {
+    pub symbols: ChartSymbols,
+    /// Rows per series in [`SeriesKind::ALL`] order.
+    pub rows: [u32; 4],
+    pub first_date: NaiveDate,
+    pub last_date: NaiveDate,
+    pub dropped: DroppedRows,
+}
+
+impl ChartFacts {
+    pub fn of(chart: &Converted) -> ChartFacts {
+        let mut rows = [0u32; 4];
+        for (slot, series) in rows.iter_mut().zip(&chart.series) {
+            *slot = series.rows as u32;
+        }
+        ChartFacts {
+            symbols: ChartSymbols::of(chart),
+            rows,
+            first_date: chart.first_date,
+            last_date: chart.last_date,
+            dropped: chart.dropped,
+        }
+    }
+
+    /// The series file names of this chart.
+    pub fn file_names(&self) -> impl Iterator<Item = String> {
+        let series_symbol = self.symbols.series_symbol();
+        SeriesKind::ALL
+            .iter()
+            .map(move |kind| format!("{series_symbol}{}.csv", kind.suffix()))
+    }
 }
 
 impl FileReport {
@@ -118,15 +139,67 @@ impl FileReport {
             name: name.to_owned(),
             outcome,
             reason,
-            symbol: None,
-            series_symbol: None,
             bytes_in: None,
-            rows: BTreeMap::new(),
-            first_date: None,
-            last_date: None,
-            dropped_rows: BTreeMap::new(),
             retries: 0,
+            chart: None,
         }
+    }
+
+    pub fn series_symbol(&self) -> Option<String> {
+        self.chart.as_ref().map(|c| c.symbols.series_symbol())
+    }
+
+    /// Rows written per series file; empty unless the file is `ok`.
+    pub fn rows(&self) -> BTreeMap<String, u64> {
+        match (&self.chart, self.outcome) {
+            (Some(chart), Outcome::Ok) => chart
+                .file_names()
+                .zip(chart.rows)
+                .map(|(name, rows)| (name, u64::from(rows)))
+                .collect(),
+            _ => BTreeMap::new(),
+        }
+    }
+
+    pub fn dropped_rows(&self) -> BTreeMap<String, u64> {
+        self.chart
+            .as_ref()
+            .map(|c| dropped_map(&c.dropped))
+            .unwrap_or_default()
+    }
+}
+
+impl Serialize for FileReport {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("name", &self.name)?;
+        map.serialize_entry("outcome", &self.outcome)?;
+        if let Some(reason) = &self.reason {
+            map.serialize_entry("reason", reason)?;
+        }
+        if let Some(chart) = &self.chart {
+            map.serialize_entry("symbol", &chart.symbols.symbol)?;
+            map.serialize_entry("series_symbol", &chart.symbols.series_symbol())?;
+        }
+        if let Some(bytes) = self.bytes_in {
+            map.serialize_entry("bytes_in", &bytes)?;
+        }
+        let rows = self.rows();
+        if !rows.is_empty() {
+            map.serialize_entry("rows", &rows)?;
+        }
+        if let Some(chart) = &self.chart {
+            map.serialize_entry("first_date", &chart.first_date.to_string())?;
+            map.serialize_entry("last_date", &chart.last_date.to_string())?;
+            let dropped = dropped_map(&chart.dropped);
+            if !dropped.is_empty() {
+                map.serialize_entry("dropped_rows", &dropped)?;
+            }
+        }
+        if self.retries > 0 {
+            map.serialize_entry("retries", &self.retries)?;
+        }
+        map.end()
     }
 }
 
@@ -143,10 +216,12 @@ impl Report {
         self.files.iter().filter(|f| f.outcome == Outcome::Failed)
     }
 
-    pub fn to_json(&self) -> Vec<u8> {
-        let mut bytes = serde_json::to_vec_pretty(self).expect("report serialises");
-        bytes.push(b'\n');
-        bytes
+    /// Writes the report as pretty JSON, streaming (a report can list tens of thousands of files).
+    pub fn write_json(&self, out: impl std::io::Write) -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(out);
+        serde_json::to_writer_pretty(&mut out, self)?;
+        out.write_all(b"\n")?;
+        out.flush()
     }
 }
 

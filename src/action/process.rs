@@ -44,18 +44,16 @@ pub fn run(
     }
 
     let opened = source::open(&spec, inputs, timeframe, console)?;
-    let mut listing = opened.listing.clone();
-    if listing.charts.is_empty() {
+    if opened.listing.charts.is_empty() {
         return Err(ActionError::usage(format!(
             "no chart files (*.json) in source {} ({} other files); nothing to process",
-            spec.label(),
-            listing.skipped.len()
+            opened.label,
+            opened.listing.skipped.len()
         )));
     }
-    listing.retain_shard(shard);
-    let charts = std::mem::take(&mut listing.charts);
-    let fetched = opened.fetch(&charts, stop);
-    listing.charts = charts;
+    let listed = opened.costs.listed;
+    let label = opened.label.clone();
+    let work = opened.into_shard(shard, stop);
 
     let job = Job {
         convert: ConvertOptions {
@@ -67,16 +65,15 @@ pub fn run(
         output: output.absolute.clone(),
         workers,
         shard,
-        source_label: opened.label.clone(),
         write_mode: WriteMode::Staged,
     };
     console.group(&format!(
         "Converting {} of {} files (shard {shard}, {workers} workers)",
-        listing.len(),
-        opened.costs.listed,
+        work.files(),
+        listed,
     ));
     let progress = ConsoleProgress::for_stderr();
-    let result = pipeline::run(&job, listing, opened.costs, fetched, &progress, stop);
+    let result = pipeline::run(&job, work, &progress, stop);
     console.end_group();
     let report = result.map_err(|e| ActionError {
         code: EXIT_USAGE,
@@ -94,7 +91,7 @@ pub fn run(
         format!("**Status: {}**: {}", verdict.status, verdict.explanation),
         format!(
             "Source {}, output {}, report {}",
-            summary::cell(&opened.label),
+            summary::cell(&label),
             summary::cell(&output.relative),
             summary::cell(&report_path)
         ),

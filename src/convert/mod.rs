@@ -12,7 +12,7 @@ mod symbol_info;
 
 pub use dates::DateRule;
 pub use series::{SeriesFile, SeriesKind};
-pub use symbol_info::{SymbolInfo, SymbolInfoEntry};
+pub use symbol_info::{ChartSymbols, write_symbol_info};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -53,39 +53,49 @@ impl fmt::Display for Timeframe {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct DroppedRows {
     /// `pdt: "Holiday"` rows left out (all four series, or three with `keep_holidays`).
-    pub holiday: u64,
+    pub holiday: u32,
     /// A later row in file order carried the same local date; the later one was kept.
-    pub duplicate_date: u64,
+    pub duplicate_date: u32,
     /// `priceDate` missing, not a number, or outside years 1000..=9999.
-    pub invalid_date: u64,
+    pub invalid_date: u32,
     /// open/high/low/close missing or not finite: left out of PRICE_DATA.
-    pub null_price: u64,
+    pub null_price: u32,
     /// `low <= min(open, close)` or `high >= max(open, close)` does not hold: left out of PRICE_DATA.
-    pub ohlc_violation: u64,
+    pub ohlc_violation: u32,
     /// Negative volume: left out of PRICE_DATA.
-    pub negative_volume: u64,
+    pub negative_volume: u32,
     /// `rlst` missing on a trading bar: left out of RLST_RATING only.
-    pub null_rlst: u64,
+    pub null_rlst: u32,
     /// `bc` missing on a trading bar: left out of BC_INDICATOR only.
-    pub null_bc: u64,
+    pub null_bc: u32,
     /// Blue-dot dates before the first or after the last trading bar: counted, not plotted.
-    pub blue_dots_outside_range: u64,
+    pub blue_dots_outside_range: u32,
     /// Blue-dot entries that are neither a `YYYY-MM-DD` date nor epoch milliseconds.
-    pub invalid_blue_dot: u64,
+    pub invalid_blue_dot: u32,
+}
+
+impl DroppedRows {
+    fn counts_mut(&mut self) -> [&mut u32; 10] {
+        [
+            &mut self.holiday,
+            &mut self.duplicate_date,
+            &mut self.invalid_date,
+            &mut self.null_price,
+            &mut self.ohlc_violation,
+            &mut self.negative_volume,
+            &mut self.null_rlst,
+            &mut self.null_bc,
+            &mut self.blue_dots_outside_range,
+            &mut self.invalid_blue_dot,
+        ]
+    }
 }
 
 impl std::ops::AddAssign for DroppedRows {
-    fn add_assign(&mut self, o: Self) {
-        self.holiday += o.holiday;
-        self.duplicate_date += o.duplicate_date;
-        self.invalid_date += o.invalid_date;
-        self.null_price += o.null_price;
-        self.ohlc_violation += o.ohlc_violation;
-        self.negative_volume += o.negative_volume;
-        self.null_rlst += o.null_rlst;
-        self.null_bc += o.null_bc;
-        self.blue_dots_outside_range += o.blue_dots_outside_range;
-        self.invalid_blue_dot += o.invalid_blue_dot;
+    fn add_assign(&mut self, mut other: Self) {
+        for (total, n) in self.counts_mut().into_iter().zip(other.counts_mut()) {
+            *total = total.saturating_add(*n);
+        }
     }
 }
 
@@ -106,6 +116,7 @@ impl DroppedRows {
         ]
         .into_iter()
         .filter(|(_, n)| *n > 0)
+        .map(|(reason, n)| (reason, u64::from(n)))
         .collect()
     }
 }

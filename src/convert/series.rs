@@ -51,8 +51,8 @@ pub struct SeriesFile {
     /// The complete file: `YYYYMMDDT,open,high,low,close,volume` rows, LF-terminated, no header.
     pub csv: Vec<u8>,
     pub rows: usize,
-    /// The smallest power of ten that shows every price of the series exactly.
-    pub pricescale: u128,
+    /// `log10` of the smallest power of ten that shows every price of the series exactly.
+    pub pricescale_exponent: u8,
 }
 
 impl SeriesFile {
@@ -94,9 +94,9 @@ impl SeriesWriter {
         dates::tradingview_date(date, &mut self.text);
         for price in ohlc {
             self.text.push(',');
-            write_number(price, &mut self.text);
+            let decimals = write_number(price, &mut self.text);
             if !self.fixed_scale {
-                self.max_decimals = self.max_decimals.max(number::decimals(price));
+                self.max_decimals = self.max_decimals.max(decimals);
             }
         }
         self.text.push(',');
@@ -114,7 +114,7 @@ impl SeriesWriter {
             kind: self.kind,
             csv: self.text.into_bytes(),
             rows: self.rows,
-            pricescale: number::pricescale(self.max_decimals),
+            pricescale_exponent: self.max_decimals.min(number::MAX_PRICESCALE_EXPONENT) as u8,
         }
     }
 }

@@ -18,17 +18,17 @@ pub fn symbol_from_file_name(file_name: &str) -> &str {
 
 /// Upper-cases and replaces every character outside `[A-Z0-9_]` with `_`: `DIX.IN` -> `DIX_IN`.
 pub fn series_symbol(symbol: &str) -> String {
-    symbol
-        .chars()
-        .map(|c| {
-            let c = c.to_ascii_uppercase();
-            if c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    symbol.chars().map(series_char).collect()
+}
+
+/// One character of [`series_symbol`]: always ASCII.
+pub fn series_char(c: char) -> char {
+    let c = c.to_ascii_uppercase();
+    if c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' {
+        c
+    } else {
+        '_'
+    }
 }
 
 fn strip_suffix_ignore_case<'a>(text: &'a str, suffix: &str) -> Option<&'a str> {

@@ -9,7 +9,7 @@ pub mod drive;
 pub mod local;
 mod opened;
 
-pub use opened::{Opened, SourceCosts};
+pub use opened::{Opened, ShardWork, SourceCosts};
 
 use crate::shard::Shard;
 use std::path::PathBuf;

@@ -3,6 +3,7 @@
 
 use super::drive::{DriveConfig, DriveListing, DriveSource};
 use super::{Entry, Fetched, Listing};
+use crate::shard::Shard;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -65,19 +66,45 @@ impl Opened {
         })
     }
 
-    /// The bytes of `charts` (usually one shard's), in a bounded stream: local files are read by
-    /// the conversion workers, Drive files are downloaded a few at a time ahead of them.
-    pub fn fetch(
-        &self,
-        charts: &[Entry],
-        stop: &Arc<AtomicBool>,
-    ) -> Box<dyn Iterator<Item = Fetched> + Send> {
-        match &self.fetcher {
-            Fetcher::Local(dir) => Box::new(super::local::fetch(dir, charts.to_vec())),
+    /// This shard's part of the listing, with its charts' bytes as a bounded stream: local
+    /// files are read by the conversion workers, Drive files are downloaded a few at a time
+    /// ahead of them. Names move into the stream, so a run holds each listed name once.
+    pub fn into_shard(self, shard: Shard, stop: &Arc<AtomicBool>) -> ShardWork {
+        let mut listing = self.listing;
+        listing.retain_shard(shard);
+        let charts = std::mem::take(&mut listing.charts);
+        let count = charts.len();
+        let fetched: Box<dyn Iterator<Item = Fetched> + Send> = match self.fetcher {
+            Fetcher::Local(dir) => Box::new(super::local::fetch(&dir, charts)),
             Fetcher::Drive(drive) => {
-                let (source, listed) = &**drive;
-                Box::new(source.fetch(listed, charts, stop.clone()))
+                let (source, listed) = *drive;
+                Box::new(source.fetch(&listed, &charts, stop.clone()))
             }
+        };
+        ShardWork {
+            charts: count,
+            skipped: listing.skipped,
+            costs: self.costs,
+            label: self.label,
+            fetched,
         }
+    }
+}
+
+/// One shard's work, as the pipeline takes it.
+pub struct ShardWork {
+    /// How many charts `fetched` yields.
+    pub charts: usize,
+    /// Files of this shard recorded as skipped, with the reason.
+    pub skipped: Vec<(Entry, String)>,
+    pub costs: SourceCosts,
+    pub label: String,
+    pub fetched: Box<dyn Iterator<Item = Fetched> + Send>,
+}
+
+impl ShardWork {
+    /// Files this shard records: charts and skipped ones.
+    pub fn files(&self) -> usize {
+        self.charts + self.skipped.len()
     }
 }
