@@ -28,13 +28,7 @@ trap cleanup EXIT
 
 day="$work/tree/daily/2024-08-02"
 mkdir -p "$day"
-if "$target/bluedot" gen --help >/dev/null 2>&1; then
-  "$target/bluedot" gen --output "$day" --count "$files" --timeframe daily
-else
-  # Until `bluedot gen` is merged: simple synthetic charts of about the real size.
-  echo "bench: bluedot gen not available; using bench/gen_charts.py" >&2
-  python3 bench/gen_charts.py "$day" "$files"
-fi
+"$target/bluedot" gen --output "$day" --count "$files" --timeframe daily
 echo "bench: $(ls "$day" | wc -l) files, $(du -sh "$day" | cut -f1) behind drive-standin at ${latency} ms per request"
 
 "$target/drive-standin" --root "$work/tree" --port-file "$work/port" \

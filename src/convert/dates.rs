@@ -51,14 +51,10 @@ pub fn parse_calendar_date(text: &str) -> Option<NaiveDate> {
 /// `YYYYMMDDT`, the date column TradingView's seed format requires.
 pub fn tradingview_date(date: NaiveDate, out: &mut String) {
     use chrono::Datelike;
-    use std::fmt::Write;
-    let _ = write!(
-        out,
-        "{:04}{:02}{:02}T",
-        date.year(),
-        date.month(),
-        date.day()
-    );
+    // Years are 1000..=9999 by construction (see `DateRule::local_date`): exactly 8 digits.
+    let packed = date.year() as u32 * 10_000 + date.month() * 100 + date.day();
+    out.push_str(itoa::Buffer::new().format(packed));
+    out.push('T');
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ pub struct PriceRow {
     #[serde(default)]
     pub volume: Option<f64>,
     #[serde(default)]
-    pub pdt: Option<String>,
+    pub pdt: Option<PriceDateType>,
     #[serde(default)]
     pub bc: Option<f64>,
     #[serde(default)]
@@ -56,8 +56,18 @@ pub struct PriceRow {
 
 impl PriceRow {
     pub fn is_holiday(&self) -> bool {
-        self.pdt.as_deref() == Some("Holiday")
+        self.pdt == Some(PriceDateType::Holiday)
     }
+}
+
+/// `pdt`: read as a tag, not a string, so the 300 rows of a file allocate nothing for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum PriceDateType {
+    TradingDate,
+    Holiday,
+    /// Any other marker a future export may add: treated as a trading day, like `TradingDate`.
+    #[serde(other)]
+    Other,
 }
 
 #[derive(Debug, Deserialize)]

@@ -37,11 +37,11 @@ fn write_short_decimal(value: f64, out: &mut String) -> Option<u32> {
         return None;
     }
     for (decimals, scale) in SHORT_PATH_SCALES.iter().enumerate() {
-        let scaled = (magnitude * scale).round();
-        if scaled / scale != magnitude {
+        // Truncating `x + 0.5` rounds without a libm call; the exact check below decides.
+        let digits = (magnitude * scale + 0.5) as u64;
+        if digits as f64 / scale != magnitude {
             continue;
         }
-        let digits = scaled as u64;
         let unit = 10u64.pow(decimals as u32);
         if value < 0.0 {
             out.push('-');
