@@ -26,6 +26,13 @@ fn dropped(wd: &WorkDir, file: &str, reason: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// Converts `X_daily.json` holding `bytes`, which must fail (exit 1); returns the reported reason.
+fn failure(bytes: &[u8]) -> String {
+    let (wd, code) = convert("X_daily.json", bytes, &[]);
+    assert_eq!(code, 1);
+    failure_reason(&wd, "X_daily.json")
+}
+
 fn failure_reason(wd: &WorkDir, file: &str) -> String {
     let r = report(wd);
     let entry = file_entry(&r, file);
@@ -664,9 +671,7 @@ fn symbol_info_group_name_must_be_a_safe_file_name() {
 #[test]
 fn outcome_response_header_error_is_failed_not_empty() {
     let bytes = br#"{"responseHeader":{"error":true,"errorCode":"E42"},"chart":null}"#;
-    let (wd, code) = convert("X_daily.json", bytes, &[]);
-    assert_eq!(code, 1);
-    let reason = failure_reason(&wd, "X_daily.json");
+    let reason = failure(bytes);
     assert!(
         reason.contains("responseHeader.error") && reason.contains("E42"),
         "{reason}"
@@ -675,13 +680,7 @@ fn outcome_response_header_error_is_failed_not_empty() {
 
 #[test]
 fn outcome_invalid_json_names_line_and_column() {
-    let (wd, code) = convert(
-        "X_daily.json",
-        b"{\n  \"chart\": {\n    \"prices\": [{},,]\n}}",
-        &[],
-    );
-    assert_eq!(code, 1);
-    let reason = failure_reason(&wd, "X_daily.json");
+    let reason = failure(b"{\n  \"chart\": {\n    \"prices\": [{},,]\n}}");
     assert!(
         reason.starts_with("invalid JSON at line 3 column 19"),
         "{reason}"
@@ -690,13 +689,7 @@ fn outcome_invalid_json_names_line_and_column() {
 
 #[test]
 fn outcome_wrong_value_types_name_line_and_column() {
-    let (wd, code) = convert(
-        "X_daily.json",
-        b"{\"chart\": {\"prices\": [{\"open\": \"ten\"}]}}",
-        &[],
-    );
-    assert_eq!(code, 1);
-    let reason = failure_reason(&wd, "X_daily.json");
+    let reason = failure(b"{\"chart\": {\"prices\": [{\"open\": \"ten\"}]}}");
     assert!(
         reason.starts_with("unexpected JSON structure at line 1 column"),
         "{reason}"
@@ -705,25 +698,16 @@ fn outcome_wrong_value_types_name_line_and_column() {
 
 #[test]
 fn outcome_empty_prices_is_failed() {
-    let (wd, code) = convert(
-        "X_daily.json",
-        &chart::chart(Some("X"), vec![], json!([])),
-        &[],
-    );
-    assert_eq!(code, 1);
-    assert_eq!(failure_reason(&wd, "X_daily.json"), "no prices");
+    let reason = failure(&chart::chart(Some("X"), vec![], json!([])));
+    assert_eq!(reason, "no prices");
 }
 
 #[test]
 fn outcome_only_holidays_is_no_usable_bars() {
-    let (wd, code) = convert(
-        "X_daily.json",
-        &chart::chart(Some("X"), vec![holiday(0)], json!([])),
-        &[],
-    );
-    assert_eq!(code, 1);
+    let reason = failure(&chart::chart(Some("X"), vec![holiday(0)], json!([])));
     assert!(
-        failure_reason(&wd, "X_daily.json").starts_with("no usable bars among 1 rows (1 holiday)")
+        reason.starts_with("no usable bars among 1 rows (1 holiday)"),
+        "{reason}"
     );
 }
 
