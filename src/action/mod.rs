@@ -182,14 +182,18 @@ fn plan(
         plan.shard_count,
         summary::cell(&description),
     );
+    let mut outputs = vec![
+        ("matrix", plan.matrix_json()),
+        ("shard-count", plan.shard_count.to_string()),
+        ("files-total", plan.charts.to_string()),
+        ("status", "ok".into()),
+    ];
+    if let Some(date) = opened.date {
+        outputs.push(("date", date));
+    }
     Ok(Finished {
         exit: EXIT_OK,
-        outputs: vec![
-            ("matrix", plan.matrix_json()),
-            ("shard-count", plan.shard_count.to_string()),
-            ("files-total", plan.charts.to_string()),
-            ("status", "ok".into()),
-        ],
+        outputs,
         summary,
     })
 }

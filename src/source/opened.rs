@@ -25,6 +25,8 @@ pub struct Opened {
     pub costs: SourceCosts,
     /// How the source appears in reports and summaries; never holds a secret.
     pub label: String,
+    /// The drop's date as the source resolved it (Drive: input, trigger file or today).
+    pub date: Option<String>,
     fetcher: Fetcher,
 }
 
@@ -46,6 +48,7 @@ impl Opened {
             },
             listing,
             label,
+            date: None,
             fetcher: Fetcher::Local(dir.to_owned()),
         })
     }
@@ -62,6 +65,7 @@ impl Opened {
                 retries: u64::from(listed.retries),
             },
             label: listed.label(&source.config().root_folder_id),
+            date: Some(listed.date.clone()),
             fetcher: Fetcher::Drive(Box::new((source, listed))),
         })
     }

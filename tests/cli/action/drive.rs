@@ -86,3 +86,27 @@ fn drive_source_converts_its_shard_and_masks_the_key_and_every_token() {
         }
     }
 }
+
+#[test]
+fn plan_on_drive_outputs_the_date_the_trigger_file_named() {
+    let drive = standin::drive(1000, 3);
+    let triggers = drive.standin.folder(&drive.standin.root(), "triggers");
+    drive
+        .standin
+        .file(&triggers, "daily_ready.txt", format!("\u{feff}{DAY}\r\n"));
+    let runner = Runner::new();
+    let root = format!("gdrive:{}", drive.standin.root());
+    let credentials = drive.standin.credentials_json();
+    let (mut cmd, output_file, summary_file) = runner.command(&[
+        ("mode", "plan"),
+        ("source", &root),
+        ("google-credentials", &credentials),
+    ]);
+    cmd.env("BLUEDOT_TEST_DRIVE_API_URL", drive.standin.api_url());
+    let step = runner::collect(run(&mut cmd), &output_file, &summary_file);
+    assert_eq!(step.code(), 0);
+    let outputs = step.outputs();
+    assert_eq!(outputs["date"], DAY);
+    assert_eq!(outputs["matrix"], r#"{"shard":[0]}"#);
+    assert_eq!(outputs["files-total"], "3");
+}

@@ -276,7 +276,7 @@ fn action_yml_sections_are_read_whole() {
     assert_eq!(inputs.first().map(String::as_str), Some("mode"));
     assert_eq!(inputs.last().map(String::as_str), Some("output-dir"));
     let outputs = declared_outputs();
-    assert_eq!(outputs.len(), 10, "{outputs:?}");
+    assert_eq!(outputs.len(), 11, "{outputs:?}");
     assert!(outputs.contains(&"matrix".to_owned()) && outputs.contains(&"status".to_owned()));
 }
 
