@@ -164,11 +164,26 @@ fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
+fn same_folder(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
 fn process(args: ProcessArgs) -> ExitCode {
     let shard = match args.shard.shard() {
         Ok(shard) => shard,
         Err(e) => return usage_error(e),
     };
+    if let Some(input) = &args.source.input
+        && same_folder(input, &args.output)
+    {
+        return usage_error(format_args!(
+            "--input and --output are the same folder ({}); report.json would be read as a chart on the next run",
+            input.display()
+        ));
+    }
     let job = Job {
         convert: ConvertOptions {
             timeframe: args.timeframe,

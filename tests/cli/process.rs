@@ -161,6 +161,9 @@ fn usage_errors_exit_two() {
     assert_eq!(shard.status.code(), Some(2));
     let timeframe = harness::process(&wd.join("in"), &wd.join("out"), "monthly", &[]);
     assert_eq!(timeframe.status.code(), Some(2));
+    let same = harness::process(&wd.join("in"), &wd.join("in/."), "daily", &[]);
+    assert_eq!(same.status.code(), Some(2));
+    assert!(!wd.join("in/report.json").exists());
 }
 
 #[test]
