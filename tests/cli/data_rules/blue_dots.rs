@@ -1,0 +1,102 @@
+//! Rule 8: blue dots, both forms, and the window rule.
+
+use super::*;
+
+// ---- Rule 8: blue dots ----
+
+fn blue_dots_for(rows: Vec<Value>, dots: Value) -> (WorkDir, String) {
+    let (wd, code) = convert("X_daily.json", &chart::chart(Some("X"), rows, dots), &[]);
+    assert_eq!(code, 0);
+    let csv = series(&wd, "X_BLUE_DOTS");
+    (wd, csv)
+}
+
+#[test]
+fn rule_8_blue_dot_date_objects_light_their_bar() {
+    let (_, csv) = blue_dots_for(vec![bar(0), bar(-1)], dot_objects(&["2025-07-31"]));
+    assert_eq!(csv, "20250731T,1,1,1,1,0\n20250801T,0,0,0,0,0\n");
+}
+
+#[test]
+fn rule_8_blue_dot_epoch_ms_are_local_midnights() {
+    let (_, csv) = blue_dots_for(vec![bar(0), bar(-1)], json!([IST_2025_08_01]));
+    assert_eq!(csv, "20250731T,0,0,0,0,0\n20250801T,1,1,1,1,0\n");
+}
+
+#[test]
+fn rule_8_weekly_blue_dot_on_any_weekday_lights_that_weeks_friday_bar() {
+    // Weekly bars on Fridays 2025-07-25 and 2025-08-01; dots on Mon 07-28 and Wed 07-30.
+    let rows = vec![bar(0), bar(-7), bar(-14)];
+    let wd = WorkDir::new();
+    wd.write(
+        "in/X_weekly.json",
+        chart::chart(
+            Some("X"),
+            rows,
+            dot_objects(&["2025-07-28", "2025-07-30", "2025-07-20"]),
+        ),
+    );
+    let out = harness::process(&wd.join("in"), &wd.join("out"), "weekly", &[]);
+    assert!(out.status.success());
+    assert_eq!(
+        wd.read("out/data/weekly/X_BLUE_DOTS.csv"),
+        "20250718T,0,0,0,0,0\n20250725T,1,1,1,1,0\n20250801T,1,1,1,1,0\n"
+    );
+}
+
+#[test]
+fn rule_8_blue_dot_on_a_holiday_lights_the_next_trading_bar() {
+    let (_, csv) = blue_dots_for(
+        vec![bar(0), holiday(-1), bar(-2)],
+        dot_objects(&["2025-07-31"]),
+    );
+    assert_eq!(csv, "20250730T,0,0,0,0,0\n20250801T,1,1,1,1,0\n");
+}
+
+#[test]
+fn rule_8_first_bar_window_is_its_own_day() {
+    let (wd, csv) = blue_dots_for(
+        vec![bar(0), bar(-1)],
+        dot_objects(&["2025-07-30", "2025-07-31"]),
+    );
+    assert_eq!(csv, "20250731T,1,1,1,1,0\n20250801T,0,0,0,0,0\n");
+    assert_eq!(dropped(&wd, "X_daily.json", "blue_dots_outside_range"), 1);
+}
+
+#[test]
+fn rule_8_blue_dots_outside_the_bars_are_counted_not_plotted() {
+    let (wd, csv) = blue_dots_for(
+        vec![bar(0)],
+        dot_objects(&["2020-01-01", "2024-11-11", "2025-08-02"]),
+    );
+    assert_eq!(csv, "20250801T,0,0,0,0,0\n");
+    assert_eq!(dropped(&wd, "X_daily.json", "blue_dots_outside_range"), 3);
+}
+
+#[test]
+fn rule_8_blue_dots_missing_null_or_empty_give_all_zero() {
+    for dots in [json!(null), json!([])] {
+        let (_, csv) = blue_dots_for(vec![bar(0)], dots);
+        assert_eq!(csv, "20250801T,0,0,0,0,0\n");
+    }
+    let mut file: Value =
+        serde_json::from_slice(&chart::chart(Some("X"), vec![bar(0)], json!([]))).unwrap();
+    file["chart"].as_object_mut().unwrap().remove("blueDotData");
+    let (_, csv) = blue_dots_for_bytes(&serde_json::to_vec(&file).unwrap());
+    assert_eq!(csv, "20250801T,0,0,0,0,0\n");
+}
+
+fn blue_dots_for_bytes(bytes: &[u8]) -> (WorkDir, String) {
+    let (wd, code) = convert("X_daily.json", bytes, &[]);
+    assert_eq!(code, 0);
+    let csv = series(&wd, "X_BLUE_DOTS");
+    (wd, csv)
+}
+
+#[test]
+fn rule_8_one_row_per_trading_bar_of_price_data() {
+    let mut bad = bar(-1);
+    bad["open"] = Value::Null;
+    let (_, csv) = blue_dots_for(vec![bar(0), bad, bar(-2)], dot_objects(&["2025-07-31"]));
+    assert_eq!(csv, "20250730T,0,0,0,0,0\n20250801T,1,1,1,1,0\n");
+}

@@ -1,0 +1,172 @@
+//! Rules 1 to 4: exchange-local dates, the CSV format, order and duplicates, numbers.
+
+use super::*;
+
+// ---- Rule 1: dates ----
+
+#[test]
+fn rule_1_date_is_exchange_local_for_indian_and_us_stamps() {
+    let mut us = bar(0);
+    us["priceDate"] = json!(EDT_2025_08_01 - DAY_MS);
+    let (wd, _) = convert(
+        "IN_daily.json",
+        &chart::chart(Some("IN"), vec![bar(0)], json!([])),
+        &[],
+    );
+    assert!(series(&wd, "IN_PRICE_DATA").starts_with("20250801T,"));
+    let (wd, _) = convert(
+        "US_daily.json",
+        &chart::chart(Some("US"), vec![us], json!([])),
+        &[],
+    );
+    assert!(series(&wd, "US_PRICE_DATA").starts_with("20250731T,"));
+}
+
+#[test]
+fn rule_1_timezone_option_overrides_the_date() {
+    let bytes = chart::chart(Some("X"), vec![bar(0)], json!([]));
+    let (wd, _) = convert("X_daily.json", &bytes, &["--timezone", "Asia/Kolkata"]);
+    assert!(series(&wd, "X_PRICE_DATA").starts_with("20250801T,"));
+    let (wd, _) = convert("X_daily.json", &bytes, &["--timezone", "UTC"]);
+    assert!(series(&wd, "X_PRICE_DATA").starts_with("20250731T,"));
+}
+
+#[test]
+fn rule_1_machine_time_zone_is_never_used() {
+    let wd = WorkDir::new();
+    wd.write(
+        "in/X_daily.json",
+        chart::chart(Some("X"), vec![bar(0), bar(-1)], json!([])),
+    );
+    for tz in ["Pacific/Kiritimati", "America/Adak", "UTC"] {
+        let out = harness::run(
+            harness::bluedot()
+                .env("TZ", tz)
+                .args(["process", "--timeframe", "daily", "--input"])
+                .arg(wd.join("in"))
+                .arg("--output")
+                .arg(wd.join(&tz.replace('/', "_"))),
+        );
+        assert!(out.status.success());
+        let csv = wd.read(&format!(
+            "{}/data/daily/X_PRICE_DATA.csv",
+            tz.replace('/', "_")
+        ));
+        assert!(
+            csv.starts_with("20250731T,") && csv.contains("20250801T,"),
+            "TZ={tz}: {csv}"
+        );
+    }
+}
+
+#[test]
+fn rule_1_bad_timezone_is_a_usage_error() {
+    let (_, code) = convert(
+        "X_daily.json",
+        &chart::chart(Some("X"), vec![bar(0)], json!([])),
+        &["--timezone", "Mars/Olympus"],
+    );
+    assert_eq!(code, 2);
+}
+
+// ---- Rule 2: format ----
+
+#[test]
+fn rule_2_no_header_no_blank_lines_lf_endings() {
+    let (wd, _) = convert(
+        "X_daily.json",
+        &chart::chart(Some("X"), vec![bar(0), bar(-1)], json!([])),
+        &[],
+    );
+    let csv = series(&wd, "X_PRICE_DATA");
+    assert_eq!(
+        csv,
+        "20250731T,10,12,9,11,1000\n20250801T,10,12,9,11,1000\n"
+    );
+}
+
+// ---- Rule 3: order and duplicates ----
+
+#[test]
+fn rule_3_rows_ascending_from_newest_first_input() {
+    let rows = vec![bar(0), bar(-1), bar(-4)];
+    let (wd, _) = convert(
+        "X_daily.json",
+        &chart::chart(Some("X"), rows, json!([])),
+        &[],
+    );
+    let csv = series(&wd, "X_PRICE_DATA");
+    let dates: Vec<&str> = csv.lines().map(|l| &l[..9]).collect();
+    assert_eq!(dates, ["20250728T", "20250731T", "20250801T"]);
+}
+
+#[test]
+fn rule_3_unsorted_input_is_sorted() {
+    let rows = vec![bar(-4), bar(0), bar(-2), bar(-1)];
+    let (wd, _) = convert(
+        "X_daily.json",
+        &chart::chart(Some("X"), rows, json!([])),
+        &[],
+    );
+    let csv = series(&wd, "X_PRICE_DATA");
+    let dates: Vec<&str> = csv.lines().map(|l| &l[..9]).collect();
+    assert_eq!(dates, ["20250728T", "20250730T", "20250731T", "20250801T"]);
+}
+
+#[test]
+fn rule_3_duplicate_date_last_occurrence_in_file_order_wins_and_is_counted() {
+    let first = row(0, [10.0, 12.0, 9.0, 11.0], Some(1.0));
+    let last = row(0, [20.0, 22.0, 19.0, 21.0], Some(2.0));
+    let (wd, _) = convert(
+        "X_daily.json",
+        &chart::chart(Some("X"), vec![first, last], json!([])),
+        &[],
+    );
+    assert_eq!(series(&wd, "X_PRICE_DATA"), "20250801T,20,22,19,21,2\n");
+    assert_eq!(dropped(&wd, "X_daily.json", "duplicate_date"), 1);
+    assert_eq!(report(&wd)["dropped_rows"]["duplicate_date"], 1);
+}
+
+// ---- Rule 4: numbers ----
+
+#[test]
+fn rule_4_numbers_are_shortest_round_trip_without_exponent() {
+    let rows = vec![
+        row(0, [24565.35, 1e21, 0.1, 16848.0], Some(0.0)),
+        row(-1, [1.5e-7, 2.0, 1.5e-7, 1.0], Some(341381.0)),
+    ];
+    let (wd, code) = convert(
+        "X_daily.json",
+        &chart::chart(Some("X"), rows, json!([])),
+        &[],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        series(&wd, "X_PRICE_DATA"),
+        "20250731T,0.00000015,2,0.00000015,1,341381\n20250801T,24565.35,1000000000000000000000,0.1,16848,0\n"
+    );
+    let raw = std::fs::read_to_string(wd.join("in/X_daily.json")).unwrap();
+    assert!(
+        raw.contains("1e21") || raw.contains("1e+21"),
+        "the input really uses an exponent"
+    );
+}
+
+#[test]
+fn rule_4_pricescale_is_the_smallest_exact_power_of_ten() {
+    let rows = vec![row(0, [10.25, 12.5, 9.125, 11.0], Some(1.0))];
+    let (wd, _) = convert(
+        "X_daily.json",
+        &chart::chart(Some("X"), rows, json!([])),
+        &[],
+    );
+    let info: Value =
+        serde_json::from_str(&wd.read("out/data/daily/symbol_info/bluedot.json")).unwrap();
+    let at = info["symbol"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|s| s == "X_PRICE_DATA")
+        .unwrap();
+    assert_eq!(info["pricescale"][at], 1000);
+}

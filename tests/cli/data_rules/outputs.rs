@@ -1,0 +1,182 @@
+//! Rules 9 and 10, the symbol list, and per-file outcomes.
+
+use super::*;
+
+// ---- Rules 9 and 10: determinism and atomic writes ----
+
+#[test]
+fn rule_9_same_input_gives_byte_identical_files() {
+    let wd = WorkDir::new();
+    for i in 0..12 {
+        let rows = vec![
+            bar(0),
+            holiday(-1),
+            bar(-2),
+            row(-3, [1.25, 3.5, 1.0, 2.75], None),
+        ];
+        wd.write(
+            &format!("in/S{i}_daily.json"),
+            chart::chart(
+                Some(&format!("S{i}.IN")),
+                rows,
+                dot_objects(&["2025-07-31"]),
+            ),
+        );
+    }
+    harness::process(&wd.join("in"), &wd.join("a"), "daily", &["--workers", "1"]);
+    harness::process(&wd.join("in"), &wd.join("b"), "daily", &["--workers", "4"]);
+    let (a, b) = (
+        harness::tree(&wd.join("a/data")),
+        harness::tree(&wd.join("b/data")),
+    );
+    assert_eq!(a.len(), 12 * 4 + 1);
+    assert_eq!(a, b);
+    let strip = |v: Value| {
+        let mut v = v;
+        for key in ["timings_ms", "peak_rss_bytes", "source"] {
+            v.as_object_mut().unwrap().remove(key);
+        }
+        v
+    };
+    assert_eq!(
+        strip(harness::report(&wd.join("a"))),
+        strip(harness::report(&wd.join("b")))
+    );
+}
+
+#[test]
+fn rule_10_runs_leave_no_temporary_files_and_replace_the_tree_whole() {
+    let wd = WorkDir::new();
+    wd.write(
+        "in/A_daily.json",
+        chart::chart(Some("A"), vec![bar(0)], json!([])),
+    );
+    wd.write(
+        "out/data/.daily.staging-999999/A_PRICE_DATA.csv",
+        "half a fi",
+    );
+    wd.write("out/data/daily/OLD_PRICE_DATA.csv", "20250101T,1,1,1,1,0\n");
+    let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+    assert!(out.status.success());
+    let files: Vec<String> = harness::tree(&wd.join("out")).into_keys().collect();
+    assert_eq!(
+        files,
+        [
+            "data/daily/A_BC_INDICATOR.csv",
+            "data/daily/A_BLUE_DOTS.csv",
+            "data/daily/A_PRICE_DATA.csv",
+            "data/daily/A_RLST_RATING.csv",
+            "data/daily/symbol_info/bluedot.json",
+            "report.json"
+        ]
+    );
+}
+
+// ---- symbol_info ----
+
+#[test]
+fn symbol_info_group_file_lists_every_series() {
+    let wd = WorkDir::new();
+    wd.write(
+        "in/A_daily.json",
+        chart::chart(
+            Some("DIX.IN"),
+            vec![row(0, [10.5, 12.0, 9.0, 11.0], Some(1.0))],
+            json!([]),
+        ),
+    );
+    wd.write(
+        "in/B_daily.json",
+        chart::chart(Some("AAPL"), vec![bar(0)], json!([])),
+    );
+    harness::process(
+        &wd.join("in"),
+        &wd.join("out"),
+        "daily",
+        &["--group", "largecap"],
+    );
+    let info: Value =
+        serde_json::from_str(&wd.read("out/data/daily/symbol_info/largecap.json")).unwrap();
+    assert_eq!(
+        info["symbol"],
+        json!([
+            "AAPL_BC_INDICATOR",
+            "AAPL_BLUE_DOTS",
+            "AAPL_PRICE_DATA",
+            "AAPL_RLST_RATING",
+            "DIX_IN_BC_INDICATOR",
+            "DIX_IN_BLUE_DOTS",
+            "DIX_IN_PRICE_DATA",
+            "DIX_IN_RLST_RATING"
+        ])
+    );
+    assert_eq!(info["description"][5], "Test Company - blue dots (daily)");
+    assert_eq!(info["pricescale"], json!([10, 1, 1, 1, 10, 1, 10, 1]));
+}
+
+#[test]
+fn symbol_info_group_name_must_be_a_safe_file_name() {
+    let (_, code) = convert(
+        "A_daily.json",
+        &chart::chart(Some("A"), vec![bar(0)], json!([])),
+        &["--group", "../evil"],
+    );
+    assert_eq!(code, 2);
+}
+
+// ---- Per-file outcome ----
+
+#[test]
+fn outcome_response_header_error_is_failed_not_empty() {
+    let bytes = br#"{"responseHeader":{"error":true,"errorCode":"E42"},"chart":null}"#;
+    let reason = failure(bytes);
+    assert!(
+        reason.contains("responseHeader.error") && reason.contains("E42"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn outcome_invalid_json_names_line_and_column() {
+    let reason = failure(b"{\n  \"chart\": {\n    \"prices\": [{},,]\n}}");
+    assert!(
+        reason.starts_with("invalid JSON at line 3 column 19"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn outcome_wrong_value_types_name_line_and_column() {
+    let reason = failure(b"{\"chart\": {\"prices\": [{\"open\": \"ten\"}]}}");
+    assert!(
+        reason.starts_with("unexpected JSON structure at line 1 column"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn outcome_empty_prices_is_failed() {
+    let reason = failure(&chart::chart(Some("X"), vec![], json!([])));
+    assert_eq!(reason, "no prices");
+}
+
+#[test]
+fn outcome_only_holidays_is_no_usable_bars() {
+    let reason = failure(&chart::chart(Some("X"), vec![holiday(0)], json!([])));
+    assert!(
+        reason.starts_with("no usable bars among 1 rows (1 holiday)"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn unknown_fields_are_ignored() {
+    let mut file: Value =
+        serde_json::from_slice(&chart::chart(Some("X"), vec![bar(0)], json!([]))).unwrap();
+    file["newTopLevel"] = json!({"a": [1, 2, {"b": null}]});
+    file["chart"]["prices"][0]["someNewMetric"] = json!("text");
+    file["chart"]["patternsResponse"] = json!([{"x": 1}]);
+    let (wd, code) = convert("X_daily.json", &serde_json::to_vec(&file).unwrap(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(series(&wd, "X_PRICE_DATA"), "20250801T,10,12,9,11,1000\n");
+}

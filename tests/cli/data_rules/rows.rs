@@ -1,0 +1,124 @@
+//! Rules 5 to 7: holidays, nulls, OHLC and volume.
+
+use super::*;
+
+// ---- Rule 5: holidays ----
+
+#[test]
+fn rule_5_holidays_are_left_out_of_all_series_by_default() {
+    let rows = vec![bar(0), holiday(-1), bar(-2)];
+    let (wd, _) = convert(
+        "X_daily.json",
+        &chart::chart(Some("X"), rows, json!([])),
+        &[],
+    );
+    for s in [
+        "X_PRICE_DATA",
+        "X_RLST_RATING",
+        "X_BC_INDICATOR",
+        "X_BLUE_DOTS",
+    ] {
+        assert!(!series(&wd, s).contains("20250731T"), "{s}");
+    }
+    assert_eq!(dropped(&wd, "X_daily.json", "holiday"), 1);
+}
+
+#[test]
+fn rule_5_keep_holidays_keeps_them_in_price_data_only() {
+    let rows = vec![bar(0), holiday(-1), bar(-2)];
+    let (wd, _) = convert(
+        "X_daily.json",
+        &chart::chart(Some("X"), rows, json!([])),
+        &["--keep-holidays"],
+    );
+    assert!(series(&wd, "X_PRICE_DATA").contains("20250731T,10,12,9,11,0\n"));
+    for s in ["X_RLST_RATING", "X_BC_INDICATOR", "X_BLUE_DOTS"] {
+        assert!(!series(&wd, s).contains("20250731T"), "{s}");
+    }
+}
+
+// ---- Rule 6: nulls ----
+
+#[test]
+fn rule_6_null_volume_on_a_trading_day_is_zero() {
+    let (wd, _) = convert(
+        "X_daily.json",
+        &chart::chart(
+            Some("X"),
+            vec![row(0, [1.0, 2.0, 1.0, 2.0], None)],
+            json!([]),
+        ),
+        &[],
+    );
+    assert_eq!(series(&wd, "X_PRICE_DATA"), "20250801T,1,2,1,2,0\n");
+}
+
+#[test]
+fn rule_6_null_rlst_or_bc_leaves_the_row_out_of_that_series_only() {
+    let mut no_rlst = bar(0);
+    no_rlst["rlst"] = Value::Null;
+    let mut no_bc = bar(-1);
+    no_bc["bc"] = Value::Null;
+    let (wd, _) = convert(
+        "X_daily.json",
+        &chart::chart(Some("X"), vec![no_rlst, no_bc], json!([])),
+        &[],
+    );
+    assert_eq!(series(&wd, "X_PRICE_DATA").lines().count(), 2);
+    assert_eq!(series(&wd, "X_BLUE_DOTS").lines().count(), 2);
+    assert_eq!(series(&wd, "X_RLST_RATING"), "20250731T,70,70,70,70,0\n");
+    assert_eq!(
+        series(&wd, "X_BC_INDICATOR"),
+        "20250801T,100.5,100.5,100.5,100.5,0\n"
+    );
+    assert_eq!(dropped(&wd, "X_daily.json", "null_rlst"), 1);
+    assert_eq!(dropped(&wd, "X_daily.json", "null_bc"), 1);
+}
+
+#[test]
+fn rule_6_null_price_is_left_out_of_price_data_and_counted() {
+    let mut bad = bar(-1);
+    bad["close"] = Value::Null;
+    let (wd, code) = convert(
+        "X_daily.json",
+        &chart::chart(Some("X"), vec![bar(0), bad], json!([])),
+        &[],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(series(&wd, "X_PRICE_DATA"), "20250801T,10,12,9,11,1000\n");
+    assert_eq!(dropped(&wd, "X_daily.json", "null_price"), 1);
+}
+
+// ---- Rule 7: OHLC and volume ----
+
+#[test]
+fn rule_7_ohlc_violation_is_reported_and_left_out_never_fixed() {
+    let high_below_close = row(-1, [10.0, 10.5, 9.0, 11.0], Some(1.0));
+    let low_above_open = row(-2, [10.0, 12.0, 10.5, 11.0], Some(1.0));
+    let (wd, _) = convert(
+        "X_daily.json",
+        &chart::chart(
+            Some("X"),
+            vec![bar(0), high_below_close, low_above_open],
+            json!([]),
+        ),
+        &[],
+    );
+    assert_eq!(series(&wd, "X_PRICE_DATA"), "20250801T,10,12,9,11,1000\n");
+    assert_eq!(dropped(&wd, "X_daily.json", "ohlc_violation"), 2);
+}
+
+#[test]
+fn rule_7_negative_volume_is_never_written() {
+    let (wd, _) = convert(
+        "X_daily.json",
+        &chart::chart(
+            Some("X"),
+            vec![bar(0), row(-1, [1.0, 1.0, 1.0, 1.0], Some(-5.0))],
+            json!([]),
+        ),
+        &[],
+    );
+    assert_eq!(series(&wd, "X_PRICE_DATA"), "20250801T,10,12,9,11,1000\n");
+    assert_eq!(dropped(&wd, "X_daily.json", "negative_volume"), 1);
+}

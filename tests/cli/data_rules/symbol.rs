@@ -1,0 +1,118 @@
+//! Symbols and the four series: where the name comes from and what is written.
+
+use super::*;
+
+// ---- Symbol ----
+
+#[test]
+fn symbol_comes_from_peripheral_data_symbol() {
+    let (wd, code) = convert(
+        "whatever_daily.json",
+        &chart::chart(Some("DIX.IN"), vec![bar(0)], json!([])),
+        &[],
+    );
+    assert_eq!(code, 0);
+    assert!(wd.join("out/data/daily/DIX_IN_PRICE_DATA.csv").exists());
+    assert_eq!(
+        file_entry(&report(&wd), "whatever_daily.json")["symbol"],
+        "DIX.IN"
+    );
+}
+
+#[test]
+fn symbol_from_file_name_removes_only_the_trailing_timeframe() {
+    let (wd, code) = convert(
+        "M_M_daily.json",
+        &chart::chart(None, vec![bar(0)], json!([])),
+        &[],
+    );
+    assert_eq!(code, 0);
+    assert!(wd.join("out/data/daily/M_M_PRICE_DATA.csv").exists());
+}
+
+#[test]
+fn series_symbol_is_upper_cased_with_other_characters_replaced() {
+    let (wd, _) = convert(
+        "x_daily.json",
+        &chart::chart(Some("m&m.in"), vec![bar(0)], json!([])),
+        &[],
+    );
+    let names: Vec<String> = harness::tree(&wd.join("out/data/daily"))
+        .into_keys()
+        .collect();
+    assert!(
+        names.contains(&"M_M_IN_BLUE_DOTS.csv".to_owned()),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn symbol_collision_fails_both_files_and_writes_neither() {
+    let wd = WorkDir::new();
+    wd.write(
+        "in/a_daily.json",
+        chart::chart(Some("DIX.IN"), vec![bar(0)], json!([])),
+    );
+    wd.write(
+        "in/b_daily.json",
+        chart::chart(Some("DIX_IN"), vec![bar(1)], json!([])),
+    );
+    wd.write(
+        "in/c_daily.json",
+        chart::chart(Some("OK"), vec![bar(0)], json!([])),
+    );
+    let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    for file in ["a_daily.json", "b_daily.json"] {
+        let reason = failure_reason(&wd, file);
+        assert!(
+            reason.contains("collision")
+                && reason.contains("a_daily.json")
+                && reason.contains("b_daily.json"),
+            "{reason}"
+        );
+    }
+    let names: Vec<String> = harness::tree(&wd.join("out/data/daily"))
+        .into_keys()
+        .collect();
+    assert!(names.iter().all(|n| !n.starts_with("DIX_IN")), "{names:?}");
+    assert!(names.contains(&"OK_PRICE_DATA.csv".to_owned()));
+}
+
+#[test]
+fn symbol_too_long_for_tradingview_fails() {
+    let long = "A".repeat(31);
+    let (wd, code) = convert(
+        "x_daily.json",
+        &chart::chart(Some(&long), vec![bar(0)], json!([])),
+        &[],
+    );
+    assert_eq!(code, 1);
+    assert!(failure_reason(&wd, "x_daily.json").contains("characters"));
+}
+
+// ---- Output: four series ----
+
+#[test]
+fn four_series_per_symbol_with_single_value_series() {
+    let rows = vec![row(0, [16869.0, 17149.0, 16787.0, 16848.0], Some(341381.0))];
+    let (wd, code) = convert(
+        "DIX.IN_daily.json",
+        &chart::chart(Some("DIX.IN"), rows, dot_objects(&["2025-08-01"])),
+        &[],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        series(&wd, "DIX_IN_PRICE_DATA"),
+        "20250801T,16869,17149,16787,16848,341381\n"
+    );
+    assert_eq!(
+        series(&wd, "DIX_IN_RLST_RATING"),
+        "20250801T,70,70,70,70,0\n"
+    );
+    assert_eq!(
+        series(&wd, "DIX_IN_BC_INDICATOR"),
+        "20250801T,100.5,100.5,100.5,100.5,0\n"
+    );
+    assert_eq!(series(&wd, "DIX_IN_BLUE_DOTS"), "20250801T,1,1,1,1,0\n");
+}
