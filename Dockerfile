@@ -12,6 +12,9 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+# The workspace's test stand-in crate: cargo loads every member's manifest even to build one binary.
+COPY tests/standins/Cargo.toml ./tests/standins/Cargo.toml
+COPY tests/standins/src ./tests/standins/src
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     set -eux; \
