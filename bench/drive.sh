@@ -15,35 +15,19 @@ target="${CARGO_TARGET_DIR:-target}/release"
 out=bench/out/drive
 rm -rf "$out"
 mkdir -p "$out"
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source tests/standins/run.sh
 
 day="$work/tree/daily/2024-08-02"
 mkdir -p "$day"
 "$target/bluedot" gen --output "$day" --count "$files" --timeframe daily
 echo "bench: $(ls "$day" | wc -l) files, $(du -sh "$day" | cut -f1) behind drive-standin at ${latency} ms per request"
 
-"$target/drive-standin" --root "$work/tree" --port-file "$work/port" \
-  --credentials-out "$work/credentials.json" --latency-ms "$latency" --page-size 1000 &
-pid=$!
-for _ in $(seq 100); do
-  [ -s "$work/port" ] && break
-  sleep 0.1
-done
-[ -s "$work/port" ] || { echo "drive-standin did not start" >&2; exit 1; }
+start_standin "$target/drive-standin" "$work/tree" --latency-ms "$latency" --page-size 1000
 
 printf '%-12s %10s %10s %10s %10s\n' concurrency wall_s files/s ok retries | tee "$out/results.txt"
 for concurrency in 16 32; do
   start=$(date +%s.%N)
-  BLUEDOT_TEST_DRIVE_API_URL="http://127.0.0.1:$(cat "$work/port")/" \
+  BLUEDOT_TEST_DRIVE_API_URL="http://127.0.0.1:$standin_port/" \
   GOOGLE_CREDENTIALS="$work/credentials.json" \
     "$target/bluedot" process --source gdrive:rootFolder0 --date 2024-08-02 --timeframe daily \
     --output "$work/out-$concurrency" --download-concurrency "$concurrency" \

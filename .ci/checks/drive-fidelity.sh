@@ -10,25 +10,7 @@ bin=$(ci_venv google-api-python-client google-auth requests)
 cargo build --locked --quiet -p standins --bin drive-standin
 standin="${CARGO_TARGET_DIR:-target}/debug/drive-standin"
 
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
+source tests/standins/run.sh
 "$bin/python" tests/standins/fidelity.py make-tree "$work/tree"
-"$standin" --root "$work/tree" --port-file "$work/port" --credentials-out "$work/credentials.json" \
-  --page-size 2 &
-pid=$!
-for _ in $(seq 100); do
-  [ -s "$work/port" ] && break
-  sleep 0.1
-done
-[ -s "$work/port" ] || { echo "drive-standin did not start" >&2; exit 1; }
-
-"$bin/python" tests/standins/fidelity.py check "$(cat "$work/port")" "$work/credentials.json" "$work/tree"
+start_standin "$standin" "$work/tree" --page-size 2
+"$bin/python" tests/standins/fidelity.py check "$standin_port" "$work/credentials.json" "$work/tree"
