@@ -61,11 +61,7 @@ fn rule_1_machine_time_zone_is_never_used() {
 
 #[test]
 fn rule_1_bad_timezone_is_a_usage_error() {
-    let (_, code) = convert(
-        "X_daily.json",
-        &chart::chart(Some("X"), vec![bar(0)], json!([])),
-        &["--timezone", "Mars/Olympus"],
-    );
+    let (_, code) = convert_rows(vec![bar(0)], &["--timezone", "Mars/Olympus"]);
     assert_eq!(code, 2);
 }
 
@@ -73,11 +69,7 @@ fn rule_1_bad_timezone_is_a_usage_error() {
 
 #[test]
 fn rule_2_no_header_no_blank_lines_lf_endings() {
-    let (wd, _) = convert(
-        "X_daily.json",
-        &chart::chart(Some("X"), vec![bar(0), bar(-1)], json!([])),
-        &[],
-    );
+    let (wd, _) = convert_rows(vec![bar(0), bar(-1)], &[]);
     let csv = series(&wd, "X_PRICE_DATA");
     assert_eq!(
         csv,
@@ -90,11 +82,7 @@ fn rule_2_no_header_no_blank_lines_lf_endings() {
 #[test]
 fn rule_3_rows_ascending_from_newest_first_input() {
     let rows = vec![bar(0), bar(-1), bar(-4)];
-    let (wd, _) = convert(
-        "X_daily.json",
-        &chart::chart(Some("X"), rows, json!([])),
-        &[],
-    );
+    let (wd, _) = convert_rows(rows, &[]);
     let csv = series(&wd, "X_PRICE_DATA");
     let dates: Vec<&str> = csv.lines().map(|l| &l[..9]).collect();
     assert_eq!(dates, ["20250728T", "20250731T", "20250801T"]);
@@ -103,11 +91,7 @@ fn rule_3_rows_ascending_from_newest_first_input() {
 #[test]
 fn rule_3_unsorted_input_is_sorted() {
     let rows = vec![bar(-4), bar(0), bar(-2), bar(-1)];
-    let (wd, _) = convert(
-        "X_daily.json",
-        &chart::chart(Some("X"), rows, json!([])),
-        &[],
-    );
+    let (wd, _) = convert_rows(rows, &[]);
     let csv = series(&wd, "X_PRICE_DATA");
     let dates: Vec<&str> = csv.lines().map(|l| &l[..9]).collect();
     assert_eq!(dates, ["20250728T", "20250730T", "20250731T", "20250801T"]);
@@ -117,11 +101,7 @@ fn rule_3_unsorted_input_is_sorted() {
 fn rule_3_duplicate_date_last_occurrence_in_file_order_wins_and_is_counted() {
     let first = row(0, [10.0, 12.0, 9.0, 11.0], Some(1.0));
     let last = row(0, [20.0, 22.0, 19.0, 21.0], Some(2.0));
-    let (wd, _) = convert(
-        "X_daily.json",
-        &chart::chart(Some("X"), vec![first, last], json!([])),
-        &[],
-    );
+    let (wd, _) = convert_rows(vec![first, last], &[]);
     assert_eq!(series(&wd, "X_PRICE_DATA"), "20250801T,20,22,19,21,2\n");
     assert_eq!(dropped(&wd, "X_daily.json", "duplicate_date"), 1);
     assert_eq!(report(&wd)["dropped_rows"]["duplicate_date"], 1);
@@ -135,11 +115,7 @@ fn rule_4_numbers_are_shortest_round_trip_without_exponent() {
         row(0, [24565.35, 1e21, 0.1, 16848.0], Some(0.0)),
         row(-1, [1.5e-7, 2.0, 1.5e-7, 1.0], Some(341381.0)),
     ];
-    let (wd, code) = convert(
-        "X_daily.json",
-        &chart::chart(Some("X"), rows, json!([])),
-        &[],
-    );
+    let (wd, code) = convert_rows(rows, &[]);
     assert_eq!(code, 0);
     assert_eq!(
         series(&wd, "X_PRICE_DATA"),
@@ -155,11 +131,7 @@ fn rule_4_numbers_are_shortest_round_trip_without_exponent() {
 #[test]
 fn rule_4_pricescale_is_the_smallest_exact_power_of_ten() {
     let rows = vec![row(0, [10.25, 12.5, 9.125, 11.0], Some(1.0))];
-    let (wd, _) = convert(
-        "X_daily.json",
-        &chart::chart(Some("X"), rows, json!([])),
-        &[],
-    );
+    let (wd, _) = convert_rows(rows, &[]);
     let info: Value =
         serde_json::from_str(&wd.read("out/data/daily/symbol_info/bluedot.json")).unwrap();
     let at = info["symbol"]

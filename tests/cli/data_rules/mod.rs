@@ -18,6 +18,15 @@ fn convert(file_name: &str, bytes: &[u8], extra: &[&str]) -> (WorkDir, i32) {
     (wd, out.status.code().unwrap())
 }
 
+/// Converts `X_daily.json`, a chart of symbol `X` with these rows and no blue dots.
+fn convert_rows(rows: Vec<Value>, extra: &[&str]) -> (WorkDir, i32) {
+    convert(
+        "X_daily.json",
+        &chart::chart(Some("X"), rows, json!([])),
+        extra,
+    )
+}
+
 fn series(wd: &WorkDir, name: &str) -> String {
     wd.read(&format!("out/data/daily/{name}.csv"))
 }

@@ -7,11 +7,7 @@ use super::*;
 #[test]
 fn rule_5_holidays_are_left_out_of_all_series_by_default() {
     let rows = vec![bar(0), holiday(-1), bar(-2)];
-    let (wd, _) = convert(
-        "X_daily.json",
-        &chart::chart(Some("X"), rows, json!([])),
-        &[],
-    );
+    let (wd, _) = convert_rows(rows, &[]);
     for s in [
         "X_PRICE_DATA",
         "X_RLST_RATING",
@@ -26,11 +22,7 @@ fn rule_5_holidays_are_left_out_of_all_series_by_default() {
 #[test]
 fn rule_5_keep_holidays_keeps_them_in_price_data_only() {
     let rows = vec![bar(0), holiday(-1), bar(-2)];
-    let (wd, _) = convert(
-        "X_daily.json",
-        &chart::chart(Some("X"), rows, json!([])),
-        &["--keep-holidays"],
-    );
+    let (wd, _) = convert_rows(rows, &["--keep-holidays"]);
     assert!(series(&wd, "X_PRICE_DATA").contains("20250731T,10,12,9,11,0\n"));
     for s in ["X_RLST_RATING", "X_BC_INDICATOR", "X_BLUE_DOTS"] {
         assert!(!series(&wd, s).contains("20250731T"), "{s}");
@@ -59,11 +51,7 @@ fn rule_6_null_rlst_or_bc_leaves_the_row_out_of_that_series_only() {
     no_rlst["rlst"] = Value::Null;
     let mut no_bc = bar(-1);
     no_bc["bc"] = Value::Null;
-    let (wd, _) = convert(
-        "X_daily.json",
-        &chart::chart(Some("X"), vec![no_rlst, no_bc], json!([])),
-        &[],
-    );
+    let (wd, _) = convert_rows(vec![no_rlst, no_bc], &[]);
     assert_eq!(series(&wd, "X_PRICE_DATA").lines().count(), 2);
     assert_eq!(series(&wd, "X_BLUE_DOTS").lines().count(), 2);
     assert_eq!(series(&wd, "X_RLST_RATING"), "20250731T,70,70,70,70,0\n");
@@ -79,11 +67,7 @@ fn rule_6_null_rlst_or_bc_leaves_the_row_out_of_that_series_only() {
 fn rule_6_null_price_is_left_out_of_price_data_and_counted() {
     let mut bad = bar(-1);
     bad["close"] = Value::Null;
-    let (wd, code) = convert(
-        "X_daily.json",
-        &chart::chart(Some("X"), vec![bar(0), bad], json!([])),
-        &[],
-    );
+    let (wd, code) = convert_rows(vec![bar(0), bad], &[]);
     assert_eq!(code, 0);
     assert_eq!(series(&wd, "X_PRICE_DATA"), "20250801T,10,12,9,11,1000\n");
     assert_eq!(dropped(&wd, "X_daily.json", "null_price"), 1);
