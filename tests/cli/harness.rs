@@ -87,6 +87,19 @@ pub fn process(input: &Path, output: &Path, timeframe: &str, extra: &[&str]) -> 
     out
 }
 
+/// Validates every output root (a folder holding `report.json`) anywhere under `dir`.
+pub fn validate_outputs_under(dir: &Path) {
+    if dir.join("report.json").is_file() {
+        validate_output(dir);
+    }
+    for entry in std::fs::read_dir(dir).into_iter().flatten() {
+        let path = entry.unwrap().path();
+        if path.is_dir() && !path.is_symlink() {
+            validate_outputs_under(&path);
+        }
+    }
+}
+
 /// Validates every `data/<timeframe>` tree under an output root.
 pub fn validate_output(output: &Path) {
     let data = output.join("data");

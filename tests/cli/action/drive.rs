@@ -31,7 +31,6 @@ fn drive_source_converts_its_shard_and_masks_the_key_and_every_token() {
         report["source"].as_str().unwrap().starts_with(&root),
         "{report}"
     );
-    crate::harness::validate_output(&runner.workspace().join("out"));
 
     let key: serde_json::Value = serde_json::from_str(&credentials).unwrap();
     let pem = key["private_key"].as_str().unwrap();

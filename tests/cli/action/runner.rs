@@ -48,6 +48,16 @@ impl Step {
     }
 }
 
+/// Every series tree the steps wrote into the workspace must pass the TradingView validator,
+/// like every tree the other tests produce. Skipped when the test is already failing.
+impl Drop for Runner {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            crate::harness::validate_outputs_under(&self.workspace());
+        }
+    }
+}
+
 impl Runner {
     pub fn new() -> Runner {
         let dir = WorkDir::new();

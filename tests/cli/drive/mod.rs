@@ -83,7 +83,9 @@ pub fn process(drive: &Drive, out: &Path, extra: &[&str], envs: &[(&str, &str)])
     for (key, value) in envs {
         cmd.env(key, value);
     }
-    run(&mut cmd)
+    let output = run(&mut cmd);
+    crate::harness::validate_output(out);
+    output
 }
 
 pub fn outcomes(report: &serde_json::Value) -> (u64, u64, u64) {
