@@ -176,26 +176,17 @@ impl Inputs {
         }
     }
 
-    /// The trading date or ISO week of the drop: `YYYY-MM-DD` or `YYYY-Www`. A local `source` is
-    /// already the folder of one drop, so the date only labels the run there; the Drive source
-    /// uses it to find `<timeframe>/<date>`.
+    /// The trading date (`YYYY-MM-DD`, daily) or ISO week (`YYYY-Www`, weekly) of the drop,
+    /// checked by the same rule as a Drive trigger file. A local `source` is already the folder
+    /// of one drop, so the date only labels the run there; the Drive source uses it to find
+    /// `<timeframe>/<date>`.
     pub fn date(&self) -> Result<Option<String>, ActionError> {
         let Some(text) = self.get("date") else {
             return Ok(None);
         };
-        let is_day =
-            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok() && text.len() == 10;
-        let is_week = text.len() == 8
-            && text.as_bytes()[4..6] == *b"-W"
-            && text[..4].bytes().all(|b| b.is_ascii_digit())
-            && text[6..]
-                .parse::<u32>()
-                .is_ok_and(|w| (1..=53).contains(&w));
-        if is_day || is_week {
-            Ok(Some(text.to_owned()))
-        } else {
-            Err(invalid("date", text, "YYYY-MM-DD or YYYY-Www"))
-        }
+        crate::source::drive::validate_date(self.timeframe()?, text)
+            .map(Some)
+            .map_err(|e| ActionError::usage(format!("input `date`: {e}")))
     }
 
     fn number(&self, name: &str, default: u64, min: u64, max: u64) -> Result<u64, ActionError> {
@@ -284,10 +275,17 @@ mod tests {
         assert!(bad.shard().is_err());
         assert!(bad.min_success_rate().is_err());
         assert!(bad.date().is_err());
+        assert!(
+            inputs(&[("date", "2025-W31")]).date().is_err(),
+            "a week for a daily run"
+        );
         assert!(bad.mode().is_err());
         assert!(bad.workers().is_err());
         assert_eq!(
-            inputs(&[("date", "2025-W31")]).date().unwrap().as_deref(),
+            inputs(&[("timeframe", "weekly"), ("date", "2025-W31")])
+                .date()
+                .unwrap()
+                .as_deref(),
             Some("2025-W31")
         );
     }

@@ -15,7 +15,7 @@ pub mod retry;
 
 pub use auth::{DriveAuth, Secret};
 pub use client::{RetryPolicy, TokenObserver};
-pub use listing::DateSource;
+pub use listing::{DateSource, validate_date};
 
 use crate::convert::Timeframe;
 use crate::source::{Entry, Listing};
