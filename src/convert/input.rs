@@ -4,7 +4,17 @@
 //! versions, and a missing field must become a per-row or per-file decision in `convert`, not a
 //! parse error here.
 
+mod fast_path;
+
 use serde::Deserialize;
+
+/// Reads a chart export: the fast path when it is sure, else serde_json, which also words errors.
+pub fn parse(bytes: &[u8]) -> Result<ChartFile, serde_json::Error> {
+    match fast_path::read(bytes) {
+        Some(file) => Ok(file),
+        None => serde_json::from_slice(bytes),
+    }
+}
 
 #[derive(Debug, Deserialize)]
 pub struct ChartFile {

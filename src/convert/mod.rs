@@ -234,7 +234,7 @@ fn parse(bytes: &[u8]) -> Result<input::ChartFile, ConvertError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ConvertError::EmptyFile);
     }
-    serde_json::from_slice(bytes).map_err(|e| {
+    input::parse(bytes).map_err(|e| {
         let (line, column, message) = (e.line(), e.column(), strip_position(&e.to_string()));
         if e.classify() == serde_json::error::Category::Data {
             ConvertError::UnexpectedStructure {
