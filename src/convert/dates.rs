@@ -49,12 +49,16 @@ pub fn parse_calendar_date(text: &str) -> Option<NaiveDate> {
 }
 
 /// `YYYYMMDDT`, the date column TradingView's seed format requires.
-pub fn tradingview_date(date: NaiveDate, out: &mut String) {
+pub fn tradingview_date(date: NaiveDate) -> [u8; 9] {
     use chrono::Datelike;
     // Years are 1000..=9999 by construction (see `DateRule::local_date`): exactly 8 digits.
-    let packed = date.year() as u32 * 10_000 + date.month() * 100 + date.day();
-    out.push_str(itoa::Buffer::new().format(packed));
-    out.push('T');
+    let mut packed = date.year() as u32 * 10_000 + date.month() * 100 + date.day();
+    let mut text = *b"00000000T";
+    for slot in text[..8].iter_mut().rev() {
+        *slot = b'0' + (packed % 10) as u8;
+        packed /= 10;
+    }
+    text
 }
 
 #[cfg(test)]
@@ -102,8 +106,7 @@ mod tests {
 
     #[test]
     fn tradingview_date_is_nine_characters() {
-        let mut s = String::new();
-        tradingview_date(NaiveDate::from_ymd_opt(2025, 8, 1).unwrap(), &mut s);
-        assert_eq!(s, "20250801T");
+        let text = tradingview_date(NaiveDate::from_ymd_opt(2025, 8, 1).unwrap());
+        assert_eq!(&text, b"20250801T");
     }
 }

@@ -1,17 +1,17 @@
 //! Plain decimal numbers as TradingView reads them.
 
-use std::fmt::Write;
+use std::io::Write;
 
 /// Writes the shortest decimal text that reads back as `value`, never with an exponent, never
 /// `-0`, integers without `.0`; returns how many digits follow the decimal point.
 ///
-/// Rust's `Display` for `f64` already prints exactly that; it is also the single largest cost of
-/// a conversion, so prices (below 10^9 with at most four decimals, nearly all of them) take a
-/// short path that prints the same text, and everything else falls back to `Display`.
-pub fn write_number(value: f64, out: &mut String) -> u32 {
+/// Rust's `Display` for `f64` already prints exactly that; it is also a large share of a
+/// conversion's cost, so prices (below 10^9 with at most four decimals, nearly all of them) take
+/// a short path that prints the same text, and everything else falls back to `Display`.
+pub fn write_number(value: f64, out: &mut Vec<u8>) -> u32 {
     debug_assert!(value.is_finite());
     if value == 0.0 {
-        out.push('0');
+        out.push(b'0');
         return 0;
     }
     if let Some(decimals) = write_short_decimal(value, out) {
@@ -20,43 +20,84 @@ pub fn write_number(value: f64, out: &mut String) -> u32 {
     let start = out.len();
     let _ = write!(out, "{value}");
     out[start..]
-        .find('.')
+        .iter()
+        .position(|&byte| byte == b'.')
         .map_or(0, |dot| (out.len() - start - dot - 1) as u32)
 }
 
-const SHORT_PATH_SCALES: [f64; 5] = [1.0, 10.0, 100.0, 1_000.0, 10_000.0];
+const SHORT_PATH_SCALE: f64 = 10_000.0;
 
 /// Prints `value` with the fewest decimals (up to four) that read back exactly.
 ///
-/// Below 10^9 a double's spacing is under 1.2e-7, so at most one number with k <= 4 decimals
-/// reads back as `value`, and the smallest such k is the shortest text `Display` would print.
-/// `n / 10^k` with both exact is correctly rounded, i.e. equal to parsing the decimal text.
-fn write_short_decimal(value: f64, out: &mut String) -> Option<u32> {
+/// Below 10^9 a double's spacing is under 1.2e-7, so at most one number with at most four
+/// decimals reads back as `value`. If there is one, `value * 10^4` rounds to its digits (scaled
+/// to four decimals) and `digits / 10^4`, one correctly rounded division of exact operands, reads
+/// back as `value`; if that check fails there is none. Dropping the trailing zeros then gives
+/// the shortest text, the one `Display` prints.
+fn write_short_decimal(value: f64, out: &mut Vec<u8>) -> Option<u32> {
     let magnitude = value.abs();
     if magnitude >= 1e9 {
         return None;
     }
-    for (decimals, scale) in SHORT_PATH_SCALES.iter().enumerate() {
-        // Truncating `x + 0.5` rounds without a libm call; the exact check below decides.
-        let digits = (magnitude * scale + 0.5) as u64;
-        if digits as f64 / scale != magnitude {
-            continue;
-        }
-        let unit = 10u64.pow(decimals as u32);
-        if value < 0.0 {
-            out.push('-');
-        }
-        let mut buffer = itoa::Buffer::new();
-        out.push_str(buffer.format(digits / unit));
-        if decimals > 0 {
-            out.push('.');
-            let fraction = buffer.format(digits % unit);
-            out.extend(std::iter::repeat_n('0', decimals - fraction.len()));
-            out.push_str(fraction);
-        }
-        return Some(decimals as u32);
+    // Truncating `x + 0.5` rounds without a libm call; the exact check below decides.
+    let digits = (magnitude * SHORT_PATH_SCALE + 0.5) as u64;
+    if digits as f64 / SHORT_PATH_SCALE != magnitude {
+        return None;
     }
-    None
+    let (whole, fraction) = (digits / 10_000, (digits % 10_000) as u32);
+    let (fraction, decimals) = match fraction {
+        0 => (0, 0),
+        f if f % 1000 == 0 => (f / 1000, 1),
+        f if f % 100 == 0 => (f / 100, 2),
+        f if f % 10 == 0 => (f / 10, 3),
+        f => (f, 4),
+    };
+    // Right to left into a buffer: at most 9 integer digits, a point, 4 decimals and a sign.
+    let mut text = [0u8; 16];
+    let mut at = text.len();
+    if decimals > 0 {
+        at = write_digits(fraction.into(), decimals, &mut text, at);
+        at -= 1;
+        text[at] = b'.';
+    }
+    at = write_digits(whole, 1, &mut text, at);
+    if value < 0.0 {
+        at -= 1;
+        text[at] = b'-';
+    }
+    out.extend_from_slice(&text[at..]);
+    Some(decimals)
+}
+
+/// "00" to "99", for printing two digits per division.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
+/// Writes `n` with at least `min_digits` digits (zero-padded) to end just before `end`;
+/// returns where it starts.
+fn write_digits(mut n: u64, min_digits: u32, text: &mut [u8; 16], end: usize) -> usize {
+    let mut at = end;
+    let mut written = 0;
+    while n >= 100 || written + 2 <= min_digits {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        at -= 2;
+        text[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        written += 2;
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        at -= 2;
+        text[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else if n > 0 || written < min_digits {
+        at -= 1;
+        text[at] = b'0' + n as u8;
+    }
+    at
 }
 
 /// The largest exponent TradingView's `pricescale` accepts (10^22).
@@ -68,9 +109,9 @@ mod tests {
     use proptest::prelude::*;
 
     fn text(v: f64) -> (String, u32) {
-        let mut s = String::new();
-        let decimals = write_number(v, &mut s);
-        (s, decimals)
+        let mut out = Vec::new();
+        let decimals = write_number(v, &mut out);
+        (String::from_utf8(out).unwrap(), decimals)
     }
 
     #[test]

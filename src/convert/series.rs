@@ -5,7 +5,6 @@ use super::input::{BlueDot, DateValue, PriceRow};
 use super::number::{self, write_number};
 use super::{ConvertError, ConvertOptions, DroppedRows};
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SeriesKind {
@@ -71,7 +70,7 @@ pub struct Built {
 /// Accumulates one series' text and its widest fraction.
 struct SeriesWriter {
     kind: SeriesKind,
-    text: String,
+    text: Vec<u8>,
     rows: usize,
     max_decimals: u32,
     /// RLST and BLUE_DOTS are integral scores; DATA.md fixes their pricescale at 1.
@@ -81,38 +80,60 @@ struct SeriesWriter {
 impl SeriesWriter {
     fn new(kind: SeriesKind, expected_rows: usize) -> Self {
         let fixed_scale = matches!(kind, SeriesKind::RlstRating | SeriesKind::BlueDots);
+        // Generous per-row guesses: growing a buffer copies it, a larger reservation costs nothing.
+        let row_bytes = if kind == SeriesKind::PriceData {
+            72
+        } else {
+            56
+        };
         SeriesWriter {
             kind,
-            text: String::with_capacity(expected_rows * 48),
+            text: Vec::with_capacity(expected_rows * row_bytes),
             rows: 0,
             max_decimals: 0,
             fixed_scale,
         }
     }
 
-    fn bar(&mut self, date: NaiveDate, ohlc: [f64; 4], volume: f64) {
-        dates::tradingview_date(date, &mut self.text);
-        for price in ohlc {
-            self.text.push(',');
-            let decimals = write_number(price, &mut self.text);
-            if !self.fixed_scale {
-                self.max_decimals = self.max_decimals.max(decimals);
-            }
+    fn price(&mut self, decimals: u32) {
+        if !self.fixed_scale {
+            self.max_decimals = self.max_decimals.max(decimals);
         }
-        self.text.push(',');
+    }
+
+    fn bar(&mut self, date: &[u8; 9], ohlc: [f64; 4], volume: f64) {
+        self.text.extend_from_slice(date);
+        for price in ohlc {
+            self.text.push(b',');
+            let decimals = write_number(price, &mut self.text);
+            self.price(decimals);
+        }
+        self.text.push(b',');
         write_number(volume, &mut self.text);
-        self.text.push('\n');
+        self.text.push(b'\n');
         self.rows += 1;
     }
 
-    fn single_value(&mut self, date: NaiveDate, value: f64) {
-        self.bar(date, [value; 4], 0.0);
+    /// A bar whose open, high, low and close are all `value`, with no volume.
+    fn single_value(&mut self, date: &[u8; 9], value: f64) {
+        self.text.extend_from_slice(date);
+        self.text.push(b',');
+        let start = self.text.len();
+        let decimals = write_number(value, &mut self.text);
+        self.price(decimals);
+        let end = self.text.len();
+        for _ in 0..3 {
+            self.text.push(b',');
+            self.text.extend_from_within(start..end);
+        }
+        self.text.extend_from_slice(b",0\n");
+        self.rows += 1;
     }
 
     fn finish(self) -> SeriesFile {
         SeriesFile {
             kind: self.kind,
-            csv: self.text.into_bytes(),
+            csv: self.text,
             rows: self.rows,
             pricescale_exponent: self.max_decimals.min(number::MAX_PRICESCALE_EXPONENT) as u8,
         }
@@ -126,21 +147,29 @@ pub fn build(
 ) -> Result<Built, ConvertError> {
     let mut dropped = DroppedRows::default();
 
-    // One row per local date, ascending; the later row in file order wins a tie.
-    let mut by_date: BTreeMap<NaiveDate, &PriceRow> = BTreeMap::new();
+    // One row per local date, ascending; the later row in file order wins a tie. The sort is
+    // stable, so equal dates stay in file order and the last of each run is the one kept.
+    // Exports are newest first: the sort finds one descending run and reverses it.
+    let mut by_date: Vec<(NaiveDate, &PriceRow)> = Vec::with_capacity(prices.len());
     for row in prices {
         match row
             .price_date
             .and_then(|ms| options.date_rule.local_date(ms))
         {
             None => dropped.invalid_date += 1,
-            Some(date) => {
-                if by_date.insert(date, row).is_some() {
-                    dropped.duplicate_date += 1;
-                }
-            }
+            Some(date) => by_date.push((date, row)),
         }
     }
+    by_date.sort_by_key(|&(date, _)| date);
+    let before = by_date.len();
+    by_date.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            *earlier = *later;
+        }
+        same
+    });
+    dropped.duplicate_date += (before - by_date.len()) as u32;
 
     let mut price = SeriesWriter::new(SeriesKind::PriceData, by_date.len());
     let mut rlst = SeriesWriter::new(SeriesKind::RlstRating, by_date.len());
@@ -148,15 +177,16 @@ pub fn build(
     // Dates of the trading bars in PRICE_DATA: the rows BLUE_DOTS is defined over.
     let mut trading_bars: Vec<NaiveDate> = Vec::with_capacity(by_date.len());
 
-    for (&date, row) in &by_date {
+    for &(date, row) in &by_date {
         let holiday = row.is_holiday();
         if holiday && !options.keep_holidays {
             dropped.holiday += 1;
             continue;
         }
+        let date_text = dates::tradingview_date(date);
         match valid_bar(row) {
             Ok((ohlc, volume)) => {
-                price.bar(date, ohlc, volume);
+                price.bar(&date_text, ohlc, volume);
                 if !holiday {
                     trading_bars.push(date);
                 }
@@ -169,11 +199,11 @@ pub fn build(
             continue;
         }
         match row.rlst.filter(|v| v.is_finite()) {
-            Some(v) => rlst.single_value(date, v),
+            Some(v) => rlst.single_value(&date_text, v),
             None => dropped.null_rlst += 1,
         }
         match row.bc.filter(|v| v.is_finite()) {
-            Some(v) => bc.single_value(date, v),
+            Some(v) => bc.single_value(&date_text, v),
             None => dropped.null_bc += 1,
         }
     }
@@ -185,7 +215,7 @@ pub fn build(
     let lit = light_blue_dots(&trading_bars, blue_dots, options.date_rule, &mut dropped);
     let mut dots = SeriesWriter::new(SeriesKind::BlueDots, trading_bars.len());
     for (&date, &on) in trading_bars.iter().zip(&lit) {
-        dots.single_value(date, if on { 1.0 } else { 0.0 });
+        dots.single_value(&dates::tradingview_date(date), if on { 1.0 } else { 0.0 });
     }
 
     Ok(Built {
