@@ -27,19 +27,38 @@ impl DateRule {
         if !epoch_ms.is_finite() || epoch_ms.abs() > 1e15 {
             return None;
         }
-        let ms = epoch_ms.floor() as i64;
+        // Stamps are whole milliseconds; `floor` (a libm call on baseline x86-64) only for others.
+        let whole = epoch_ms as i64;
+        let ms = if whole as f64 == epoch_ms {
+            whole
+        } else {
+            epoch_ms.floor() as i64
+        };
         let date = match self {
             DateRule::NearestUtcMidnight => {
-                DateTime::from_timestamp_millis(ms.checked_add(HALF_DAY_MS)?)?.date_naive()
+                let days = (ms + HALF_DAY_MS).div_euclid(DAY_MS);
+                NaiveDate::from_num_days_from_ce_opt(
+                    i32::try_from(days).ok()? + UNIX_EPOCH_DAYS_FROM_CE,
+                )?
             }
             DateRule::Zone(tz) => DateTime::from_timestamp_millis(ms)?
                 .with_timezone(&tz)
                 .date_naive(),
         };
-        use chrono::Datelike;
-        (1000..=9999).contains(&date.year()).then_some(date)
+        (FIRST_WRITABLE..=LAST_WRITABLE)
+            .contains(&date)
+            .then_some(date)
     }
 }
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Days from 0001-01-01 (day 1) to 1970-01-01.
+const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+/// The dates the 9-character `YYYYMMDDT` form can hold.
+const FIRST_WRITABLE: NaiveDate = NaiveDate::from_ymd_opt(1000, 1, 1).expect("a valid date");
+const LAST_WRITABLE: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date");
 
 /// Parses the `blueDotDate` text form: a local calendar date `YYYY-MM-DD`.
 pub fn parse_calendar_date(text: &str) -> Option<NaiveDate> {
@@ -52,13 +71,13 @@ pub fn parse_calendar_date(text: &str) -> Option<NaiveDate> {
 pub fn tradingview_date(date: NaiveDate) -> [u8; 9] {
     use chrono::Datelike;
     // Years are 1000..=9999 by construction (see `DateRule::local_date`): exactly 8 digits.
-    let mut packed = date.year() as u32 * 10_000 + date.month() * 100 + date.day();
-    let mut text = *b"00000000T";
-    for slot in text[..8].iter_mut().rev() {
-        *slot = b'0' + (packed % 10) as u8;
-        packed /= 10;
-    }
-    text
+    let year = date.year() as usize;
+    let pair = |n: usize| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+    let [c1, c2] = pair(year / 100);
+    let [y1, y2] = pair(year % 100);
+    let [m1, m2] = pair(date.month() as usize);
+    let [d1, d2] = pair(date.day() as usize);
+    [c1, c2, y1, y2, m1, m2, d1, d2, b'T']
 }
 
 #[cfg(test)]
@@ -102,6 +121,32 @@ mod tests {
                 .local_date(-62_000_000_000_000.0)
                 .is_none()
         );
+    }
+
+    proptest::proptest! {
+        /// Day arithmetic agrees with chrono's own timestamp conversion, whole or fractional
+        /// milliseconds, before 1970 or after, at the writable range's edges or beyond them.
+        #[test]
+        fn nearest_midnight_matches_chrono(
+            ms in -40_000_000_000_000i64..260_000_000_000_000,
+            fraction in proptest::sample::select(vec![0.0, 0.25, 0.5, 0.999]),
+        ) {
+            let stamp = ms as f64 + fraction;
+            let reference = DateTime::from_timestamp_millis(stamp.floor() as i64 + HALF_DAY_MS)
+                .map(|t| t.date_naive())
+                .filter(|d| {
+                    use chrono::Datelike;
+                    (1000..=9999).contains(&d.year())
+                });
+            proptest::prop_assert_eq!(DateRule::NearestUtcMidnight.local_date(stamp), reference);
+            if let Some(date) = reference {
+                let text = tradingview_date(date);
+                proptest::prop_assert_eq!(
+                    std::str::from_utf8(&text).unwrap(),
+                    date.format("%Y%m%dT").to_string()
+                );
+            }
+        }
     }
 
     #[test]

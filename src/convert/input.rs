@@ -62,9 +62,46 @@ pub struct PriceRow {
     pub bc: Option<f64>,
     #[serde(default)]
     pub rlst: Option<f64>,
+    /// Where the fast path found the numbers' text; never filled by serde.
+    #[serde(skip)]
+    pub texts: PriceTexts,
+}
+
+/// The source text of a row's open, high, low, close, volume, bc and rlst, in that order.
+pub type PriceTexts = [SourceText; 7];
+
+/// Where a number's text stands in the file, when the fast path read it there (`len` 0 when
+/// not): printing it again is cheaper than printing the value, and gives the same text (see
+/// `number::write_source_number`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SourceText {
+    pub start: u32,
+    pub len: u8,
+}
+
+impl SourceText {
+    pub fn of(self, file: &[u8]) -> Option<&[u8]> {
+        let start = self.start as usize;
+        (self.len > 0).then(|| &file[start..start + usize::from(self.len)])
+    }
 }
 
 impl PriceRow {
+    pub fn empty() -> PriceRow {
+        PriceRow {
+            price_date: None,
+            open: None,
+            high: None,
+            low: None,
+            close: None,
+            volume: None,
+            pdt: None,
+            bc: None,
+            rlst: None,
+            texts: PriceTexts::default(),
+        }
+    }
+
     pub fn is_holiday(&self) -> bool {
         self.pdt == Some(PriceDateType::Holiday)
     }

@@ -180,6 +180,8 @@ pub fn convert(
     bytes: &[u8],
     options: &ConvertOptions,
 ) -> Result<Converted, ConvertError> {
+    // The rows keep offsets of their numbers' text: conversion reads the bytes parsing saw.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let file = parse(bytes)?;
     if file.response_header.as_ref().and_then(|h| h.error) == Some(true) {
         let code = file
@@ -217,7 +219,7 @@ pub fn convert(
         .blue_dot_data
         .and_then(|b| b.dates)
         .unwrap_or_default();
-    let built = series::build(&prices, &blue_dots, options)?;
+    let built = series::build(&prices, &blue_dots, options, bytes)?;
     Ok(Converted {
         symbol,
         series_symbol,
@@ -229,8 +231,8 @@ pub fn convert(
     })
 }
 
+/// `bytes` without a byte-order mark.
 fn parse(bytes: &[u8]) -> Result<input::ChartFile, ConvertError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ConvertError::EmptyFile);
     }
@@ -293,6 +295,27 @@ mod properties {
                     "bc": rlst.map(|r| r * 1.5), "rlst": rlst.map(f64::round)
                 })
             })
+    }
+
+    /// Row numbers are reprinted from their text, found by offsets: a byte-order mark in front
+    /// of the file must not shift them.
+    #[test]
+    fn a_byte_order_mark_changes_nothing() {
+        let file = br#"{"chart": {"peripheralData": {"symbol": "BOM"}, "prices": [
+            {"priceDate": 1753986600000, "open": 66.4, "high": 66.75, "low": 65.45, "close": 65.75,
+             "volume": 412718, "pdt": "TradingDate", "bc": 16895.4, "rlst": 30}]}}"#;
+        let options = ConvertOptions {
+            timeframe: Timeframe::Daily,
+            date_rule: DateRule::NearestUtcMidnight,
+            keep_holidays: false,
+        };
+        let plain = convert("BOM_daily.json", file, &options).unwrap();
+        let marked = [&b"\xEF\xBB\xBF"[..], file].concat();
+        assert_eq!(convert("BOM_daily.json", &marked, &options).unwrap(), plain);
+        assert_eq!(
+            String::from_utf8(plain.series[0].csv.clone()).unwrap(),
+            "20250801T,66.4,66.75,65.45,65.75,412718\n"
+        );
     }
 
     fn dates(csv: &[u8]) -> Vec<String> {

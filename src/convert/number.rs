@@ -25,6 +25,33 @@ pub fn write_number(value: f64, out: &mut Vec<u8>) -> u32 {
         .map_or(0, |dot| (out.len() - start - dot - 1) as u32)
 }
 
+/// Prints a number as its text stood in the file, less trailing fractional zeros and any minus
+/// on zero; returns the decimals printed. For the plain decimals the fast path keeps (no
+/// exponent, at most 15 digits) that is exactly what [`write_number`] prints for the value they
+/// read as: a decimal of at most 15 significant digits is the only one that short reading as its
+/// double (`f64::DIGITS`), so it is the shortest round-trip text less its redundant zeros.
+pub fn write_source_number(text: &[u8], out: &mut Vec<u8>) -> u32 {
+    let mut text = text;
+    let mut decimals = 0;
+    if let Some(dot) = text.iter().position(|&byte| byte == b'.') {
+        let mut end = text.len();
+        while text[end - 1] == b'0' {
+            end -= 1;
+        }
+        if end == dot + 1 {
+            end = dot;
+        }
+        text = &text[..end];
+        decimals = text.len().saturating_sub(dot + 1) as u32;
+    }
+    if text == b"0" || text == b"-0" {
+        out.push(b'0');
+        return 0;
+    }
+    out.extend_from_slice(text);
+    decimals
+}
+
 const SHORT_PATH_SCALE: f64 = 10_000.0;
 
 /// Prints `value` with the fewest decimals (up to four) that read back exactly.
@@ -52,21 +79,42 @@ fn write_short_decimal(value: f64, out: &mut Vec<u8>) -> Option<u32> {
         f if f % 10 == 0 => (f / 10, 3),
         f => (f, 4),
     };
-    // Right to left into a buffer: at most 9 integer digits, a point, 4 decimals and a sign.
-    let mut text = [0u8; 16];
-    let mut at = text.len();
+    // Left-aligned in a fixed buffer (at most a sign, 9 integer digits, a point, 4 decimals):
+    // appending all 16 bytes and truncating is cheaper than a variable-length copy.
+    let sign = usize::from(value < 0.0);
+    let whole_digits = decimal_digits(whole);
+    let fraction_len = if decimals > 0 {
+        1 + decimals as usize
+    } else {
+        0
+    };
+    let len = sign + whole_digits + fraction_len;
+    let mut text = [b'-'; 16];
     if decimals > 0 {
-        at = write_digits(fraction.into(), decimals, &mut text, at);
-        at -= 1;
-        text[at] = b'.';
+        write_digits(fraction.into(), &mut text[len - decimals as usize..len]);
+        text[len - fraction_len] = b'.';
     }
-    at = write_digits(whole, 1, &mut text, at);
-    if value < 0.0 {
-        at -= 1;
-        text[at] = b'-';
-    }
-    out.extend_from_slice(&text[at..]);
+    write_digits(whole, &mut text[sign..sign + whole_digits]);
+    let start = out.len();
+    out.extend_from_slice(&text);
+    out.truncate(start + len);
     Some(decimals)
+}
+
+/// How many digits `n` (below 10^9) prints with.
+#[inline]
+fn decimal_digits(n: u64) -> usize {
+    match n {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        1_000..=9_999 => 4,
+        10_000..=99_999 => 5,
+        100_000..=999_999 => 6,
+        1_000_000..=9_999_999 => 7,
+        10_000_000..=99_999_999 => 8,
+        _ => 9,
+    }
 }
 
 /// "00" to "99", for printing two digits per division.
@@ -77,27 +125,19 @@ const DIGIT_PAIRS: &[u8; 200] = b"\
     6061626364656667686970717273747576777879\
     8081828384858687888990919293949596979899";
 
-/// Writes `n` with at least `min_digits` digits (zero-padded) to end just before `end`;
-/// returns where it starts.
-fn write_digits(mut n: u64, min_digits: u32, text: &mut [u8; 16], end: usize) -> usize {
-    let mut at = end;
-    let mut written = 0;
-    while n >= 100 || written + 2 <= min_digits {
+/// Fills `slot` with the last `slot.len()` digits of `n`, zero-padded.
+#[inline]
+fn write_digits(mut n: u64, slot: &mut [u8]) {
+    let mut end = slot.len();
+    while end >= 2 {
         let pair = (n % 100) as usize * 2;
         n /= 100;
-        at -= 2;
-        text[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-        written += 2;
+        slot[end - 2..end].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        end -= 2;
     }
-    if n >= 10 {
-        let pair = n as usize * 2;
-        at -= 2;
-        text[at..at + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-    } else if n > 0 || written < min_digits {
-        at -= 1;
-        text[at] = b'0' + n as u8;
+    if end == 1 {
+        slot[0] = b'0' + (n % 10) as u8;
     }
-    at
 }
 
 /// The largest exponent TradingView's `pricescale` accepts (10^22).
@@ -133,6 +173,31 @@ mod tests {
     }
 
     proptest! {
+        /// Reprinting a plain decimal's text gives what printing its value gives.
+        #[test]
+        fn source_text_prints_like_the_value(
+            significand in 0u64..1_000_000_000_000_000,
+            decimals in 0usize..=15,
+            trailing_zeros in 0usize..3,
+            negative in any::<bool>(),
+        ) {
+            let digits = format!("{significand:0>width$}", width = decimals + 1);
+            let (whole, fraction) = digits.split_at(digits.len() - decimals);
+            let sign = if negative { "-" } else { "" };
+            let mut source = format!("{sign}{whole}");
+            if decimals > 0 {
+                source += &format!(".{fraction}{}", "0".repeat(trailing_zeros));
+            }
+            let digits = source.bytes().filter(u8::is_ascii_digit).count();
+            prop_assume!(digits <= 15);
+            let mut reprinted = Vec::new();
+            let reprinted_decimals = write_source_number(source.as_bytes(), &mut reprinted);
+            let value: f64 = source.parse().unwrap();
+            let (printed, printed_decimals) = text(value);
+            prop_assert_eq!(String::from_utf8(reprinted).unwrap(), printed);
+            prop_assert_eq!(reprinted_decimals, printed_decimals);
+        }
+
         /// The short path prints exactly what `Display` prints, for prices and for any double.
         #[test]
         fn short_path_matches_display(

@@ -2,7 +2,7 @@
 
 use super::dates::{self, DateRule};
 use super::input::{BlueDot, DateValue, PriceRow};
-use super::number::{self, write_number};
+use super::number::{self, write_number, write_source_number};
 use super::{ConvertError, ConvertOptions, DroppedRows};
 use chrono::NaiveDate;
 
@@ -101,25 +101,34 @@ impl SeriesWriter {
         }
     }
 
-    fn bar(&mut self, date: &[u8; 9], ohlc: [f64; 4], volume: f64) {
+    /// Prints `value`, from its source text when the reader kept it.
+    #[inline]
+    fn number(&mut self, value: f64, text: Option<&[u8]>) -> u32 {
+        match text {
+            Some(text) => write_source_number(text, &mut self.text),
+            None => write_number(value, &mut self.text),
+        }
+    }
+
+    fn bar(&mut self, date: &[u8; 9], bar: &Bar) {
         self.text.extend_from_slice(date);
-        for price in ohlc {
+        for (price, text) in bar.ohlc.iter().zip(bar.ohlc_text) {
             self.text.push(b',');
-            let decimals = write_number(price, &mut self.text);
+            let decimals = self.number(*price, text);
             self.price(decimals);
         }
         self.text.push(b',');
-        write_number(volume, &mut self.text);
+        self.number(bar.volume, bar.volume_text);
         self.text.push(b'\n');
         self.rows += 1;
     }
 
     /// A bar whose open, high, low and close are all `value`, with no volume.
-    fn single_value(&mut self, date: &[u8; 9], value: f64) {
+    fn single_value(&mut self, date: &[u8; 9], value: f64, text: Option<&[u8]>) {
         self.text.extend_from_slice(date);
         self.text.push(b',');
         let start = self.text.len();
-        let decimals = write_number(value, &mut self.text);
+        let decimals = self.number(value, text);
         self.price(decimals);
         let end = self.text.len();
         for _ in 0..3 {
@@ -140,10 +149,12 @@ impl SeriesWriter {
     }
 }
 
+/// `file` is the chart file's bytes, where the rows' source texts point.
 pub fn build(
     prices: &[PriceRow],
     blue_dots: &[BlueDot],
     options: &ConvertOptions,
+    file: &[u8],
 ) -> Result<Built, ConvertError> {
     let mut dropped = DroppedRows::default();
 
@@ -184,9 +195,9 @@ pub fn build(
             continue;
         }
         let date_text = dates::tradingview_date(date);
-        match valid_bar(row) {
-            Ok((ohlc, volume)) => {
-                price.bar(&date_text, ohlc, volume);
+        match valid_bar(row, file) {
+            Ok(bar) => {
+                price.bar(&date_text, &bar);
                 if !holiday {
                     trading_bars.push(date);
                 }
@@ -199,11 +210,11 @@ pub fn build(
             continue;
         }
         match row.rlst.filter(|v| v.is_finite()) {
-            Some(v) => rlst.single_value(&date_text, v),
+            Some(v) => rlst.single_value(&date_text, v, row.texts[6].of(file)),
             None => dropped.null_rlst += 1,
         }
         match row.bc.filter(|v| v.is_finite()) {
-            Some(v) => bc.single_value(&date_text, v),
+            Some(v) => bc.single_value(&date_text, v, row.texts[5].of(file)),
             None => dropped.null_bc += 1,
         }
     }
@@ -215,7 +226,11 @@ pub fn build(
     let lit = light_blue_dots(&trading_bars, blue_dots, options.date_rule, &mut dropped);
     let mut dots = SeriesWriter::new(SeriesKind::BlueDots, trading_bars.len());
     for (&date, &on) in trading_bars.iter().zip(&lit) {
-        dots.single_value(&dates::tradingview_date(date), if on { 1.0 } else { 0.0 });
+        dots.single_value(
+            &dates::tradingview_date(date),
+            if on { 1.0 } else { 0.0 },
+            None,
+        );
     }
 
     Ok(Built {
@@ -242,8 +257,16 @@ impl BadBar {
     }
 }
 
+/// A PRICE_DATA bar, with the source text of its numbers where the reader kept it.
+struct Bar<'a> {
+    ohlc: [f64; 4],
+    ohlc_text: [Option<&'a [u8]>; 4],
+    volume: f64,
+    volume_text: Option<&'a [u8]>,
+}
+
 /// A bar is written only as it came: an inconsistent one is reported, never "fixed".
-fn valid_bar(row: &PriceRow) -> Result<([f64; 4], f64), BadBar> {
+fn valid_bar<'a>(row: &PriceRow, file: &'a [u8]) -> Result<Bar<'a>, BadBar> {
     let finite = |v: Option<f64>| v.filter(|v| v.is_finite()).ok_or(BadBar::NullPrice);
     let (open, high, low, close) = (
         finite(row.open)?,
@@ -259,7 +282,13 @@ fn valid_bar(row: &PriceRow) -> Result<([f64; 4], f64), BadBar> {
     if volume < 0.0 {
         return Err(BadBar::NegativeVolume);
     }
-    Ok(([open, high, low, close], volume))
+    let text = |i: usize| row.texts[i].of(file);
+    Ok(Bar {
+        ohlc: [open, high, low, close],
+        ohlc_text: [text(0), text(1), text(2), text(3)],
+        volume,
+        volume_text: row.volume.and(text(4)),
+    })
 }
 
 /// Bar `i` is lit when some blue dot `d` has `bar[i-1] < d <= bar[i]`; the first bar's window is

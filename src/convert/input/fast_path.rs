@@ -11,8 +11,9 @@
 
 use super::{
     BlueDot, BlueDotData, Chart, ChartFile, DateValue, PeripheralData, PriceDateType, PriceRow,
-    ResponseHeader,
+    ResponseHeader, SourceText,
 };
+use rows::RowLayout;
 
 /// Not sure: let the serde path decide.
 #[derive(Debug)]
@@ -58,7 +59,7 @@ impl QuotedKey {
     }
 }
 
-/// A price row's keys in the order exports write them.
+/// A price row's keys in the order exports write them (and `row_value` numbers them).
 const PRICE_ROW_KEYS: [QuotedKey; 9] = [
     QuotedKey::new(b"\"priceDate\""),
     QuotedKey::new(b"\"open\""),
@@ -531,12 +532,7 @@ impl<'a> Reader<'a> {
             b"prices" => {
                 first_sighting(&mut seen, 0)?;
                 if !reader.null()? {
-                    let mut prices = Vec::with_capacity(320);
-                    reader.array(|reader| {
-                        prices.push(reader.price_row()?);
-                        Ok(())
-                    })?;
-                    chart.prices = Some(prices);
+                    chart.prices = Some(reader.price_rows()?);
                 }
                 Ok(())
             }
@@ -559,50 +555,64 @@ impl<'a> Reader<'a> {
         Ok(chart)
     }
 
-    #[inline]
-    fn price_row(&mut self) -> Sure<PriceRow> {
-        let mut row = PriceRow {
-            price_date: None,
-            open: None,
-            high: None,
-            low: None,
-            close: None,
-            volume: None,
-            pdt: None,
-            bc: None,
-            rlst: None,
-        };
+    /// One price row read key by key, and its layout for reading the next ones.
+    fn price_row(&mut self) -> Sure<(PriceRow, Option<RowLayout<'a>>)> {
+        let mut row = PriceRow::empty();
+        let start = self.pos;
+        let mut values: Vec<(usize, usize, Option<usize>)> =
+            Vec::with_capacity(PRICE_ROW_KEYS.len());
         let mut seen = 0;
         self.object_in_order(&PRICE_ROW_KEYS, |reader, key| {
-            let slot = match key {
-                Ok(0) => &mut row.price_date,
-                Ok(1) => &mut row.open,
-                Ok(2) => &mut row.high,
-                Ok(3) => &mut row.low,
-                Ok(4) => &mut row.close,
-                Ok(5) => &mut row.volume,
-                Ok(6) => {
-                    first_sighting(&mut seen, 6)?;
-                    row.pdt = if reader.null()? {
-                        None
-                    } else {
-                        Some(match reader.pdt()? {
-                            b"TradingDate" => PriceDateType::TradingDate,
-                            b"Holiday" => PriceDateType::Holiday,
-                            _ => PriceDateType::Other,
-                        })
-                    };
-                    return Ok(());
+            let value_start = reader.pos;
+            match key {
+                Ok(index) => {
+                    first_sighting(&mut seen, index as u32)?;
+                    reader.row_value(&mut row, index)?;
                 }
-                Ok(7) => &mut row.bc,
-                Ok(8) => &mut row.rlst,
-                _ => return reader.skip(4),
-            };
-            first_sighting(&mut seen, key.unwrap_or(0) as u32)?;
-            *slot = reader.optional_number()?;
+                Err(_) => reader.skip(4)?,
+            }
+            values.push((value_start, reader.pos, key.ok()));
             Ok(())
         })?;
-        Ok(row)
+        let layout = RowLayout::of(self.bytes, start..self.pos, &values);
+        Ok((row, layout))
+    }
+
+    /// The value of `PRICE_ROW_KEYS[index]` into its field of `row`, with its source text.
+    #[inline]
+    fn row_value(&mut self, row: &mut PriceRow, index: usize) -> Sure<()> {
+        let (slot, text) = match index {
+            0 => (&mut row.price_date, None),
+            1 => (&mut row.open, Some(0)),
+            2 => (&mut row.high, Some(1)),
+            3 => (&mut row.low, Some(2)),
+            4 => (&mut row.close, Some(3)),
+            5 => (&mut row.volume, Some(4)),
+            6 => {
+                row.pdt = if self.null()? {
+                    None
+                } else {
+                    Some(match self.pdt()? {
+                        b"TradingDate" => PriceDateType::TradingDate,
+                        b"Holiday" => PriceDateType::Holiday,
+                        _ => PriceDateType::Other,
+                    })
+                };
+                return Ok(());
+            }
+            7 => (&mut row.bc, Some(5)),
+            _ => (&mut row.rlst, Some(6)),
+        };
+        let start = self.pos;
+        *slot = self.optional_number()?;
+        if let (Some(_), Some(text), Ok(start)) = (*slot, text, u32::try_from(start)) {
+            // A kept number has at most a sign, 15 digits and a point.
+            row.texts[text] = SourceText {
+                start,
+                len: (self.pos - start as usize) as u8,
+            };
+        }
+        Ok(())
     }
 
     fn peripheral_data(&mut self) -> Sure<PeripheralData> {
@@ -694,5 +704,6 @@ fn unrecognised() -> BlueDot {
     BlueDot::Unrecognised(serde::de::IgnoredAny)
 }
 
+mod rows;
 #[cfg(test)]
 mod tests;

@@ -8,9 +8,57 @@ use super::super::ChartFile;
 use super::read;
 use proptest::prelude::*;
 
-/// Debug text tells `-0.0` from `0.0` and every other pair of distinct doubles apart.
+/// Debug text tells `-0.0` from `0.0` and every other pair of distinct doubles apart. Source
+/// texts are the fast path's own addition and are checked separately.
 fn fingerprint(file: &ChartFile) -> String {
-    format!("{file:?}")
+    let text = format!("{file:?}");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find(", texts: [") {
+        out.push_str(&rest[..at]);
+        let end = rest[at..]
+            .find("] }")
+            .expect("the texts array ends the row")
+            + at
+            + 1;
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every number whose source text the fast path kept reprints as its value prints.
+fn check_source_texts(bytes: &[u8], file: &ChartFile) -> Result<(), TestCaseError> {
+    use crate::convert::number::{write_number, write_source_number};
+    let rows = file
+        .chart
+        .as_ref()
+        .and_then(|c| c.prices.as_deref())
+        .unwrap_or(&[]);
+    for row in rows {
+        let values = [
+            row.open, row.high, row.low, row.close, row.volume, row.bc, row.rlst,
+        ];
+        for (value, text) in values.iter().zip(row.texts) {
+            let Some(source) = text.of(bytes) else {
+                continue;
+            };
+            let value = value.expect("a text is kept only for a number");
+            let (mut reprinted, mut printed) = (Vec::new(), Vec::new());
+            let decimals = (
+                write_source_number(source, &mut reprinted),
+                write_number(value, &mut printed),
+            );
+            prop_assert_eq!(
+                &reprinted,
+                &printed,
+                "source {}",
+                String::from_utf8_lossy(source)
+            );
+            prop_assert_eq!(decimals.0, decimals.1);
+        }
+    }
+    Ok(())
 }
 
 fn serde_reading(bytes: &[u8]) -> Option<ChartFile> {
@@ -33,6 +81,7 @@ fn assert_agrees(bytes: &[u8]) -> Result<bool, TestCaseError> {
         "document: {}",
         String::from_utf8_lossy(bytes)
     );
+    check_source_texts(bytes, &fast)?;
     Ok(true)
 }
 
@@ -314,6 +363,59 @@ fn price_row(noise: Noise) -> BoxedStrategy<Node> {
     mostly(object_of(fields, noise), noise)
 }
 
+const PRICE_KEYS: &[&str] = &[
+    "priceDate",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "pdt",
+    "bc",
+    "rlst",
+];
+
+/// Rows sharing one set and order of keys, as exports write them, so that the fast path reads
+/// them by their layout (and must notice where a row's bytes differ).
+fn rows_alike(noise: Noise) -> BoxedStrategy<Node> {
+    let known = prop::sample::subsequence(PRICE_KEYS.to_vec(), 0..=PRICE_KEYS.len()).prop_shuffle();
+    let unknown = prop::collection::vec(other_key(noise), 0..2);
+    (known, unknown)
+        .prop_flat_map(move |(known, unknown)| {
+            let keys: Vec<Vec<u8>> = known
+                .iter()
+                .map(|k| k.as_bytes().to_vec())
+                .chain(unknown)
+                .collect();
+            let value = |key: &[u8]| -> BoxedStrategy<Node> {
+                if key == b"pdt" {
+                    prop_oneof![
+                        6 => text_raw(noise).prop_map(Node::Text),
+                        1 => Just(Node::Bare("null".into())),
+                    ]
+                    .boxed()
+                } else if PRICE_KEYS.iter().any(|k| k.as_bytes() == key) {
+                    prop_oneof![
+                        8 => number_text(noise).prop_map(Node::Bare),
+                        1 => Just(Node::Bare("null".into())),
+                    ]
+                    .boxed()
+                } else {
+                    any_node(noise)
+                }
+            };
+            let row_values: Vec<BoxedStrategy<Node>> = keys.iter().map(|k| value(k)).collect();
+            prop::collection::vec(row_values, 1..8).prop_map(move |rows| {
+                Node::Array(
+                    rows.into_iter()
+                        .map(|values| Node::Object(keys.iter().cloned().zip(values).collect()))
+                        .collect(),
+                )
+            })
+        })
+        .boxed()
+}
+
 fn blue_dot(noise: Noise) -> BoxedStrategy<Node> {
     // serde buffers a whole entry, so the fast path answers only for flat ones.
     let flat = object_with(vec![("blueDotDate", scalar(noise))], scalar(noise), noise);
@@ -362,9 +464,11 @@ fn chart_document(noise: Noise) -> BoxedStrategy<Node> {
         )],
         noise,
     );
-    let prices = prop::collection::vec(price_row(noise), 0..6)
-        .prop_map(Node::Array)
-        .boxed();
+    let prices = prop_oneof![
+        prop::collection::vec(price_row(noise), 0..6).prop_map(Node::Array),
+        rows_alike(noise),
+    ]
+    .boxed();
     let chart = object_of(
         vec![
             ("prices", mostly(prices, noise)),
@@ -387,7 +491,7 @@ fn chart_document(noise: Noise) -> BoxedStrategy<Node> {
 
 fn spacing() -> impl Strategy<Value = Vec<&'static str>> {
     prop_oneof![
-        Just(vec![""]),
+        prop::sample::select(vec!["", " ", "\n  ", "\t"]).prop_map(|s| vec![s]),
         Just(vec!["\n    ", " ", "\n        ", "\n"]),
         prop::collection::vec(
             prop::sample::select(vec!["", " ", "\n", "\t", "\r\n", "        "]),
@@ -545,4 +649,25 @@ fn generated_documents_reach_the_fast_path() {
         rows >= 200,
         "only {rows} price rows were read by the fast path"
     );
+}
+
+/// Rows after the first are read by its layout; any row that differs in spacing, keys or order
+/// must still come out as serde_json reads it.
+#[test]
+fn rows_that_break_the_layout_are_read_key_by_key() {
+    let bytes = br#"{"chart": {"prices": [
+        {"priceDate": 1753986600000, "open": 66.4, "close": 65.75, "pdt": "TradingDate"},
+        {"priceDate": 1753900200000, "open": 67.75, "close": 66.4, "pdt": "Holiday"},
+        {"priceDate": 1753813800000, "open": null, "close": 67.3, "pdt": null},
+        {"priceDate": 1753727400000,  "open": 66.45, "close": 66.05, "pdt": "TradingDate"},
+        {"priceDate": 1753641000000, "close": 66.05, "pdt": "TradingDate"},
+        {"priceDate": 1753554600000, "close": 66.05, "pdt": "TradingDate", "open": 1},
+        {"priceDate": 1753468200000, "open": 2, "close": 3, "pdt": "TradingDate", "x": [1]},
+        {"priceDate": 1753381800000, "open": 66.4, "close": 65.75, "pdt": "TradingDate"}
+    ]}}"#;
+    assert!(assert_agrees(bytes).unwrap());
+    let rows = read(bytes).unwrap().chart.unwrap().prices.unwrap();
+    assert_eq!(rows.len(), 8);
+    assert_eq!(rows[5].open, Some(1.0));
+    assert_eq!(rows[2].open, None);
 }

@@ -1,0 +1,91 @@
+//! Price rows by their layout. Exports write every row with the same keys, order and spacing,
+//! so once a row has been read key by key, the next ones are compared with its bytes between
+//! values and only their values are read. A row that differs anywhere is read key by key.
+//!
+//! The bytes between values (whitespace, commas, quoted keys, colons, braces) tokenize the same
+//! way wherever they occur, so a row matching the layout is read exactly as key by key.
+
+use super::{Reader, Sure};
+use crate::convert::input::PriceRow;
+use std::ops::Range;
+
+/// One row's bytes around its values.
+pub(super) struct RowLayout<'a> {
+    /// `gaps[i]` comes before value `i`; the last gap closes the row.
+    gaps: Vec<&'a [u8]>,
+    /// What each value is: an index into `PRICE_ROW_KEYS`, or `None` for an unknown field.
+    fields: Vec<Option<usize>>,
+}
+
+impl<'a> RowLayout<'a> {
+    /// The layout of the row at `row` in `bytes`, given each value's span and field.
+    pub(super) fn of(
+        bytes: &'a [u8],
+        row: Range<usize>,
+        values: &[(usize, usize, Option<usize>)],
+    ) -> Option<RowLayout<'a>> {
+        if values.is_empty() {
+            return None;
+        }
+        let mut gaps = Vec::with_capacity(values.len() + 1);
+        let mut from = row.start;
+        for &(start, end, _) in values {
+            gaps.push(&bytes[from..start]);
+            from = end;
+        }
+        gaps.push(&bytes[from..row.end]);
+        Some(RowLayout {
+            gaps,
+            fields: values.iter().map(|&(_, _, field)| field).collect(),
+        })
+    }
+}
+
+impl<'a> Reader<'a> {
+    /// The `prices` array.
+    pub(super) fn price_rows(&mut self) -> Sure<Vec<PriceRow>> {
+        let mut rows = Vec::with_capacity(320);
+        let mut layout: Option<RowLayout<'a>> = None;
+        self.array(|reader| {
+            if let Some(known) = &layout {
+                let start = reader.pos;
+                if let Some(row) = reader.row_in_layout(known) {
+                    rows.push(row);
+                    return Ok(());
+                }
+                reader.pos = start;
+            }
+            let (row, learned) = reader.price_row()?;
+            rows.push(row);
+            if learned.is_some() {
+                layout = learned;
+            }
+            Ok(())
+        })?;
+        Ok(rows)
+    }
+
+    /// The row at the cursor if it has exactly `layout`'s bytes between its values and every
+    /// value reads; otherwise `None`, leaving the cursor anywhere (the caller rewinds).
+    fn row_in_layout(&mut self, layout: &RowLayout<'a>) -> Option<PriceRow> {
+        let mut row = PriceRow::empty();
+        for (gap, field) in layout.gaps.iter().zip(&layout.fields) {
+            self.gap(gap)?;
+            match *field {
+                Some(index) => self.row_value(&mut row, index).ok()?,
+                None => self.skip(4).ok()?,
+            }
+        }
+        self.gap(layout.gaps.last()?)?;
+        Some(row)
+    }
+
+    #[inline]
+    fn gap(&mut self, gap: &[u8]) -> Option<()> {
+        if !self.bytes[self.pos..].starts_with(gap) {
+            return None;
+        }
+        self.pos += gap.len();
+        Some(())
+    }
+}
