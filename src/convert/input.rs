@@ -70,19 +70,35 @@ pub struct PriceRow {
 /// The source text of a row's open, high, low, close, volume, bc and rlst, in that order.
 pub type PriceTexts = [SourceText; 7];
 
-/// Where a number's text stands in the file, when the fast path read it there (`len` 0 when
-/// not): printing it again is cheaper than printing the value, and gives the same text (see
-/// `number::write_source_number`).
+/// Where a number's shortest text stands in the file (see `number::trim_decimal`), when the
+/// fast path read it there (`len` 0 when not): copying it is cheaper than printing the value,
+/// and gives the same text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SourceText {
     pub start: u32,
     pub len: u8,
+    pub decimals: u8,
 }
 
 impl SourceText {
-    pub fn of(self, file: &[u8]) -> Option<&[u8]> {
-        let start = self.start as usize;
-        (self.len > 0).then(|| &file[start..start + usize::from(self.len)])
+    pub fn is_known(self) -> bool {
+        self.len > 0
+    }
+
+    /// Appends the text; returns its decimals.
+    #[inline]
+    pub fn copy_to(self, file: &[u8], out: &mut Vec<u8>) -> u32 {
+        let (start, len) = (self.start as usize, usize::from(self.len));
+        // A fixed 16-byte copy and a truncation beat a variable-length copy.
+        match file.get(start..start + 16) {
+            Some(window) if len <= 16 => {
+                let end = out.len() + len;
+                out.extend_from_slice(window);
+                out.truncate(end);
+            }
+            _ => out.extend_from_slice(&file[start..start + len]),
+        }
+        u32::from(self.decimals)
     }
 }
 

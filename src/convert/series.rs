@@ -1,8 +1,8 @@
 //! The four series of one chart, built from its price rows and blue dots.
 
 use super::dates::{self, DateRule};
-use super::input::{BlueDot, DateValue, PriceRow};
-use super::number::{self, write_number, write_source_number};
+use super::input::{BlueDot, DateValue, PriceRow, SourceText};
+use super::number::{self, write_number};
 use super::{ConvertError, ConvertOptions, DroppedRows};
 use chrono::NaiveDate;
 
@@ -103,32 +103,33 @@ impl SeriesWriter {
 
     /// Prints `value`, from its source text when the reader kept it.
     #[inline]
-    fn number(&mut self, value: f64, text: Option<&[u8]>) -> u32 {
-        match text {
-            Some(text) => write_source_number(text, &mut self.text),
-            None => write_number(value, &mut self.text),
+    fn number(&mut self, value: f64, text: SourceText, file: &[u8]) -> u32 {
+        if text.is_known() && value != 0.0 {
+            text.copy_to(file, &mut self.text)
+        } else {
+            write_number(value, &mut self.text)
         }
     }
 
-    fn bar(&mut self, date: &[u8; 9], bar: &Bar) {
+    fn bar(&mut self, date: &[u8; 9], bar: &Bar, file: &[u8]) {
         self.text.extend_from_slice(date);
         for (price, text) in bar.ohlc.iter().zip(bar.ohlc_text) {
             self.text.push(b',');
-            let decimals = self.number(*price, text);
+            let decimals = self.number(*price, text, file);
             self.price(decimals);
         }
         self.text.push(b',');
-        self.number(bar.volume, bar.volume_text);
+        self.number(bar.volume, bar.volume_text, file);
         self.text.push(b'\n');
         self.rows += 1;
     }
 
     /// A bar whose open, high, low and close are all `value`, with no volume.
-    fn single_value(&mut self, date: &[u8; 9], value: f64, text: Option<&[u8]>) {
+    fn single_value(&mut self, date: &[u8; 9], value: f64, text: SourceText, file: &[u8]) {
         self.text.extend_from_slice(date);
         self.text.push(b',');
         let start = self.text.len();
-        let decimals = self.number(value, text);
+        let decimals = self.number(value, text, file);
         self.price(decimals);
         let end = self.text.len();
         for _ in 0..3 {
@@ -195,9 +196,9 @@ pub fn build(
             continue;
         }
         let date_text = dates::tradingview_date(date);
-        match valid_bar(row, file) {
+        match valid_bar(row) {
             Ok(bar) => {
-                price.bar(&date_text, &bar);
+                price.bar(&date_text, &bar, file);
                 if !holiday {
                     trading_bars.push(date);
                 }
@@ -210,11 +211,11 @@ pub fn build(
             continue;
         }
         match row.rlst.filter(|v| v.is_finite()) {
-            Some(v) => rlst.single_value(&date_text, v, row.texts[6].of(file)),
+            Some(v) => rlst.single_value(&date_text, v, row.texts[6], file),
             None => dropped.null_rlst += 1,
         }
         match row.bc.filter(|v| v.is_finite()) {
-            Some(v) => bc.single_value(&date_text, v, row.texts[5].of(file)),
+            Some(v) => bc.single_value(&date_text, v, row.texts[5], file),
             None => dropped.null_bc += 1,
         }
     }
@@ -229,7 +230,8 @@ pub fn build(
         dots.single_value(
             &dates::tradingview_date(date),
             if on { 1.0 } else { 0.0 },
-            None,
+            SourceText::default(),
+            &[],
         );
     }
 
@@ -258,15 +260,15 @@ impl BadBar {
 }
 
 /// A PRICE_DATA bar, with the source text of its numbers where the reader kept it.
-struct Bar<'a> {
+struct Bar {
     ohlc: [f64; 4],
-    ohlc_text: [Option<&'a [u8]>; 4],
+    ohlc_text: [SourceText; 4],
     volume: f64,
-    volume_text: Option<&'a [u8]>,
+    volume_text: SourceText,
 }
 
 /// A bar is written only as it came: an inconsistent one is reported, never "fixed".
-fn valid_bar<'a>(row: &PriceRow, file: &'a [u8]) -> Result<Bar<'a>, BadBar> {
+fn valid_bar(row: &PriceRow) -> Result<Bar, BadBar> {
     let finite = |v: Option<f64>| v.filter(|v| v.is_finite()).ok_or(BadBar::NullPrice);
     let (open, high, low, close) = (
         finite(row.open)?,
@@ -282,12 +284,13 @@ fn valid_bar<'a>(row: &PriceRow, file: &'a [u8]) -> Result<Bar<'a>, BadBar> {
     if volume < 0.0 {
         return Err(BadBar::NegativeVolume);
     }
-    let text = |i: usize| row.texts[i].of(file);
+    let [open_text, high_text, low_text, close_text, volume_text, ..] = row.texts;
     Ok(Bar {
         ohlc: [open, high, low, close],
-        ohlc_text: [text(0), text(1), text(2), text(3)],
+        ohlc_text: [open_text, high_text, low_text, close_text],
         volume,
-        volume_text: row.volume.and(text(4)),
+        // A null volume printed as 0 has no text (and none was kept).
+        volume_text,
     })
 }
 

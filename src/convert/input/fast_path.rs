@@ -13,6 +13,7 @@ use super::{
     BlueDot, BlueDotData, Chart, ChartFile, DateValue, PeripheralData, PriceDateType, PriceRow,
     ResponseHeader, SourceText,
 };
+use crate::convert::number::trim_decimal;
 use rows::RowLayout;
 
 /// Not sure: let the serde path decide.
@@ -336,6 +337,12 @@ impl<'a> Reader<'a> {
     /// A number as serde_json reads it into an `f64`, when it is a plain one.
     #[inline(always)]
     fn number(&mut self) -> Sure<f64> {
+        self.number_and_decimals().map(|(value, _)| value)
+    }
+
+    /// A number and how many digits its text has after the point.
+    #[inline(always)]
+    fn number_and_decimals(&mut self) -> Sure<(f64, usize)> {
         let bytes = self.bytes;
         let mut pos = self.pos;
         let negative = bytes.get(pos) == Some(&b'-');
@@ -365,15 +372,7 @@ impl<'a> Reader<'a> {
         }
         self.pos = pos;
         let magnitude = significand as f64 / POW10[decimals];
-        Ok(if negative { -magnitude } else { magnitude })
-    }
-
-    #[inline]
-    fn optional_number(&mut self) -> Sure<Option<f64>> {
-        if self.null()? {
-            return Ok(None);
-        }
-        self.number().map(Some)
+        Ok((if negative { -magnitude } else { magnitude }, decimals))
     }
 
     fn optional_bool(&mut self) -> Sure<Option<bool>> {
@@ -603,13 +602,34 @@ impl<'a> Reader<'a> {
             7 => (&mut row.bc, Some(5)),
             _ => (&mut row.rlst, Some(6)),
         };
+        if self.null()? {
+            *slot = None;
+            return Ok(());
+        }
         let start = self.pos;
-        *slot = self.optional_number()?;
-        if let (Some(_), Some(text), Ok(start)) = (*slot, text, u32::try_from(start)) {
-            // A kept number has at most a sign, 15 digits and a point.
+        let (value, decimals) = self.number_and_decimals()?;
+        *slot = Some(value);
+        if let (Some(text), Ok(offset)) = (text, u32::try_from(start)) {
+            // Trailing fractional zeros (and then a bare point) are not part of the shortest
+            // text; see `number::trim_decimal`, which this computes from what `number` saw.
+            let mut len = self.pos - start;
+            let mut kept = decimals;
+            while kept > 0 && self.bytes[start + len - 1] == b'0' {
+                len -= 1;
+                kept -= 1;
+            }
+            if decimals > 0 && kept == 0 {
+                len -= 1;
+            }
+            debug_assert_eq!(
+                trim_decimal(&self.bytes[start..self.pos]),
+                (len, kept as u8)
+            );
+            // A kept number has at most a sign, 15 digits and a point: both fit.
             row.texts[text] = SourceText {
-                start,
-                len: (self.pos - start as usize) as u8,
+                start: offset,
+                len: len as u8,
+                decimals: kept as u8,
             };
         }
         Ok(())
