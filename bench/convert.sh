@@ -25,19 +25,43 @@ cargo build --release --quiet
 mkdir -p "$OUT"
 rustc -O --edition 2021 bench/write_floor.rs -o "$FLOOR"
 
-echo "generating $FILES and $BIG_FILES daily chart files (seed $SEED)" >&2
+# Nothing is deleted until every run is timed. On this disk (ext4 without a journal) a new file
+# skips every inode freed in the last 60 to 300 seconds, so creating files right after deleting
+# thousands is ten times slower, and whichever contender ran after a deletion would pay for it.
+# Old inputs and every run's output go to $TRASH and are deleted at the very end.
+TRASH=$OUT/trash
+RUN_DIR=$OUT/timed
+mkdir -p "$TRASH"
+if [ -e "$RUN_DIR" ]; then mv "$RUN_DIR" "$TRASH/timed-$(date +%s%N)"; fi
+# The previous bench's clean-up is such a deletion: wait until it is SETTLE_S (300) seconds old.
+SETTLE_S=${SETTLE_S:-300}
+if [ -f "$OUT/cleaned-at" ]; then
+  wait_s=$(( $(cat "$OUT/cleaned-at") + SETTLE_S - $(date +%s) ))
+  if [ "$wait_s" -gt 0 ]; then
+    echo "waiting ${wait_s} s for the previous bench's deletions to age (SETTLE_S=0 skips)" >&2
+    sleep "$wait_s"
+  fi
+fi
+
+# Inputs are reused while the generator's sources and the parameters are unchanged.
+gen_stamp="seed=$SEED $(cat src/synth.rs src/synth/*.rs | cksum | cut -d' ' -f1)"
 for n in "$FILES" "$BIG_FILES"; do
-  rm -rf "$OUT/in-$n"
+  if [ -d "$OUT/in-$n" ] && [ "$(cat "$OUT/in-$n.stamp" 2>/dev/null)" = "$gen_stamp" ]; then
+    continue
+  fi
+  echo "generating $n daily chart files (seed $SEED)" >&2
+  if [ -e "$OUT/in-$n" ]; then mv "$OUT/in-$n" "$TRASH/in-$n-$(date +%s%N)"; fi
   "$BIN" gen --output "$OUT/in-$n" --count "$n" --timeframe daily --seed "$SEED" 2>/dev/null
+  echo "$gen_stamp" >"$OUT/in-$n.stamp"
 done
 
-# measure LABEL OUTPUT_DIR COMMAND...: one timed run with OUTPUT_DIR removed first (so every run
-# writes fresh files) and pending writeback flushed (so a run does not pay for the previous one).
+# measure LABEL OUTPUT_DIR COMMAND...: one timed run writing into OUTPUT_DIR, which must not
+# exist yet, with pending writeback flushed first (so a run does not pay for the previous one).
 # Appends "wall_microseconds peak_rss_kb cpu_seconds" to $OUT/LABEL.runs.
 measure() {
   local label=$1 dir=$2
   shift 2
-  rm -rf "$dir"
+  [ ! -e "$dir" ] || { echo "measure: $dir exists" >&2; exit 1; }
   sync
   local start end
   start=$(date +%s%N)
@@ -65,22 +89,24 @@ input_bytes=$(du -sb "$OUT/in-$FILES" | awk '{print $1}')
 rm -f "$OUT"/*.runs
 
 # bluedot once to learn the output tree the floor must reproduce (every file, report included).
-"${convert[@]}" --output "$OUT/run" 2>/dev/null
-ok=$(grep -o '"ok": *[0-9]*' "$OUT/run/report.json" | head -1 | grep -o '[0-9]*$')
+"${convert[@]}" --output "$RUN_DIR/shape" 2>/dev/null
+ok=$(grep -o '"ok": *[0-9]*' "$RUN_DIR/shape/report.json" | head -1 | grep -o '[0-9]*$')
 [ "$ok" = "$FILES" ] || { echo "expected $FILES ok files, report says $ok" >&2; exit 1; }
-find "$OUT/run" -type f -printf '%s\n' >"$OUT/sizes.txt"
+find "$RUN_DIR/shape" -type f -printf '%s\n' >"$OUT/sizes.txt"
 out_files=$(wc -l <"$OUT/sizes.txt")
 out_bytes=$(awk '{s+=$1} END {print s}' "$OUT/sizes.txt")
 
-echo "timing: $RUNS runs each, interleaved" >&2
-for _ in $(seq "$RUNS"); do
-  measure staged "$OUT/run" "${convert[@]}" --output "$OUT/run" --write-mode staged
-  cp "$OUT/run/report.json" "$OUT/staged-report.json"
-  measure per-file "$OUT/run" "${convert[@]}" --output "$OUT/run" --write-mode per-file
-  measure floor "$OUT/floor" "$FLOOR" "$OUT/sizes.txt" "$OUT/floor"
-  measure big "$OUT/run-big" "$BIN" process --input "$OUT/in-$BIG_FILES" --output "$OUT/run-big" --timeframe daily
+echo "timing: $RUNS runs each, interleaved, each into a fresh folder" >&2
+for i in $(seq "$RUNS"); do
+  measure staged "$RUN_DIR/staged-$i" "${convert[@]}" --output "$RUN_DIR/staged-$i" --write-mode staged
+  cp "$RUN_DIR/staged-$i/report.json" "$OUT/staged-report.json"
+  measure per-file "$RUN_DIR/per-file-$i" "${convert[@]}" --output "$RUN_DIR/per-file-$i" --write-mode per-file
+  measure floor "$RUN_DIR/floor-$i" "$FLOOR" "$OUT/sizes.txt" "$RUN_DIR/floor-$i"
+  measure big "$RUN_DIR/big-$i" "$BIN" process --input "$OUT/in-$BIG_FILES" --output "$RUN_DIR/big-$i" --timeframe daily
 done
-rm -rf "$OUT/run" "$OUT/run-big" "$OUT/floor"
+mv "$RUN_DIR" "$TRASH/timed-$(date +%s%N)"
+rm -rf "$TRASH"
+date +%s >"$OUT/cleaned-at"
 
 floor_wall=$(median_wall floor)
 row() { # row LABEL RUNS_NAME
