@@ -132,11 +132,36 @@ impl SeriesWriter {
         let decimals = self.number(value, text, file);
         self.price(decimals);
         let end = self.text.len();
-        for _ in 0..3 {
-            self.text.push(b',');
-            self.text.extend_from_within(start..end);
+        if end - start < 16 {
+            // The usual short value: ",value" from a fixed buffer, three times, each a fixed
+            // 16-byte copy and a truncation rather than a variable-length copy.
+            let mut field = [0u8; 16];
+            field[0] = b',';
+            field[1..=end - start].copy_from_slice(&self.text[start..end]);
+            let field_len = end - start + 1;
+            for _ in 0..3 {
+                let at = self.text.len();
+                self.text.extend_from_slice(&field);
+                self.text.truncate(at + field_len);
+            }
+        } else {
+            for _ in 0..3 {
+                self.text.push(b',');
+                self.text.extend_from_within(start..end);
+            }
         }
         self.text.extend_from_slice(b",0\n");
+        self.rows += 1;
+    }
+
+    /// A BLUE_DOTS row: 1 where a blue dot falls on the bar, else 0.
+    fn blue_dot(&mut self, date: &[u8; 9], lit: bool) {
+        self.text.extend_from_slice(date);
+        self.text.extend_from_slice(if lit {
+            b",1,1,1,1,0\n"
+        } else {
+            b",0,0,0,0,0\n"
+        });
         self.rows += 1;
     }
 
@@ -227,12 +252,7 @@ pub fn build(
     let lit = light_blue_dots(&trading_bars, blue_dots, options.date_rule, &mut dropped);
     let mut dots = SeriesWriter::new(SeriesKind::BlueDots, trading_bars.len());
     for (&date, &on) in trading_bars.iter().zip(&lit) {
-        dots.single_value(
-            &dates::tradingview_date(date),
-            if on { 1.0 } else { 0.0 },
-            SourceText::default(),
-            &[],
-        );
+        dots.blue_dot(&dates::tradingview_date(date), on);
     }
 
     Ok(Built {
