@@ -149,25 +149,39 @@ impl<'a> Reader<'a> {
         mut key: impl FnMut(&mut Self) -> Sure<K>,
         mut field: impl FnMut(&mut Self, K) -> Sure<()>,
     ) -> Sure<()> {
-        self.eat(b'{')?;
+        self.separated(b'{', b'}', |reader| {
+            let key = key(reader)?;
+            reader.skip_whitespace();
+            reader.eat(b':')?;
+            reader.skip_whitespace();
+            field(reader, key)
+        })
+    }
+
+    /// `open`, items separated by commas, `close`: the body of an object or an array. A
+    /// trailing comma declines, since the next item must then start with `close`.
+    #[inline]
+    fn separated(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut item: impl FnMut(&mut Self) -> Sure<()>,
+    ) -> Sure<()> {
+        self.eat(open)?;
         self.skip_whitespace();
-        if self.peek()? == b'}' {
+        if self.peek()? == close {
             self.pos += 1;
             return Ok(());
         }
         loop {
-            let key = key(self)?;
-            self.skip_whitespace();
-            self.eat(b':')?;
-            self.skip_whitespace();
-            field(self, key)?;
+            item(self)?;
             self.skip_whitespace();
             match self.peek()? {
                 b',' => {
                     self.pos += 1;
                     self.skip_whitespace();
                 }
-                b'}' => {
+                byte if byte == close => {
                     self.pos += 1;
                     return Ok(());
                 }
@@ -211,28 +225,8 @@ impl<'a> Reader<'a> {
     }
 
     #[inline]
-    pub(super) fn array(&mut self, mut element: impl FnMut(&mut Self) -> Sure<()>) -> Sure<()> {
-        self.eat(b'[')?;
-        self.skip_whitespace();
-        if self.peek()? == b']' {
-            self.pos += 1;
-            return Ok(());
-        }
-        loop {
-            element(self)?;
-            self.skip_whitespace();
-            match self.peek()? {
-                b',' => {
-                    self.pos += 1;
-                    self.skip_whitespace();
-                }
-                b']' => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                _ => return Err(Decline),
-            }
-        }
+    pub(super) fn array(&mut self, element: impl FnMut(&mut Self) -> Sure<()>) -> Sure<()> {
+        self.separated(b'[', b']', element)
     }
 
     /// A string without escapes or control characters, as its raw bytes; with `utf8`, also
