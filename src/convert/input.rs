@@ -89,12 +89,10 @@ impl SourceText {
     #[inline]
     pub fn copy_to(self, file: &[u8], out: &mut Vec<u8>) -> u32 {
         let (start, len) = (self.start as usize, usize::from(self.len));
-        // A fixed 16-byte copy and a truncation beat a variable-length copy.
         match file.get(start..start + 16) {
             Some(window) if len <= 16 => {
-                let end = out.len() + len;
-                out.extend_from_slice(window);
-                out.truncate(end);
+                let window = window.try_into().expect("sixteen bytes");
+                super::number::append_prefix(out, window, len);
             }
             _ => out.extend_from_slice(&file[start..start + len]),
         }

@@ -73,8 +73,7 @@ fn write_short_decimal(value: f64, out: &mut Vec<u8>) -> Option<u32> {
         f if f % 10 == 0 => (f / 10, 3),
         f => (f, 4),
     };
-    // Left-aligned in a fixed buffer (at most a sign, 9 integer digits, a point, 4 decimals):
-    // appending all 16 bytes and truncating is cheaper than a variable-length copy.
+    // Left-aligned in a fixed buffer (at most a sign, 9 integer digits, a point, 4 decimals).
     let sign = usize::from(value < 0.0);
     let whole_digits = decimal_digits(whole);
     let fraction_len = if decimals > 0 {
@@ -89,10 +88,18 @@ fn write_short_decimal(value: f64, out: &mut Vec<u8>) -> Option<u32> {
         text[len - fraction_len] = b'.';
     }
     write_digits(whole, &mut text[sign..sign + whole_digits]);
-    let start = out.len();
-    out.extend_from_slice(&text);
-    out.truncate(start + len);
+    append_prefix(out, &text, len);
     Some(decimals)
+}
+
+/// Appends `window[..len]` as one fixed 16-byte copy and a truncation: for the short texts a
+/// series is made of, cheaper than a variable-length copy (a library call).
+#[inline]
+pub fn append_prefix(out: &mut Vec<u8>, window: &[u8; 16], len: usize) {
+    debug_assert!(len <= 16);
+    let end = out.len() + len;
+    out.extend_from_slice(window);
+    out.truncate(end);
 }
 
 /// How many digits `n` (below 10^9) prints with.

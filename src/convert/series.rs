@@ -95,7 +95,8 @@ impl SeriesWriter {
         }
     }
 
-    fn price(&mut self, decimals: u32) {
+    /// Widens the series' pricescale to show a price with `decimals` digits after the point.
+    fn widen_scale(&mut self, decimals: u32) {
         if !self.fixed_scale {
             self.max_decimals = self.max_decimals.max(decimals);
         }
@@ -116,7 +117,7 @@ impl SeriesWriter {
         for (price, text) in bar.ohlc.iter().zip(bar.ohlc_text) {
             self.text.push(b',');
             let decimals = self.number(*price, text, file);
-            self.price(decimals);
+            self.widen_scale(decimals);
         }
         self.text.push(b',');
         self.number(bar.volume, bar.volume_text, file);
@@ -130,19 +131,15 @@ impl SeriesWriter {
         self.text.push(b',');
         let start = self.text.len();
         let decimals = self.number(value, text, file);
-        self.price(decimals);
+        self.widen_scale(decimals);
         let end = self.text.len();
         if end - start < 16 {
-            // The usual short value: ",value" from a fixed buffer, three times, each a fixed
-            // 16-byte copy and a truncation rather than a variable-length copy.
+            // The usual short value: ",value" from a fixed buffer, three times.
             let mut field = [0u8; 16];
             field[0] = b',';
             field[1..=end - start].copy_from_slice(&self.text[start..end]);
-            let field_len = end - start + 1;
             for _ in 0..3 {
-                let at = self.text.len();
-                self.text.extend_from_slice(&field);
-                self.text.truncate(at + field_len);
+                number::append_prefix(&mut self.text, &field, end - start + 1);
             }
         } else {
             for _ in 0..3 {

@@ -77,20 +77,12 @@ impl<'a> Reader<'a> {
         self.object(|reader, key| match key {
             b"responseHeader" => {
                 first_sighting(&mut seen, 0)?;
-                file.response_header = if reader.null()? {
-                    None
-                } else {
-                    Some(reader.response_header()?)
-                };
+                file.response_header = reader.optional(Self::response_header)?;
                 Ok(())
             }
             b"chart" => {
                 first_sighting(&mut seen, 1)?;
-                file.chart = if reader.null()? {
-                    None
-                } else {
-                    Some(reader.chart()?)
-                };
+                file.chart = reader.optional(Self::chart)?;
                 Ok(())
             }
             _ => reader.skip(1),
@@ -137,23 +129,17 @@ impl<'a> Reader<'a> {
         self.object(|reader, key| match key {
             b"prices" => {
                 first_sighting(&mut seen, 0)?;
-                if !reader.null()? {
-                    chart.prices = Some(reader.price_rows()?);
-                }
+                chart.prices = reader.optional(Self::price_rows)?;
                 Ok(())
             }
             b"peripheralData" => {
                 first_sighting(&mut seen, 1)?;
-                if !reader.null()? {
-                    chart.peripheral_data = Some(reader.peripheral_data()?);
-                }
+                chart.peripheral_data = reader.optional(Self::peripheral_data)?;
                 Ok(())
             }
             b"blueDotData" => {
                 first_sighting(&mut seen, 2)?;
-                if !reader.null()? {
-                    chart.blue_dot_data = Some(reader.blue_dot_data()?);
-                }
+                chart.blue_dot_data = reader.optional(Self::blue_dot_data)?;
                 Ok(())
             }
             _ => reader.skip(2),
@@ -195,15 +181,13 @@ impl<'a> Reader<'a> {
             4 => (&mut row.close, Some(3)),
             5 => (&mut row.volume, Some(4)),
             6 => {
-                row.pdt = if self.null()? {
-                    None
-                } else {
-                    Some(match self.pdt()? {
+                row.pdt = self.optional(|reader| {
+                    Ok(match reader.pdt()? {
                         b"TradingDate" => PriceDateType::TradingDate,
                         b"Holiday" => PriceDateType::Holiday,
                         _ => PriceDateType::Other,
                     })
-                };
+                })?;
                 return Ok(());
             }
             7 => (&mut row.bc, Some(5)),
@@ -251,12 +235,12 @@ impl<'a> Reader<'a> {
         self.object(|reader, key| match key {
             b"symbol" => {
                 first_sighting(&mut seen, 0)?;
-                data.symbol = reader.optional_string()?;
+                data.symbol = reader.optional(Self::string)?;
                 Ok(())
             }
             b"name" => {
                 first_sighting(&mut seen, 1)?;
-                data.name = reader.optional_string()?;
+                data.name = reader.optional(Self::string)?;
                 Ok(())
             }
             _ => reader.skip(3),
@@ -270,14 +254,14 @@ impl<'a> Reader<'a> {
         self.object(|reader, key| match key {
             b"dates" => {
                 first_sighting(&mut seen, 0)?;
-                if !reader.null()? {
+                data.dates = reader.optional(|reader| {
                     let mut dates = Vec::new();
                     reader.array(|reader| {
                         dates.push(reader.blue_dot()?);
                         Ok(())
                     })?;
-                    data.dates = Some(dates);
-                }
+                    Ok(dates)
+                })?;
                 Ok(())
             }
             _ => reader.skip(3),

@@ -327,11 +327,16 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub(super) fn optional_string(&mut self) -> Sure<Option<String>> {
+    /// `null` as `None`, anything else read by `value`: how serde reads an `Option` field.
+    #[inline]
+    pub(super) fn optional<T>(
+        &mut self,
+        value: impl FnOnce(&mut Self) -> Sure<T>,
+    ) -> Sure<Option<T>> {
         if self.null()? {
             return Ok(None);
         }
-        self.string().map(Some)
+        value(self).map(Some)
     }
 
     /// Any JSON value, checked only as far as serde_json checks a value it ignores.
