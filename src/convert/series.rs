@@ -1,6 +1,6 @@
 //! The four series of one chart, built from its price rows and blue dots.
 
-use super::dates::{self, DateRule};
+use super::dates::{self, DateRule, Day};
 use super::input::{BlueDot, DateValue, PriceRow, SourceText};
 use super::number::{self, write_number};
 use super::{ConvertError, ConvertOptions, DroppedRows};
@@ -184,11 +184,11 @@ pub fn build(
     // One row per local date, ascending; the later row in file order wins a tie. The sort is
     // stable, so equal dates stay in file order and the last of each run is the one kept.
     // Exports are newest first: the sort finds one descending run and reverses it.
-    let mut by_date: Vec<(NaiveDate, &PriceRow)> = Vec::with_capacity(prices.len());
+    let mut by_date: Vec<(Day, &PriceRow)> = Vec::with_capacity(prices.len());
     for row in prices {
         match row
             .price_date
-            .and_then(|ms| options.date_rule.local_date(ms))
+            .and_then(|ms| options.date_rule.local_day(ms))
         {
             None => dropped.invalid_date += 1,
             Some(date) => by_date.push((date, row)),
@@ -208,8 +208,9 @@ pub fn build(
     let mut price = SeriesWriter::new(SeriesKind::PriceData, by_date.len());
     let mut rlst = SeriesWriter::new(SeriesKind::RlstRating, by_date.len());
     let mut bc = SeriesWriter::new(SeriesKind::BcIndicator, by_date.len());
-    // Dates of the trading bars in PRICE_DATA: the rows BLUE_DOTS is defined over.
-    let mut trading_bars: Vec<NaiveDate> = Vec::with_capacity(by_date.len());
+    // Days of the trading bars in PRICE_DATA, the rows BLUE_DOTS is defined over, and their text.
+    let mut trading_bars: Vec<Day> = Vec::with_capacity(by_date.len());
+    let mut trading_texts: Vec<[u8; 9]> = Vec::with_capacity(by_date.len());
 
     for &(date, row) in &by_date {
         let holiday = row.is_holiday();
@@ -217,12 +218,13 @@ pub fn build(
             dropped.holiday += 1;
             continue;
         }
-        let date_text = dates::tradingview_date(date);
+        let date_text = date.tradingview_text();
         match valid_bar(row) {
             Ok(bar) => {
                 price.bar(&date_text, &bar, file);
                 if !holiday {
                     trading_bars.push(date);
+                    trading_texts.push(date_text);
                 }
             }
             Err(reason) => reason.count(&mut dropped),
@@ -248,15 +250,15 @@ pub fn build(
 
     let lit = light_blue_dots(&trading_bars, blue_dots, options.date_rule, &mut dropped);
     let mut dots = SeriesWriter::new(SeriesKind::BlueDots, trading_bars.len());
-    for (&date, &on) in trading_bars.iter().zip(&lit) {
-        dots.blue_dot(&dates::tradingview_date(date), on);
+    for (date_text, &on) in trading_texts.iter().zip(&lit) {
+        dots.blue_dot(date_text, on);
     }
 
     Ok(Built {
         series: vec![price.finish(), rlst.finish(), bc.finish(), dots.finish()],
         dropped,
-        first_date,
-        last_date,
+        first_date: first_date.date(),
+        last_date: last_date.date(),
     })
 }
 
@@ -315,7 +317,7 @@ fn valid_bar(row: &PriceRow) -> Result<Bar, BadBar> {
 /// its own date. The same rule places a Wednesday dot on its week's Friday bar and a holiday dot
 /// on the next trading day.
 fn light_blue_dots(
-    bars: &[NaiveDate],
+    bars: &[Day],
     blue_dots: &[BlueDot],
     rule: DateRule,
     dropped: &mut DroppedRows,
@@ -337,12 +339,12 @@ fn light_blue_dots(
     lit
 }
 
-fn blue_dot_date(dot: &BlueDot, rule: DateRule) -> Option<NaiveDate> {
+fn blue_dot_date(dot: &BlueDot, rule: DateRule) -> Option<Day> {
     match dot {
         BlueDot::EpochMillis(ms)
         | BlueDot::Object {
             blue_dot_date: DateValue::EpochMillis(ms),
-        } => rule.local_date(*ms),
+        } => rule.local_day(*ms),
         BlueDot::Object {
             blue_dot_date: DateValue::Text(text),
         } => dates::parse_calendar_date(text),

@@ -171,7 +171,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The value of `PRICE_ROW_KEYS[index]` into its field of `row`, with its source text.
-    #[inline]
+    #[inline(always)]
     fn row_value(&mut self, row: &mut PriceRow, index: usize) -> Sure<()> {
         let (slot, text) = match index {
             0 => (&mut row.price_date, None),
