@@ -3,11 +3,12 @@
 //! The per-file part is deterministic (sorted by name, no clocks); `timings_ms`,
 //! `peak_rss_bytes` and `generated_by` describe the run itself and naturally vary.
 
-use crate::convert::{ChartSymbols, Converted, DroppedRows, SeriesKind};
+use crate::convert::{ChartSymbols, Converted, DroppedRows, SeriesKind, Streamed};
 use chrono::NaiveDate;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
 use std::io::Write as _;
 
 pub const REPORT_VERSION: u32 = 1;
@@ -148,27 +149,10 @@ impl FileReport {
     pub fn series_symbol(&self) -> Option<String> {
         self.chart.as_ref().map(|c| c.symbols.series_symbol())
     }
-
-    /// Rows written per series file; empty unless the file is `ok`.
-    pub fn rows(&self) -> BTreeMap<String, u64> {
-        match (&self.chart, self.outcome) {
-            (Some(chart), Outcome::Ok) => chart
-                .file_names()
-                .zip(chart.rows)
-                .map(|(name, rows)| (name, u64::from(rows)))
-                .collect(),
-            _ => BTreeMap::new(),
-        }
-    }
-
-    pub fn dropped_rows(&self) -> BTreeMap<String, u64> {
-        self.chart
-            .as_ref()
-            .map(|c| dropped_map(&c.dropped))
-            .unwrap_or_default()
-    }
 }
 
+// A report lists every file, so its entries are written straight from the compact outcome:
+// names and dates are streamed into the output, and no map or string is built per file.
 impl Serialize for FileReport {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -177,29 +161,80 @@ impl Serialize for FileReport {
         if let Some(reason) = &self.reason {
             map.serialize_entry("reason", reason)?;
         }
-        if let Some(chart) = &self.chart {
+        let series_symbol = self.series_symbol();
+        if let (Some(chart), Some(series_symbol)) = (&self.chart, &series_symbol) {
             map.serialize_entry("symbol", &chart.symbols.symbol)?;
-            map.serialize_entry("series_symbol", &chart.symbols.series_symbol())?;
+            map.serialize_entry("series_symbol", series_symbol)?;
         }
         if let Some(bytes) = self.bytes_in {
             map.serialize_entry("bytes_in", &bytes)?;
         }
-        let rows = self.rows();
-        if !rows.is_empty() {
+        if let (Some(chart), Some(series_symbol), Outcome::Ok) =
+            (&self.chart, &series_symbol, self.outcome)
+        {
+            let rows = RowsBySeriesFile {
+                series_symbol,
+                rows: chart.rows,
+            };
             map.serialize_entry("rows", &rows)?;
         }
         if let Some(chart) = &self.chart {
-            map.serialize_entry("first_date", &chart.first_date.to_string())?;
-            map.serialize_entry("last_date", &chart.last_date.to_string())?;
-            let dropped = dropped_map(&chart.dropped);
+            map.serialize_entry("first_date", &Streamed(chart.first_date))?;
+            map.serialize_entry("last_date", &Streamed(chart.last_date))?;
+            let mut dropped = chart.dropped.non_zero();
             if !dropped.is_empty() {
-                map.serialize_entry("dropped_rows", &dropped)?;
+                dropped.sort_unstable();
+                map.serialize_entry("dropped_rows", &Entries(&dropped))?;
             }
         }
         if self.retries > 0 {
             map.serialize_entry("retries", &self.retries)?;
         }
         map.end()
+    }
+}
+
+/// `{"DIX_IN_BC_INDICATOR.csv": 300, ...}`: rows written per series file, in name order.
+struct RowsBySeriesFile<'a> {
+    series_symbol: &'a str,
+    /// In [`SeriesKind::ALL`] order.
+    rows: [u32; 4],
+}
+
+impl Serialize for RowsBySeriesFile<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // The names share the series symbol, so their suffixes decide the order.
+        let mut kinds = SeriesKind::ALL;
+        kinds.sort_unstable_by_key(|kind| kind.suffix());
+        let mut map = serializer.serialize_map(Some(kinds.len()))?;
+        for kind in kinds {
+            let name = SeriesFileName {
+                series_symbol: self.series_symbol,
+                kind,
+            };
+            map.serialize_entry(&Streamed(name), &self.rows[kind as usize])?;
+        }
+        map.end()
+    }
+}
+
+struct SeriesFileName<'a> {
+    series_symbol: &'a str,
+    kind: SeriesKind,
+}
+
+impl fmt::Display for SeriesFileName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}.csv", self.series_symbol, self.kind.suffix())
+    }
+}
+
+/// A map from pairs already in key order.
+struct Entries<'a>(&'a [(&'static str, u64)]);
+
+impl Serialize for Entries<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(key, value)| (key, value)))
     }
 }
 

@@ -5,6 +5,8 @@
 
 use super::{Converted, SeriesKind, Timeframe, symbol};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
+use std::cmp::Ordering;
+use std::fmt;
 use std::io::{self, Write};
 
 /// The longest `description` TradingView accepts.
@@ -38,17 +40,6 @@ impl ChartSymbols {
     pub fn series_symbol(&self) -> String {
         symbol::series_symbol(&self.symbol)
     }
-
-    fn series_symbol_bytes(&self) -> impl Iterator<Item = u8> + '_ {
-        self.symbol
-            .chars()
-            .map(symbol::series_char)
-            .map(|c| c as u8)
-    }
-
-    fn series_name(&self, kind: SeriesKind) -> String {
-        format!("{}{}", self.series_symbol(), kind.suffix())
-    }
 }
 
 /// Writes the list for `charts` (every chart whose four series were written), sorted by series
@@ -58,17 +49,22 @@ pub fn write_symbol_info(
     timeframe: Timeframe,
     out: impl Write,
 ) -> io::Result<()> {
-    // One u32 per line (chart * 4 + series kind) keeps the index at 16 bytes per chart.
+    // One u32 per line (chart * 4 + series kind) keeps the index at 16 bytes per chart; the
+    // series symbols are spelled once, end to end in one buffer, for the comparisons to read.
     let mut lines: Vec<u32> = (0..charts.len() as u32 * 4).collect();
-    let name = |&line: &u32| {
-        charts[(line / 4) as usize]
-            .series_symbol_bytes()
-            .chain(SeriesKind::ALL[(line % 4) as usize].suffix().bytes())
+    let series_symbols = SeriesSymbols::of(charts);
+    let name = |line: u32| {
+        let (chart, kind) = split_line(line);
+        [
+            series_symbols.get(chart).as_bytes(),
+            kind.suffix().as_bytes(),
+        ]
     };
     // Series names are unique, so the unstable sort (no scratch buffer) is exact.
-    lines.sort_unstable_by(|a, b| name(a).cmp(name(b)));
+    lines.sort_unstable_by(|&a, &b| compare_joined(name(a), name(b)));
     let list = SymbolList {
         charts,
+        series_symbols: &series_symbols,
         lines: &lines,
         timeframe,
     };
@@ -78,25 +74,58 @@ pub fn write_symbol_info(
     out.flush()
 }
 
+/// Compares `a[0] + a[1]` with `b[0] + b[1]` without joining them: the symbols' common length
+/// in one slice comparison, then what remains of each.
+fn compare_joined(a: [&[u8]; 2], b: [&[u8]; 2]) -> Ordering {
+    let common = a[0].len().min(b[0].len());
+    a[0][..common].cmp(&b[0][..common]).then_with(|| {
+        let a_rest = a[0][common..].iter().chain(a[1]);
+        a_rest.cmp(b[0][common..].iter().chain(b[1]))
+    })
+}
+
+/// Every chart's series symbol, spelled once and end to end.
+struct SeriesSymbols {
+    text: String,
+    /// Chart `i`'s symbol ends at `ends[i + 1]`.
+    ends: Vec<usize>,
+}
+
+impl SeriesSymbols {
+    fn of(charts: &[&ChartSymbols]) -> SeriesSymbols {
+        let mut text = String::with_capacity(charts.len() * 12);
+        let mut ends = Vec::with_capacity(charts.len() + 1);
+        ends.push(0);
+        for chart in charts {
+            text.extend(chart.symbol.chars().map(symbol::series_char));
+            ends.push(text.len());
+        }
+        SeriesSymbols { text, ends }
+    }
+
+    fn get(&self, chart: usize) -> &str {
+        &self.text[self.ends[chart]..self.ends[chart + 1]]
+    }
+}
+
+/// A line is `chart * 4 + series kind`.
+fn split_line(line: u32) -> (usize, SeriesKind) {
+    ((line / 4) as usize, SeriesKind::ALL[(line % 4) as usize])
+}
+
 /// The three parallel arrays, produced lazily line by line.
 struct SymbolList<'a> {
     charts: &'a [&'a ChartSymbols],
+    series_symbols: &'a SeriesSymbols,
     lines: &'a [u32],
     timeframe: Timeframe,
 }
 
 impl SymbolList<'_> {
-    fn each<T>(
-        &self,
-        f: impl Fn(&ChartSymbols, SeriesKind, usize) -> T,
-    ) -> impl Iterator<Item = T> {
+    fn each<T>(&self, f: impl Fn(usize, SeriesKind) -> T) -> impl Iterator<Item = T> {
         self.lines.iter().map(move |&line| {
-            let kind = (line % 4) as usize;
-            f(
-                self.charts[(line / 4) as usize],
-                SeriesKind::ALL[kind],
-                kind,
-            )
+            let (chart, kind) = split_line(line);
+            f(chart, kind)
         })
     }
 }
@@ -104,14 +133,35 @@ impl SymbolList<'_> {
 impl Serialize for SymbolList<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut list = serializer.serialize_struct("SymbolInfo", 3)?;
-        list.serialize_field("symbol", &Lazy(|| self.each(|c, k, _| c.series_name(k))))?;
+        list.serialize_field(
+            "symbol",
+            &Lazy(|| {
+                self.each(|chart, kind| {
+                    let symbol = self.series_symbols.get(chart);
+                    Streamed(SeriesName { symbol, kind })
+                })
+            }),
+        )?;
         list.serialize_field(
             "description",
-            &Lazy(|| self.each(|c, k, _| describe(&c.display_name, k, self.timeframe))),
+            &Lazy(|| {
+                self.each(|chart, kind| {
+                    Streamed(Description {
+                        name: &self.charts[chart].display_name,
+                        kind,
+                        timeframe: self.timeframe,
+                    })
+                })
+            }),
         )?;
         list.serialize_field(
             "pricescale",
-            &Lazy(|| self.each(|c, _, i| 10u128.pow(u32::from(c.pricescale_exponents[i])))),
+            &Lazy(|| {
+                self.each(|chart, kind| {
+                    let exponent = self.charts[chart].pricescale_exponents[kind as usize];
+                    10u128.pow(u32::from(exponent))
+                })
+            }),
         )?;
         list.end()
     }
@@ -131,16 +181,69 @@ where
     }
 }
 
-/// `Dixon Technologies - blue dots (daily)`, with the name shortened to fit 128 characters.
-fn describe(name: &str, kind: SeriesKind, timeframe: Timeframe) -> String {
-    let tail = format!(" - {} ({timeframe})", kind.description());
-    let room = MAX_DESCRIPTION - tail.chars().count();
-    let name: String = name
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(room)
-        .collect();
-    format!("{}{tail}", name.trim_end())
+/// A string serialised from its `Display` form, written piece by piece into the output: no
+/// string is built for it.
+pub struct Streamed<T>(pub T);
+
+impl<T: fmt::Display> Serialize for Streamed<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+/// `DIX_IN_PRICE_DATA`.
+struct SeriesName<'a> {
+    symbol: &'a str,
+    kind: SeriesKind,
+}
+
+impl fmt::Display for SeriesName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.symbol)?;
+        f.write_str(self.kind.suffix())
+    }
+}
+
+/// `Dixon Technologies - blue dots (daily)`, with the name shortened to fit 128 characters:
+/// control characters dropped, cut to the room the tail leaves, trailing whitespace trimmed.
+struct Description<'a> {
+    name: &'a str,
+    kind: SeriesKind,
+    timeframe: Timeframe,
+}
+
+impl fmt::Display for Description<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tail = [
+            " - ",
+            self.kind.description(),
+            " (",
+            self.timeframe.as_str(),
+            ")",
+        ];
+        let room = MAX_DESCRIPTION
+            - tail
+                .iter()
+                .map(|piece| piece.chars().count())
+                .sum::<usize>();
+        if self.name.chars().any(char::is_control) {
+            let name: String = self
+                .name
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(room)
+                .collect();
+            f.write_str(name.trim_end())?;
+        } else {
+            let cut = self
+                .name
+                .char_indices()
+                .nth(room)
+                .map_or(self.name.len(), |(at, _)| at);
+            f.write_str(self.name[..cut].trim_end())?;
+        }
+        tail.iter().try_for_each(|piece| f.write_str(piece))
+    }
 }
 
 #[cfg(test)]
@@ -150,9 +253,59 @@ mod tests {
     #[test]
     fn long_names_are_cut_to_the_limit() {
         let long = "x".repeat(300);
-        let d = describe(&long, SeriesKind::BlueDots, Timeframe::Daily);
+        let d = Description {
+            name: &long,
+            kind: SeriesKind::BlueDots,
+            timeframe: Timeframe::Daily,
+        }
+        .to_string();
         assert_eq!(d.chars().count(), MAX_DESCRIPTION);
         assert!(d.ends_with(" - blue dots (daily)"));
+    }
+
+    /// The description rule spelled out step by step, as a reference.
+    fn reference_description(name: &str, kind: SeriesKind, timeframe: Timeframe) -> String {
+        let tail = format!(" - {} ({timeframe})", kind.description());
+        let room = MAX_DESCRIPTION - tail.chars().count();
+        let name: String = name
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(room)
+            .collect();
+        format!("{}{tail}", name.trim_end())
+    }
+
+    proptest::proptest! {
+        /// Names with and without control characters, multi-byte characters and spaces, short
+        /// and past the limit.
+        #[test]
+        fn description_follows_the_rule(
+            name in "[a-z \u{7f}\u{85}\n\u{e9}\u{4e2d}]{0,140}",
+            kind in 0usize..4,
+            weekly in proptest::bool::ANY,
+        ) {
+            let kind = SeriesKind::ALL[kind];
+            let timeframe = if weekly { Timeframe::Weekly } else { Timeframe::Daily };
+            let streamed = Description { name: &name, kind, timeframe }.to_string();
+            proptest::prop_assert_eq!(streamed, reference_description(&name, kind, timeframe));
+        }
+
+        /// Symbols of letters and underscores against series suffixes: where one symbol is a
+        /// prefix of the other the order is decided inside a suffix.
+        #[test]
+        fn joined_comparison_is_the_joined_names_comparison(
+            a in "[AB_]{0,4}",
+            b in "[AB_]{0,4}",
+            kind_a in 0usize..4,
+            kind_b in 0usize..4,
+        ) {
+            let suffix = |kind: usize| SeriesKind::ALL[kind].suffix().as_bytes();
+            let joined = |symbol: &str, kind| [symbol.as_bytes(), suffix(kind)].concat();
+            proptest::prop_assert_eq!(
+                compare_joined([a.as_bytes(), suffix(kind_a)], [b.as_bytes(), suffix(kind_b)]),
+                joined(&a, kind_a).cmp(&joined(&b, kind_b))
+            );
+        }
     }
 
     #[test]
