@@ -6,6 +6,7 @@
 
 mod fast_path;
 
+use super::number::ShortText;
 use serde::Deserialize;
 
 /// Reads a chart export: the fast path when it is sure, else serde_json, which also words errors.
@@ -88,15 +89,29 @@ impl SourceText {
     /// Appends the text; returns its decimals.
     #[inline]
     pub fn copy_to(self, file: &[u8], out: &mut Vec<u8>) -> u32 {
-        let (start, len) = (self.start as usize, usize::from(self.len));
-        match file.get(start..start + 16) {
-            Some(window) if len <= 16 => {
-                let window = window.try_into().expect("sixteen bytes");
-                super::number::append_prefix(out, window, len);
+        match self.short_text(file) {
+            Some(short) => super::number::append_prefix(out, &short.window, short.len),
+            None => {
+                let start = self.start as usize;
+                out.extend_from_slice(&file[start..start + usize::from(self.len)]);
             }
-            _ => out.extend_from_slice(&file[start..start + len]),
         }
         u32::from(self.decimals)
+    }
+
+    /// The text as the start of a 16-byte window of the file, when it is that short and the
+    /// file has 16 bytes from its start.
+    #[inline]
+    pub fn short_text(self, file: &[u8]) -> Option<ShortText> {
+        let (start, len) = (self.start as usize, usize::from(self.len));
+        if len > 16 {
+            return None;
+        }
+        Some(ShortText {
+            window: file.get(start..start + 16)?.try_into().ok()?,
+            len,
+            decimals: u32::from(self.decimals),
+        })
     }
 }
 

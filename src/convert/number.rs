@@ -14,8 +14,9 @@ pub fn write_number(value: f64, out: &mut Vec<u8>) -> u32 {
         out.push(b'0');
         return 0;
     }
-    if let Some(decimals) = write_short_decimal(value, out) {
-        return decimals;
+    if let Some(short) = short_decimal(value) {
+        append_prefix(out, &short.window, short.len);
+        return short.decimals;
     }
     let start = out.len();
     let _ = write!(out, "{value}");
@@ -48,6 +49,15 @@ pub fn trim_decimal(text: &[u8]) -> (usize, u8) {
 
 const SHORT_PATH_SCALE: f64 = 10_000.0;
 
+/// A number's text in the first `len` bytes of a 16-byte window, and its decimals: short texts
+/// are moved around as one fixed-size block.
+#[derive(Debug, Clone, Copy)]
+pub struct ShortText {
+    pub window: [u8; 16],
+    pub len: usize,
+    pub decimals: u32,
+}
+
 /// Prints `value` with the fewest decimals (up to four) that read back exactly.
 ///
 /// Below 10^9 a double's spacing is under 1.2e-7, so at most one number with at most four
@@ -55,7 +65,7 @@ const SHORT_PATH_SCALE: f64 = 10_000.0;
 /// to four decimals) and `digits / 10^4`, one correctly rounded division of exact operands, reads
 /// back as `value`; if that check fails there is none. Dropping the trailing zeros then gives
 /// the shortest text, the one `Display` prints.
-fn write_short_decimal(value: f64, out: &mut Vec<u8>) -> Option<u32> {
+pub fn short_decimal(value: f64) -> Option<ShortText> {
     let magnitude = value.abs();
     if magnitude >= 1e9 {
         return None;
@@ -88,15 +98,18 @@ fn write_short_decimal(value: f64, out: &mut Vec<u8>) -> Option<u32> {
         text[len - fraction_len] = b'.';
     }
     write_digits(whole, &mut text[sign..sign + whole_digits]);
-    append_prefix(out, &text, len);
-    Some(decimals)
+    Some(ShortText {
+        window: text,
+        len,
+        decimals,
+    })
 }
 
-/// Appends `window[..len]` as one fixed 16-byte copy and a truncation: for the short texts a
+/// Appends `window[..len]` as one fixed-size copy and a truncation: for the short texts a
 /// series is made of, cheaper than a variable-length copy (a library call).
 #[inline]
-pub fn append_prefix(out: &mut Vec<u8>, window: &[u8; 16], len: usize) {
-    debug_assert!(len <= 16);
+pub fn append_prefix<const N: usize>(out: &mut Vec<u8>, window: &[u8; N], len: usize) {
+    debug_assert!(len <= N);
     let end = out.len() + len;
     out.extend_from_slice(window);
     out.truncate(end);

@@ -2,7 +2,7 @@
 
 use super::dates::{self, DateRule, Day};
 use super::input::{BlueDot, DateValue, PriceRow, SourceText};
-use super::number::{self, write_number};
+use super::number::{self, ShortText, write_number};
 use super::{ConvertError, ConvertOptions, DroppedRows};
 use chrono::NaiveDate;
 
@@ -127,25 +127,35 @@ impl SeriesWriter {
 
     /// A bar whose open, high, low and close are all `value`, with no volume.
     fn single_value(&mut self, date: &[u8; 9], value: f64, text: SourceText, file: &[u8]) {
+        if let Some(short) = short_text(value, text, file)
+            && short.len < 16
+        {
+            // The usual short value: the row (at most 9 + 4 * 16 + 3 bytes) is assembled in a
+            // fixed buffer from 16-byte copies of ",value" and appended as one block.
+            let mut field = [b','; 16];
+            field[1..].copy_from_slice(&short.window[..15]);
+            let mut row = [0u8; 80];
+            row[..9].copy_from_slice(date);
+            let mut len = 9;
+            for _ in 0..4 {
+                row[len..len + 16].copy_from_slice(&field);
+                len += 1 + short.len;
+            }
+            row[len..len + 3].copy_from_slice(b",0\n");
+            number::append_prefix(&mut self.text, &row, len + 3);
+            self.widen_scale(short.decimals);
+            self.rows += 1;
+            return;
+        }
         self.text.extend_from_slice(date);
         self.text.push(b',');
         let start = self.text.len();
         let decimals = self.number(value, text, file);
         self.widen_scale(decimals);
         let end = self.text.len();
-        if end - start < 16 {
-            // The usual short value: ",value" from a fixed buffer, three times.
-            let mut field = [0u8; 16];
-            field[0] = b',';
-            field[1..=end - start].copy_from_slice(&self.text[start..end]);
-            for _ in 0..3 {
-                number::append_prefix(&mut self.text, &field, end - start + 1);
-            }
-        } else {
-            for _ in 0..3 {
-                self.text.push(b',');
-                self.text.extend_from_within(start..end);
-            }
+        for _ in 0..3 {
+            self.text.push(b',');
+            self.text.extend_from_within(start..end);
         }
         self.text.extend_from_slice(b",0\n");
         self.rows += 1;
@@ -169,6 +179,16 @@ impl SeriesWriter {
             rows: self.rows,
             pricescale_exponent: self.max_decimals.min(number::MAX_PRICESCALE_EXPONENT) as u8,
         }
+    }
+}
+
+/// What `SeriesWriter::number` prints, when it is at most 16 bytes.
+#[inline]
+fn short_text(value: f64, text: SourceText, file: &[u8]) -> Option<ShortText> {
+    if text.is_known() && value != 0.0 {
+        text.short_text(file)
+    } else {
+        number::short_decimal(value)
     }
 }
 
