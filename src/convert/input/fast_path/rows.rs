@@ -49,10 +49,13 @@ impl<'a> Reader<'a> {
         self.array(|reader| {
             if let Some(known) = &layout {
                 let start = reader.pos;
-                if let Some(row) = reader.row_in_layout(known) {
-                    rows.push(row);
+                // Read in place: a row is 200 bytes, and moving it into the vector is a copy.
+                rows.push(PriceRow::empty());
+                let row = rows.last_mut().expect("just pushed");
+                if reader.row_in_layout(known, row).is_some() {
                     return Ok(());
                 }
+                rows.pop();
                 reader.pos = start;
             }
             let (row, learned) = reader.price_row()?;
@@ -65,19 +68,18 @@ impl<'a> Reader<'a> {
         Ok(rows)
     }
 
-    /// The row at the cursor if it has exactly `layout`'s bytes between its values and every
-    /// value reads; otherwise `None`, leaving the cursor anywhere (the caller rewinds).
-    fn row_in_layout(&mut self, layout: &RowLayout<'a>) -> Option<PriceRow> {
-        let mut row = PriceRow::empty();
+    /// Reads the row at the cursor into `row` (an empty one) if it has exactly `layout`'s bytes
+    /// between its values and every value reads; otherwise `None`, leaving the cursor anywhere
+    /// (the caller rewinds) and `row` partly filled (the caller drops it).
+    fn row_in_layout(&mut self, layout: &RowLayout<'a>, row: &mut PriceRow) -> Option<()> {
         for (gap, field) in layout.gaps.iter().zip(&layout.fields) {
             self.gap(gap)?;
             match *field {
-                Some(index) => self.row_value(&mut row, index).ok()?,
+                Some(index) => self.row_value(row, index).ok()?,
                 None => self.skip(4).ok()?,
             }
         }
-        self.gap(layout.gaps.last()?)?;
-        Some(row)
+        self.gap(layout.gaps.last()?)
     }
 
     #[inline]
