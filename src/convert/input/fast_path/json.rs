@@ -347,7 +347,7 @@ impl<'a> Reader<'a> {
         }
         match self.peek()? {
             b'{' => self.object(|reader, _| reader.skip(depth + 1)),
-            b'[' => self.array(|reader| reader.skip(depth + 1)),
+            b'[' => self.skip_array(depth),
             b'"' => self.skip_string(),
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),

@@ -5,6 +5,7 @@
 //! The bytes between values (whitespace, commas, quoted keys, colons, braces) tokenize the same
 //! way wherever they occur, so a row matching the layout is read exactly as key by key.
 
+use super::json::MAX_SKIP_DEPTH;
 use super::{Reader, Sure};
 use crate::convert::input::PriceRow;
 use std::ops::Range;
@@ -78,6 +79,46 @@ impl<'a> Reader<'a> {
                 Some(index) => self.row_value(row, index).ok()?,
                 None => self.skip(4).ok()?,
             }
+        }
+        self.gap(layout.gaps.last()?)
+    }
+
+    /// An ignored array at `depth` (see `skip`). Exports fill the sections a chart does not use
+    /// with arrays of objects of one shape, so these are skipped like price rows are read: the
+    /// first object key by key, the next ones by its layout, only their values skipped.
+    pub(super) fn skip_array(&mut self, depth: u32) -> Sure<()> {
+        let element = depth + 1;
+        let mut layout: Option<RowLayout<'a>> = None;
+        self.array(|reader| {
+            if let Some(known) = &layout {
+                let start = reader.pos;
+                if reader.skip_in_layout(known, element).is_some() {
+                    return Ok(());
+                }
+                reader.pos = start;
+            }
+            if reader.peek()? != b'{' || element > MAX_SKIP_DEPTH {
+                return reader.skip(element);
+            }
+            let start = reader.pos;
+            let mut values = Vec::new();
+            reader.object(|reader, _| {
+                let value_start = reader.pos;
+                reader.skip(element + 1)?;
+                values.push((value_start, reader.pos, None));
+                Ok(())
+            })?;
+            layout = RowLayout::of(reader.bytes, start..reader.pos, &values);
+            Ok(())
+        })
+    }
+
+    /// Skips the object at the cursor, an element at `depth`, if it has exactly `layout`'s bytes
+    /// between its values and every value is valid; otherwise `None`, the cursor anywhere.
+    fn skip_in_layout(&mut self, layout: &RowLayout<'a>, depth: u32) -> Option<()> {
+        for gap in &layout.gaps[..layout.gaps.len() - 1] {
+            self.gap(gap)?;
+            self.skip(depth + 1).ok()?;
         }
         self.gap(layout.gaps.last()?)
     }

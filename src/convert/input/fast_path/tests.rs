@@ -217,3 +217,39 @@ fn rows_that_break_the_layout_are_read_key_by_key() {
     assert_eq!(rows[5].open, Some(1.0));
     assert_eq!(rows[2].open, None);
 }
+
+/// Ignored arrays of objects are skipped by the first object's layout; an object that differs,
+/// or holds anything serde_json rejects, must be judged as serde_json judges it.
+#[test]
+fn ignored_objects_are_skipped_by_layout_and_still_checked() {
+    let document = |third: &str| {
+        format!(
+            r#"{{"chart": {{"prices": [{{"priceDate": 1753986600000, "close": 1}}],
+            "patterns": [
+                {{"type": "cup", "pivot": 12.5, "dates": [1, 2], "failed": false}},
+                {{"type": "flat", "pivot": 9, "dates": [], "failed": null}},
+                {third},
+                {{"type": "cup", "pivot": 1e3, "dates": [{{"a": "b"}}], "failed": true}},
+                {{"type": "cup",  "pivot": 12.5, "dates": [1, 2], "failed": false}},
+                {{"failed": true, "type": "cup", "pivot": 12.5, "dates": [1, 2]}},
+                [1, 2], "text", {{}}
+            ]}}}}"#
+        )
+    };
+    let fine = document(r#"{"type": "cup", "pivot": -0.5, "dates": {"x": 1}, "failed": true}"#);
+    assert!(assert_agrees(fine.as_bytes()).unwrap());
+    // Same layout, broken values: a control character, an escape the fast path leaves to
+    // serde_json, a bare word, a number with a leading zero.
+    for third in [
+        "{\"type\": \"c\u{1}p\", \"pivot\": 1, \"dates\": [], \"failed\": true}",
+        r#"{"type": "c\u0075p", "pivot": 1, "dates": [], "failed": true}"#,
+        r#"{"type": "cup", "pivot": 1, "dates": [nul], "failed": true}"#,
+        r#"{"type": "cup", "pivot": 01, "dates": [], "failed": true}"#,
+    ] {
+        let bytes = document(third);
+        assert!(
+            read(bytes.as_bytes()).is_none(),
+            "fast path answered for {third}"
+        );
+    }
+}

@@ -348,6 +348,27 @@ fn blue_dot(noise: Noise) -> BoxedStrategy<Node> {
     .boxed()
 }
 
+/// An ignored array of objects sharing one set and order of keys, as exports fill the sections
+/// a chart does not use, so that the fast path skips them by their layout.
+fn objects_alike(noise: Noise) -> BoxedStrategy<Node> {
+    prop::collection::vec(other_key(noise), 1..4)
+        .prop_flat_map(move |keys| {
+            let values: Vec<BoxedStrategy<Node>> = keys
+                .iter()
+                .map(|_| prop_oneof![3 => scalar(noise), 1 => any_node(noise)].boxed())
+                .collect();
+            prop::collection::vec(values, 1..6).prop_map(move |objects| {
+                Node::Array(
+                    objects
+                        .into_iter()
+                        .map(|values| Node::Object(keys.iter().cloned().zip(values).collect()))
+                        .collect(),
+                )
+            })
+        })
+        .boxed()
+}
+
 fn chart_document(noise: Noise) -> BoxedStrategy<Node> {
     let (error, error_code) = if noise == Noise::Plain {
         let no = prop::sample::select(vec!["false", "null"]).prop_map(|s| Node::Bare(s.into()));
@@ -386,12 +407,13 @@ fn chart_document(noise: Noise) -> BoxedStrategy<Node> {
         rows_alike(noise),
     ]
     .boxed();
-    let chart = object_of(
+    let chart = object_with(
         vec![
             ("prices", mostly(prices, noise)),
             ("peripheralData", mostly(peripheral, noise)),
             ("blueDotData", mostly(dots, noise)),
         ],
+        prop_oneof![2 => any_node(noise), 1 => objects_alike(noise)].boxed(),
         noise,
     );
     mostly(
