@@ -12,7 +12,7 @@ mod symbol_info;
 
 pub use dates::DateRule;
 pub use series::{SeriesFile, SeriesKind};
-pub use symbol_info::{ChartSymbols, Streamed, write_symbol_info};
+pub use symbol_info::{ChartSymbols, SeriesSymbols, Streamed, write_symbol_info};
 
 use chrono::NaiveDate;
 use serde::Serialize;

@@ -52,7 +52,7 @@ pub fn write_symbol_info(
     // One u32 per line (chart * 4 + series kind) keeps the index at 16 bytes per chart; the
     // series symbols are spelled once, end to end in one buffer, for the comparisons to read.
     let mut lines: Vec<u32> = (0..charts.len() as u32 * 4).collect();
-    let series_symbols = SeriesSymbols::of(charts);
+    let series_symbols = SeriesSymbols::of(charts.iter().copied());
     let name = |line: u32| {
         let (chart, kind) = split_line(line);
         [
@@ -84,27 +84,28 @@ fn compare_joined(a: [&[u8]; 2], b: [&[u8]; 2]) -> Ordering {
     })
 }
 
-/// Every chart's series symbol, spelled once and end to end.
-struct SeriesSymbols {
+/// Every chart's series symbol, spelled once and end to end: a few bytes per chart, for the
+/// end of a run to sort and compare charts by (`DIX_IN` for `DIX.IN`).
+pub struct SeriesSymbols {
     text: String,
     /// Chart `i`'s symbol ends at `ends[i + 1]`.
-    ends: Vec<usize>,
+    ends: Vec<u32>,
 }
 
 impl SeriesSymbols {
-    fn of(charts: &[&ChartSymbols]) -> SeriesSymbols {
+    pub fn of<'a>(charts: impl ExactSizeIterator<Item = &'a ChartSymbols>) -> SeriesSymbols {
         let mut text = String::with_capacity(charts.len() * 12);
         let mut ends = Vec::with_capacity(charts.len() + 1);
         ends.push(0);
         for chart in charts {
             text.extend(chart.symbol.chars().map(symbol::series_char));
-            ends.push(text.len());
+            ends.push(u32::try_from(text.len()).expect("series symbols under 4 GB"));
         }
         SeriesSymbols { text, ends }
     }
 
-    fn get(&self, chart: usize) -> &str {
-        &self.text[self.ends[chart]..self.ends[chart + 1]]
+    pub fn get(&self, chart: usize) -> &str {
+        &self.text[self.ends[chart] as usize..self.ends[chart + 1] as usize]
     }
 }
 

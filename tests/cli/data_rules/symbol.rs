@@ -47,7 +47,7 @@ fn series_symbol_is_upper_cased_with_other_characters_replaced() {
 }
 
 #[test]
-fn symbol_collision_fails_both_files_and_writes_neither() {
+fn symbol_collision_fails_every_colliding_file_and_writes_none() {
     let wd = WorkDir::new();
     wd.write(
         "in/a_daily.json",
@@ -61,14 +61,18 @@ fn symbol_collision_fails_both_files_and_writes_neither() {
         "in/c_daily.json",
         chart::chart(Some("OK"), vec![bar(0)], json!([])),
     );
+    wd.write(
+        "in/d_daily.json",
+        chart::chart(Some("dix-in"), vec![bar(2)], json!([])),
+    );
     let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
     assert_eq!(out.status.code(), Some(1));
-    for file in ["a_daily.json", "b_daily.json"] {
+    for file in ["a_daily.json", "b_daily.json", "d_daily.json"] {
         let reason = failure_reason(&wd, file);
         assert!(
             reason.contains("collision")
-                && reason.contains("a_daily.json")
-                && reason.contains("b_daily.json"),
+                && reason.contains("a_daily.json, b_daily.json, d_daily.json")
+                && reason.contains("DIX_IN"),
             "{reason}"
         );
     }
