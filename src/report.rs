@@ -128,9 +128,14 @@ impl ChartFacts {
     /// The series file names of this chart.
     pub fn file_names(&self) -> impl Iterator<Item = String> {
         let series_symbol = self.symbols.series_symbol();
-        SeriesKind::ALL
-            .iter()
-            .map(move |kind| format!("{series_symbol}{}.csv", kind.suffix()))
+        SeriesKind::ALL.iter().map(move |&kind| {
+            let series_symbol = &series_symbol;
+            SeriesFileName {
+                series_symbol,
+                kind,
+            }
+            .to_string()
+        })
     }
 }
 

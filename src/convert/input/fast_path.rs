@@ -61,6 +61,20 @@ fn first_sighting(seen: &mut u32, bit: u32) -> Sure<()> {
 }
 
 impl<'a> Reader<'a> {
+    /// A known field read as serde reads an `Option` field (`null` is `None`), declining on a
+    /// second sighting: the arm every struct below has for its keys.
+    fn option_field<T>(
+        &mut self,
+        seen: &mut u32,
+        bit: u32,
+        slot: &mut Option<T>,
+        value: impl FnOnce(&mut Self) -> Sure<T>,
+    ) -> Sure<()> {
+        first_sighting(seen, bit)?;
+        *slot = self.optional(value)?;
+        Ok(())
+    }
+
     /// `pdt`'s text: nearly always `TradingDate`, compared whole before scanning.
     #[inline]
     fn pdt(&mut self) -> Sure<&'a [u8]> {
@@ -75,16 +89,13 @@ impl<'a> Reader<'a> {
         };
         let mut seen = 0;
         self.object(|reader, key| match key {
-            b"responseHeader" => {
-                first_sighting(&mut seen, 0)?;
-                file.response_header = reader.optional(Self::response_header)?;
-                Ok(())
-            }
-            b"chart" => {
-                first_sighting(&mut seen, 1)?;
-                file.chart = reader.optional(Self::chart)?;
-                Ok(())
-            }
+            b"responseHeader" => reader.option_field(
+                &mut seen,
+                0,
+                &mut file.response_header,
+                Self::response_header,
+            ),
+            b"chart" => reader.option_field(&mut seen, 1, &mut file.chart, Self::chart),
             _ => reader.skip(1),
         })?;
         Ok(file)
@@ -127,20 +138,15 @@ impl<'a> Reader<'a> {
         };
         let mut seen = 0;
         self.object(|reader, key| match key {
-            b"prices" => {
-                first_sighting(&mut seen, 0)?;
-                chart.prices = reader.optional(Self::price_rows)?;
-                Ok(())
-            }
-            b"peripheralData" => {
-                first_sighting(&mut seen, 1)?;
-                chart.peripheral_data = reader.optional(Self::peripheral_data)?;
-                Ok(())
-            }
+            b"prices" => reader.option_field(&mut seen, 0, &mut chart.prices, Self::price_rows),
+            b"peripheralData" => reader.option_field(
+                &mut seen,
+                1,
+                &mut chart.peripheral_data,
+                Self::peripheral_data,
+            ),
             b"blueDotData" => {
-                first_sighting(&mut seen, 2)?;
-                chart.blue_dot_data = reader.optional(Self::blue_dot_data)?;
-                Ok(())
+                reader.option_field(&mut seen, 2, &mut chart.blue_dot_data, Self::blue_dot_data)
             }
             _ => reader.skip(2),
         })?;
@@ -233,16 +239,8 @@ impl<'a> Reader<'a> {
         };
         let mut seen = 0;
         self.object(|reader, key| match key {
-            b"symbol" => {
-                first_sighting(&mut seen, 0)?;
-                data.symbol = reader.optional(Self::string)?;
-                Ok(())
-            }
-            b"name" => {
-                first_sighting(&mut seen, 1)?;
-                data.name = reader.optional(Self::string)?;
-                Ok(())
-            }
+            b"symbol" => reader.option_field(&mut seen, 0, &mut data.symbol, Self::string),
+            b"name" => reader.option_field(&mut seen, 1, &mut data.name, Self::string),
             _ => reader.skip(3),
         })?;
         Ok(data)
@@ -252,18 +250,14 @@ impl<'a> Reader<'a> {
         let mut data = BlueDotData { dates: None };
         let mut seen = 0;
         self.object(|reader, key| match key {
-            b"dates" => {
-                first_sighting(&mut seen, 0)?;
-                data.dates = reader.optional(|reader| {
-                    let mut dates = Vec::new();
-                    reader.array(|reader| {
-                        dates.push(reader.blue_dot()?);
-                        Ok(())
-                    })?;
-                    Ok(dates)
+            b"dates" => reader.option_field(&mut seen, 0, &mut data.dates, |reader| {
+                let mut dates = Vec::new();
+                reader.array(|reader| {
+                    dates.push(reader.blue_dot()?);
+                    Ok(())
                 })?;
-                Ok(())
-            }
+                Ok(dates)
+            }),
             _ => reader.skip(3),
         })?;
         Ok(data)

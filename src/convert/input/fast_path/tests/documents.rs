@@ -18,15 +18,38 @@ fn space(spaces: &[&str], cursor: &mut usize, out: &mut Vec<u8>) {
     *cursor += 1;
 }
 
+/// `open`, the items separated by commas with spacing around each, `close`.
+fn separated<T>(
+    open: u8,
+    close: u8,
+    items: &[T],
+    spaces: &[&str],
+    cursor: &mut usize,
+    out: &mut Vec<u8>,
+    mut item: impl FnMut(&T, &mut usize, &mut Vec<u8>),
+) {
+    out.push(open);
+    for (i, each) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        space(spaces, cursor, out);
+        item(each, cursor, out);
+    }
+    space(spaces, cursor, out);
+    out.push(close);
+}
+
 fn render(node: &Node, spaces: &[&str], cursor: &mut usize, out: &mut Vec<u8>) {
     match node {
-        Node::Object(fields) => {
-            out.push(b'{');
-            for (i, (key, value)) in fields.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                space(spaces, cursor, out);
+        Node::Object(fields) => separated(
+            b'{',
+            b'}',
+            fields,
+            spaces,
+            cursor,
+            out,
+            |(key, value), cursor, out| {
                 out.push(b'"');
                 out.extend_from_slice(key);
                 out.push(b'"');
@@ -34,22 +57,17 @@ fn render(node: &Node, spaces: &[&str], cursor: &mut usize, out: &mut Vec<u8>) {
                 out.push(b':');
                 space(spaces, cursor, out);
                 render(value, spaces, cursor, out);
-            }
-            space(spaces, cursor, out);
-            out.push(b'}');
-        }
-        Node::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                space(spaces, cursor, out);
-                render(item, spaces, cursor, out);
-            }
-            space(spaces, cursor, out);
-            out.push(b']');
-        }
+            },
+        ),
+        Node::Array(items) => separated(
+            b'[',
+            b']',
+            items,
+            spaces,
+            cursor,
+            out,
+            |item, cursor, out| render(item, spaces, cursor, out),
+        ),
         Node::Text(raw) => {
             out.push(b'"');
             out.extend_from_slice(raw);
@@ -154,7 +172,8 @@ fn scalar(noise: Noise) -> BoxedStrategy<Node> {
     .boxed()
 }
 
-const KNOWN_KEYS: &[&str] = &[
+/// The keys the reader knows besides a price row's (`PRICE_KEYS`).
+const STRUCT_KEYS: &[&str] = &[
     "responseHeader",
     "chart",
     "error",
@@ -162,15 +181,6 @@ const KNOWN_KEYS: &[&str] = &[
     "prices",
     "peripheralData",
     "blueDotData",
-    "priceDate",
-    "open",
-    "high",
-    "low",
-    "close",
-    "volume",
-    "pdt",
-    "bc",
-    "rlst",
     "symbol",
     "name",
     "dates",
@@ -185,7 +195,8 @@ fn other_key(noise: Noise) -> BoxedStrategy<Vec<u8>> {
     }
     prop_oneof![
         2 => unknown,
-        2 => prop::sample::select(KNOWN_KEYS).prop_map(|k| k.as_bytes().to_vec()),
+        2 => prop::sample::select(STRUCT_KEYS.iter().chain(PRICE_KEYS).copied().collect::<Vec<_>>())
+            .prop_map(|k| k.as_bytes().to_vec()),
         1 => prop::sample::select(vec![&b"op\\u0065n"[..], b"clo\\\"se", b"\xff", "pr\u{ed}ces".as_bytes()])
             .prop_map(<[u8]>::to_vec),
     ]
@@ -260,23 +271,18 @@ fn price_row(noise: Noise) -> BoxedStrategy<Node> {
         1 => Just(Node::Bare("null".into())),
     ]
     .boxed();
-    let mut fields: Vec<(&'static str, BoxedStrategy<Node>)> = [
-        "priceDate",
-        "open",
-        "high",
-        "low",
-        "close",
-        "volume",
-        "bc",
-        "rlst",
-    ]
-    .into_iter()
-    .map(|name| (name, mostly(number_or_null.clone(), noise)))
-    .collect();
-    fields.push((
-        "pdt",
-        mostly(text_raw(noise).prop_map(Node::Text).boxed(), noise),
-    ));
+    let pdt = text_raw(noise).prop_map(Node::Text).boxed();
+    let fields = PRICE_KEYS
+        .iter()
+        .map(|&name| {
+            let value = if name == "pdt" {
+                pdt.clone()
+            } else {
+                number_or_null.clone()
+            };
+            (name, mostly(value, noise))
+        })
+        .collect();
     mostly(object_of(fields, noise), noise)
 }
 
