@@ -258,7 +258,8 @@ impl Report {
 
     /// Writes the report as pretty JSON, streaming (a report can list tens of thousands of files).
     pub fn write_json(&self, out: impl std::io::Write) -> std::io::Result<()> {
-        let mut out = std::io::BufWriter::new(out);
+        // Large enough that a thousand-file report goes out in a few writes at the end of a run.
+        let mut out = std::io::BufWriter::with_capacity(256 * 1024, out);
         serde_json::to_writer_pretty(&mut out, self)?;
         out.write_all(b"\n")?;
         out.flush()

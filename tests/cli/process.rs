@@ -174,3 +174,63 @@ fn an_empty_folder_converts_nothing_and_says_so() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(harness::report(&wd.join("out"))["totals"]["files"], 0);
 }
+
+#[test]
+fn listing_follows_links_to_charts_and_skips_what_is_not_a_chart() {
+    let wd = WorkDir::new();
+    let linked = chart::chart(Some("LINKED"), vec![bar(0)], json!([]));
+    wd.write("elsewhere/LINKED_daily.json", &linked);
+    wd.write(
+        "in/PLAIN_daily.json",
+        chart::chart(Some("PLAIN"), vec![bar(0)], json!([])),
+    );
+    wd.write("in/notes.txt", "eleven byte");
+    wd.write("in/nested.json/INNER_daily.json", &linked);
+    std::os::unix::fs::symlink(
+        wd.join("elsewhere/LINKED_daily.json"),
+        wd.join("in/LINKED_daily.json"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(wd.join("gone.json"), wd.join("in/GONE_daily.json")).unwrap();
+
+    let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+    assert_eq!(out.status.code(), Some(0), "skipped files are not failures");
+
+    let report = harness::report(&wd.join("out"));
+    let names: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "GONE_daily.json",
+            "LINKED_daily.json",
+            "PLAIN_daily.json",
+            "notes.txt"
+        ],
+        "a sub-folder is not a file, whatever its name"
+    );
+    let expect = [
+        ("GONE_daily.json", "skipped", "unreadable (broken link?)"),
+        ("LINKED_daily.json", "ok", ""),
+        ("PLAIN_daily.json", "ok", ""),
+        ("notes.txt", "skipped", "not a .json file"),
+    ];
+    for (name, outcome, reason) in expect {
+        let entry = file_entry(&report, name);
+        assert_eq!(entry["outcome"], outcome, "{entry}");
+        assert_eq!(entry["reason"].as_str().unwrap_or(""), reason, "{entry}");
+    }
+    assert_eq!(file_entry(&report, "notes.txt")["bytes_in"], 11);
+    assert_eq!(
+        file_entry(&report, "LINKED_daily.json")["bytes_in"],
+        linked.len()
+    );
+    let files = harness::tree(&wd.join("out"));
+    assert!(files.contains_key("data/daily/LINKED_PRICE_DATA.csv"));
+    assert!(!files.keys().any(|f| f.contains("INNER")), "{files:?}");
+    harness::validate_output(&wd.join("out"));
+}
