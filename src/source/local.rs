@@ -8,20 +8,20 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
     let mut listing = Listing::default();
     for item in std::fs::read_dir(dir)? {
         let item = item?;
+        let name = item.file_name();
+        let json_name = name.to_str().is_some_and(is_json_name);
         // The directory entry already says "regular file" on common file systems: a chart found
         // that way needs no stat of its own (its size is learnt when it is read), which keeps
         // a thousand system calls off the serial start of a run.
-        let name = item.file_name();
-        if item.file_type().is_ok_and(|kind| kind.is_file())
-            && name.to_str().is_some_and(is_json_name)
-        {
+        if json_name && item.file_type().is_ok_and(|kind| kind.is_file()) {
             let name = name.into_string().expect("checked to be UTF-8");
             listing.charts.push(Entry { name, size: None });
             continue;
         }
+        let utf8 = name.to_str().is_some();
+        let name = name.to_string_lossy().into_owned();
         // Follows symlinks: a linked chart is a chart.
         let Ok(meta) = std::fs::metadata(item.path()) else {
-            let name = item.file_name().to_string_lossy().into_owned();
             let entry = Entry { name, size: None };
             listing
                 .skipped
@@ -32,16 +32,16 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
             continue;
         }
         let entry = Entry {
-            name: item.file_name().to_string_lossy().into_owned(),
+            name,
             size: Some(meta.len()),
         };
-        if item.file_name().to_str().is_none() {
+        if !utf8 {
             listing
                 .skipped
                 .push((entry, "file name is not valid UTF-8".into()));
         } else if !meta.is_file() {
             listing.skipped.push((entry, "not a regular file".into()));
-        } else if !is_json_name(&entry.name) {
+        } else if !json_name {
             listing.skipped.push((entry, "not a .json file".into()));
         } else {
             listing.charts.push(entry);
