@@ -287,13 +287,14 @@ thread_local! {
     static READ_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Calls `use_bytes` with the content's bytes, reading a path into the worker's buffer.
+/// Calls `use_bytes` with the content's bytes, reading a file into the worker's buffer.
 fn with_bytes<R>(content: &Content, use_bytes: impl FnOnce(&[u8]) -> R) -> std::io::Result<R> {
     match content {
         Content::Bytes(bytes) => Ok(use_bytes(bytes)),
-        Content::Path(path) => READ_BUFFER.with_borrow_mut(|buffer| {
+        Content::File(file) => READ_BUFFER.with_borrow_mut(|buffer| {
             buffer.clear();
-            std::fs::File::open(path)?.read_to_end(buffer)?;
+            let mut file: &std::fs::File = file;
+            file.read_to_end(buffer)?;
             Ok(use_bytes(buffer))
         }),
     }

@@ -1,6 +1,9 @@
 //! A folder on disk: `*.json` directly inside it (no recursion).
 
 use super::{Content, Entry, Fetched, Listing};
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io;
 use std::path::{Path, PathBuf};
 
 /// Lists `dir`. Sub-folders are not files and are not listed; other non-JSON files are skipped.
@@ -58,12 +61,102 @@ pub fn is_json_name(name: &str) -> bool {
             .is_some_and(|tail| tail.eq_ignore_ascii_case(".json"))
 }
 
-/// The listing's charts as paths for the workers to read.
+/// How many charts past the one a worker takes are already opened and announced to the kernel.
+/// Measured with the bench input evicted from the page cache (1000 files, 2 workers): 305 ms
+/// with none, 198 ms with 4, 156 ms with 8, 153 ms with 16; no change when it is all cached.
+const READ_AHEAD: usize = 16;
+
+/// The listing's charts, opened a few ahead of the workers that read them.
+///
+/// Opening a file and saying it will be needed starts the kernel reading it in the background,
+/// so a worker finds its next chart in memory instead of waiting for the disk, whether the
+/// folder was never read or the page cache let go of it since.
 pub fn fetch(dir: &Path, charts: Vec<Entry>) -> impl Iterator<Item = Fetched> + Send + use<> {
-    let dir: PathBuf = dir.to_owned();
-    charts.into_iter().map(move |entry| Fetched {
-        content: Ok(Content::Path(dir.join(&entry.name))),
-        name: entry.name,
-        retries: 0,
-    })
+    ReadAhead {
+        dir: dir.to_owned(),
+        charts: charts.into_iter(),
+        opened: VecDeque::with_capacity(READ_AHEAD + 1),
+    }
+}
+
+struct ReadAhead {
+    dir: PathBuf,
+    charts: std::vec::IntoIter<Entry>,
+    opened: VecDeque<(Entry, io::Result<File>)>,
+}
+
+impl Iterator for ReadAhead {
+    type Item = Fetched;
+
+    fn next(&mut self) -> Option<Fetched> {
+        while self.opened.len() <= READ_AHEAD {
+            let Some(entry) = self.charts.next() else {
+                break;
+            };
+            let file = File::open(self.dir.join(&entry.name));
+            if let Ok(file) = &file {
+                will_need(file);
+            }
+            self.opened.push_back((entry, file));
+        }
+        let (entry, file) = self.opened.pop_front()?;
+        Some(Fetched {
+            content: file
+                .map(Content::File)
+                .map_err(|e| format!("cannot read: {e}")),
+            name: entry.name,
+            retries: 0,
+        })
+    }
+}
+
+/// A hint only: a file system that ignores it is read as it would be anyway.
+#[cfg(target_os = "linux")]
+fn will_need(file: &File) {
+    let _ = rustix::fs::fadvise(file, 0, None, rustix::fs::Advice::WillNeed);
+}
+
+#[cfg(not(target_os = "linux"))]
+fn will_need(_file: &File) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_come_in_listing_order_and_a_vanished_one_fails_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let names: Vec<String> = (0..READ_AHEAD * 2 + 3)
+            .map(|i| format!("C{i:03}_daily.json"))
+            .collect();
+        for (i, name) in names.iter().enumerate() {
+            if i != 5 {
+                std::fs::write(dir.path().join(name), name).unwrap();
+            }
+        }
+        let charts = names
+            .iter()
+            .map(|name| Entry {
+                name: name.clone(),
+                size: None,
+            })
+            .collect();
+        let fetched: Vec<Fetched> = fetch(dir.path(), charts).collect();
+        assert_eq!(fetched.len(), names.len());
+        for (i, (item, name)) in fetched.into_iter().zip(&names).enumerate() {
+            assert_eq!(&item.name, name);
+            match item.content {
+                Ok(Content::File(mut file)) => {
+                    let mut text = String::new();
+                    io::Read::read_to_string(&mut file, &mut text).unwrap();
+                    assert_eq!(&text, name, "each chart is its own file");
+                }
+                Ok(Content::Bytes(_)) => panic!("a local chart is read by its worker"),
+                Err(reason) => {
+                    assert_eq!(i, 5, "only the removed chart fails: {reason}");
+                    assert!(reason.starts_with("cannot read: "), "{reason}");
+                }
+            }
+        }
+    }
 }

@@ -2,8 +2,8 @@
 //!
 //! The pipeline sees every source the same way: a [`Listing`] (what exists, including what will
 //! be skipped) and an iterator of [`Fetched`] items (what arrived, or why not). Local folders
-//! hand over paths that the conversion workers read themselves; remote sources download into
-//! memory ahead of the workers through a bounded queue.
+//! hand over files opened a little ahead, which the conversion workers read themselves; remote
+//! sources download into memory ahead of the workers through a bounded queue.
 
 pub mod drive;
 pub mod local;
@@ -12,7 +12,6 @@ mod opened;
 pub use opened::{Opened, ShardWork, SourceCosts};
 
 use crate::shard::Shard;
-use std::path::PathBuf;
 
 /// A file the source found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,11 +53,11 @@ impl Listing {
     }
 }
 
-/// The bytes of one chart, or where to read them.
+/// The bytes of one chart, or the open file to read them from.
 #[derive(Debug)]
 pub enum Content {
     /// Read by the conversion worker itself, so reading is as parallel as converting.
-    Path(PathBuf),
+    File(std::fs::File),
     Bytes(Vec<u8>),
 }
 
