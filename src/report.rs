@@ -3,12 +3,11 @@
 //! The per-file part is deterministic (sorted by name, no clocks); `timings_ms`,
 //! `peak_rss_bytes` and `generated_by` describe the run itself and naturally vary.
 
-use crate::convert::{ChartSymbols, Converted, DroppedRows, SeriesKind, Streamed};
+use crate::convert::{ChartSymbols, Converted, DroppedRows, SeriesKind, SeriesName, Streamed};
 use chrono::NaiveDate;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 use std::io::Write as _;
 
 pub const REPORT_VERSION: u32 = 1;
@@ -130,10 +129,11 @@ impl ChartFacts {
         let series_symbol = self.symbols.series_symbol();
         SeriesKind::ALL.iter().map(move |&kind| {
             let series_symbol = &series_symbol;
-            SeriesFileName {
+            SeriesName {
                 series_symbol,
                 kind,
             }
+            .file_name()
             .to_string()
         })
     }
@@ -213,24 +213,13 @@ impl Serialize for RowsBySeriesFile<'_> {
         kinds.sort_unstable_by_key(|kind| kind.suffix());
         let mut map = serializer.serialize_map(Some(kinds.len()))?;
         for kind in kinds {
-            let name = SeriesFileName {
+            let name = SeriesName {
                 series_symbol: self.series_symbol,
                 kind,
             };
-            map.serialize_entry(&Streamed(name), &self.rows[kind as usize])?;
+            map.serialize_entry(&Streamed(name.file_name()), &self.rows[kind as usize])?;
         }
         map.end()
-    }
-}
-
-struct SeriesFileName<'a> {
-    series_symbol: &'a str,
-    kind: SeriesKind,
-}
-
-impl fmt::Display for SeriesFileName<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}.csv", self.series_symbol, self.kind.suffix())
     }
 }
 

@@ -44,13 +44,7 @@ impl DateRule {
                     .date_naive(),
             ),
         };
-        (FIRST_WRITABLE..=LAST_WRITABLE)
-            .contains(&day)
-            .then_some(day)
-    }
-
-    pub fn local_date(self, epoch_ms: f64) -> Option<NaiveDate> {
-        self.local_day(epoch_ms).map(Day::date)
+        day.writable()
     }
 }
 
@@ -72,6 +66,13 @@ impl Day {
     pub fn of(date: NaiveDate) -> Day {
         use chrono::Datelike;
         Day(date.num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE)
+    }
+
+    /// The day, if the 9-character `YYYYMMDDT` form can hold it.
+    fn writable(self) -> Option<Day> {
+        (FIRST_WRITABLE..=LAST_WRITABLE)
+            .contains(&self)
+            .then_some(self)
     }
 
     pub fn date(self) -> NaiveDate {
@@ -116,15 +117,18 @@ impl Day {
 /// Parses the `blueDotDate` text form: a local calendar date `YYYY-MM-DD`.
 pub fn parse_calendar_date(text: &str) -> Option<Day> {
     let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()?;
-    let day = Day::of(date);
-    (FIRST_WRITABLE..=LAST_WRITABLE)
-        .contains(&day)
-        .then_some(day)
+    Day::of(date).writable()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl DateRule {
+        fn local_date(self, epoch_ms: f64) -> Option<NaiveDate> {
+            self.local_day(epoch_ms).map(Day::date)
+        }
+    }
 
     #[test]
     fn indian_midnight_is_previous_utc_evening() {

@@ -11,7 +11,7 @@ pub mod symbol;
 mod symbol_info;
 
 pub use dates::DateRule;
-pub use series::{SeriesFile, SeriesKind};
+pub use series::{SeriesFile, SeriesKind, SeriesName};
 pub use symbol_info::{ChartSymbols, SeriesSymbols, Streamed, write_symbol_info};
 
 use chrono::NaiveDate;

@@ -5,6 +5,7 @@ use super::input::{BlueDot, DateValue, PriceRow, SourceText};
 use super::number::{self, ShortText, write_number};
 use super::{ConvertError, ConvertOptions, DroppedRows};
 use chrono::NaiveDate;
+use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SeriesKind {
@@ -56,7 +57,40 @@ pub struct SeriesFile {
 
 impl SeriesFile {
     pub fn file_name(&self, series_symbol: &str) -> String {
-        format!("{series_symbol}{}.csv", self.kind.suffix())
+        SeriesName {
+            series_symbol,
+            kind: self.kind,
+        }
+        .file_name()
+        .to_string()
+    }
+}
+
+/// A series' name as `symbol_info` lists it: `DIX_IN_PRICE_DATA`. The one place series names
+/// and their file names are spelled.
+#[derive(Debug, Clone, Copy)]
+pub struct SeriesName<'a> {
+    pub series_symbol: &'a str,
+    pub kind: SeriesKind,
+}
+
+impl SeriesName<'_> {
+    /// `DIX_IN_PRICE_DATA.csv`.
+    pub fn file_name(self) -> impl fmt::Display {
+        struct FileName<'a>(SeriesName<'a>);
+        impl fmt::Display for FileName<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}.csv", self.0)
+            }
+        }
+        FileName(self)
+    }
+}
+
+impl fmt::Display for SeriesName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.series_symbol)?;
+        f.write_str(self.kind.suffix())
     }
 }
 

@@ -3,7 +3,7 @@
 //! A run may list tens of thousands of series, so the list is written straight from a few
 //! bytes per chart ([`ChartSymbols`]) instead of being assembled as strings in memory first.
 
-use super::{Converted, SeriesKind, Timeframe, symbol};
+use super::{Converted, SeriesKind, SeriesName, Timeframe, symbol};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use std::cmp::Ordering;
 use std::fmt;
@@ -138,8 +138,11 @@ impl Serialize for SymbolList<'_> {
             "symbol",
             &Lazy(|| {
                 self.each(|chart, kind| {
-                    let symbol = self.series_symbols.get(chart);
-                    Streamed(SeriesName { symbol, kind })
+                    let series_symbol = self.series_symbols.get(chart);
+                    Streamed(SeriesName {
+                        series_symbol,
+                        kind,
+                    })
                 })
             }),
         )?;
@@ -189,19 +192,6 @@ pub struct Streamed<T>(pub T);
 impl<T: fmt::Display> Serialize for Streamed<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(&self.0)
-    }
-}
-
-/// `DIX_IN_PRICE_DATA`.
-struct SeriesName<'a> {
-    symbol: &'a str,
-    kind: SeriesKind,
-}
-
-impl fmt::Display for SeriesName<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.symbol)?;
-        f.write_str(self.kind.suffix())
     }
 }
 
