@@ -65,9 +65,31 @@ pub(super) const POW10: [f64; 16] = [
 ];
 
 /// Appends the decimal digits at `pos` to `significand` (wrapping on overflow), moving `pos` past
-/// them.
+/// them. Eight bytes are tested and summed at a time: how many digits a number has varies from
+/// one value to the next, and a loop ending on a different byte each time is mispredicted.
 #[inline]
 fn digits(bytes: &[u8], pos: &mut usize, mut significand: u64) -> u64 {
+    while let Some(chunk) = bytes.get(*pos..*pos + 8) {
+        let offsets =
+            u64::from_le_bytes(chunk.try_into().expect("eight bytes")).wrapping_sub(ASCII_ZEROS);
+        // A byte's high bit is set from the first byte that is not a digit on: below '0' the
+        // subtraction borrows, above '9' adding 0x76 reaches 0x80. Carries and borrows only
+        // run upwards, so the digits before it are untouched.
+        let not_digit = (offsets.wrapping_add(0x7676_7676_7676_7676) | offsets) & HIGH_BITS;
+        let count = not_digit.trailing_zeros() / 8;
+        if count == 0 {
+            return significand;
+        }
+        // The run's digits moved to the top, zeros below them: an eight-digit number.
+        let run = offsets << ((8 * (8 - count)) % 64);
+        significand = significand
+            .wrapping_mul(POW10_INT[count as usize])
+            .wrapping_add(eight_digits(run));
+        *pos += count as usize;
+        if count < 8 {
+            return significand;
+        }
+    }
     while let Some(&byte @ b'0'..=b'9') = bytes.get(*pos) {
         significand = significand
             .wrapping_mul(10)
@@ -75,6 +97,29 @@ fn digits(bytes: &[u8], pos: &mut usize, mut significand: u64) -> u64 {
         *pos += 1;
     }
     significand
+}
+
+const ASCII_ZEROS: u64 = u64::from_le_bytes(*b"00000000");
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+const POW10_INT: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// The number whose eight digit values (0 to 9) are the bytes of `word`, the first digit in the
+/// lowest byte: pairs, then fours, then all eight combined by multiplication.
+#[inline(always)]
+fn eight_digits(word: u64) -> u64 {
+    let pairs = (word.wrapping_mul(10).wrapping_add(word >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let fours = (pairs.wrapping_mul(100).wrapping_add(pairs >> 16)) & 0x0000_FFFF_0000_FFFF;
+    (fours.wrapping_mul(10_000).wrapping_add(fours >> 32)) & 0xFFFF_FFFF
 }
 
 impl<'a> Reader<'a> {
