@@ -164,19 +164,21 @@ impl SeriesWriter {
         if let Some(short) = short_text(value, text, file)
             && short.len < 16
         {
-            // The usual short value: the row (at most 9 + 4 * 16 + 3 bytes) is assembled in a
-            // fixed buffer from 16-byte copies of ",value" and appended as one block.
-            let mut field = [b','; 16];
-            field[1..].copy_from_slice(&short.window[..15]);
-            let mut row = [0u8; 80];
+            // The usual short value: the row (at most 9 + 4 * 17 + 3 bytes) is written straight
+            // into the series, each value as a 16-byte store overlapping the previous one's
+            // tail, then cut to length. Nothing is assembled elsewhere and read back.
+            let start = self.text.len();
+            self.text.extend_from_slice(&[0; 9 + 4 * 17 + 3]);
+            let row = &mut self.text[start..];
             row[..9].copy_from_slice(date);
             let mut len = 9;
             for _ in 0..4 {
-                row[len..len + 16].copy_from_slice(&field);
+                row[len] = b',';
+                row[len + 1..len + 17].copy_from_slice(&short.window);
                 len += 1 + short.len;
             }
             row[len..len + 3].copy_from_slice(b",0\n");
-            number::append_prefix(&mut self.text, &row, len + 3);
+            self.text.truncate(start + len + 3);
             self.widen_scale(short.decimals);
             self.rows += 1;
             return;
