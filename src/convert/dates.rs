@@ -116,7 +116,28 @@ impl Day {
 
 /// Parses the `blueDotDate` text form: a local calendar date `YYYY-MM-DD`.
 pub fn parse_calendar_date(text: &str) -> Option<Day> {
-    let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()?;
+    let text = text.trim();
+    // The form exports write, read directly: a chart holds hundreds of blue dots, and chrono
+    // interprets its format string anew for each. Anything else goes to chrono, which decides.
+    let date = match text.as_bytes() {
+        &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2]
+            if [y1, y2, y3, y4, m1, m2, d1, d2]
+                .iter()
+                .all(u8::is_ascii_digit) =>
+        {
+            let number = |digits: &[u8]| {
+                digits
+                    .iter()
+                    .fold(0, |n, digit| n * 10 + u32::from(digit - b'0'))
+            };
+            NaiveDate::from_ymd_opt(
+                number(&[y1, y2, y3, y4]) as i32,
+                number(&[m1, m2]),
+                number(&[d1, d2]),
+            )?
+        }
+        _ => NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?,
+    };
     Day::of(date).writable()
 }
 
@@ -211,6 +232,36 @@ mod tests {
             LAST_WRITABLE,
             Day::of(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap())
         );
+    }
+
+    /// Blue-dot dates read directly agree with chrono's `%Y-%m-%d` for every ten-byte text of
+    /// that shape: valid days, impossible ones (month 13, 30 February) and years out of range.
+    #[test]
+    fn calendar_dates_read_as_chrono_reads_them() {
+        let chrono = |text: &str| {
+            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .ok()
+                .and_then(|date| Day::of(date).writable())
+        };
+        for year in [0, 999, 1000, 1900, 2000, 2024, 2025, 9999] {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    let text = format!("{year:04}-{month:02}-{day:02}");
+                    assert_eq!(parse_calendar_date(&text), chrono(&text), "{text}");
+                }
+            }
+        }
+        for text in [
+            " 2025-08-01\n",
+            "2025-8-1",
+            "+2025-08-01",
+            "2025-08-01T",
+            "20250801",
+            "",
+        ] {
+            assert_eq!(parse_calendar_date(text), chrono(text), "{text:?}");
+        }
+        assert!(parse_calendar_date("2025-08-01").is_some());
     }
 
     /// The calendar arithmetic agrees with chrono on every writable day, 3.3 million of them.
