@@ -15,7 +15,7 @@ use super::{
 };
 use crate::convert::number::trim_decimal;
 use json::QuotedText;
-use rows::RowLayout;
+use rows::PriceRowLayouts;
 
 /// Not sure: let the serde path decide.
 #[derive(Debug)]
@@ -35,6 +35,9 @@ const PRICE_ROW_KEYS: [QuotedText; 9] = [
     QuotedText::new(b"\"bc\""),
     QuotedText::new(b"\"rlst\""),
 ];
+
+/// `pdt`'s index in `PRICE_ROW_KEYS`.
+const PDT: usize = 6;
 
 const TRADING_DATE: QuotedText = QuotedText::new(b"\"TradingDate\"");
 
@@ -154,7 +157,7 @@ impl<'a> Reader<'a> {
     }
 
     /// One price row read key by key, and its layout for reading the next ones.
-    fn price_row(&mut self) -> Sure<(PriceRow, Option<RowLayout<'a>>)> {
+    fn price_row(&mut self) -> Sure<(PriceRow, Option<PriceRowLayouts<'a>>)> {
         let mut row = PriceRow::empty();
         let start = self.pos;
         let mut values: Vec<(usize, usize, Option<usize>)> =
@@ -172,7 +175,7 @@ impl<'a> Reader<'a> {
             values.push((value_start, reader.pos, key.ok()));
             Ok(())
         })?;
-        let layout = RowLayout::of(self.bytes, start..self.pos, &values);
+        let layout = PriceRowLayouts::of(self.bytes, start..self.pos, &values, PDT);
         Ok((row, layout))
     }
 
@@ -186,7 +189,7 @@ impl<'a> Reader<'a> {
             3 => (&mut row.low, Some(2)),
             4 => (&mut row.close, Some(3)),
             5 => (&mut row.volume, Some(4)),
-            6 => {
+            PDT => {
                 row.pdt = self.optional(|reader| {
                     Ok(match reader.pdt()? {
                         b"TradingDate" => PriceDateType::TradingDate,

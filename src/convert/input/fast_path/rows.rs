@@ -7,8 +7,46 @@
 
 use super::json::MAX_SKIP_DEPTH;
 use super::{Reader, Sure};
-use crate::convert::input::PriceRow;
+use crate::convert::input::{PriceDateType, PriceRow};
 use std::ops::Range;
+
+/// A price row's layouts, learned from one row read key by key.
+pub(super) struct PriceRowLayouts<'a> {
+    /// With `pdt`'s usual `"TradingDate"` taken into the bytes around it, when the row had it:
+    /// trading days then match with one comparison fewer and no `pdt` to read.
+    trading_day: Option<RowLayout<'a>>,
+    /// Every value read, for holidays and other `pdt`s.
+    any_day: RowLayout<'a>,
+}
+
+impl<'a> PriceRowLayouts<'a> {
+    /// `values` as `RowLayout::of` takes them; `pdt` is the index of the `pdt` field.
+    pub(super) fn of(
+        bytes: &'a [u8],
+        row: Range<usize>,
+        values: &[(usize, usize, Option<usize>)],
+        pdt: usize,
+    ) -> Option<PriceRowLayouts<'a>> {
+        let any_day = RowLayout::of(bytes, row.clone(), values)?;
+        let is_trading_day = |&(start, end, field): &(usize, usize, Option<usize>)| {
+            field == Some(pdt) && &bytes[start..end] == b"\"TradingDate\""
+        };
+        let trading_day = if values.iter().any(is_trading_day) {
+            let others: Vec<_> = values
+                .iter()
+                .copied()
+                .filter(|v| !is_trading_day(v))
+                .collect();
+            RowLayout::of(bytes, row, &others)
+        } else {
+            None
+        };
+        Some(PriceRowLayouts {
+            trading_day,
+            any_day,
+        })
+    }
+}
 
 /// One row's bytes around its values.
 pub(super) struct RowLayout<'a> {
@@ -46,14 +84,22 @@ impl<'a> Reader<'a> {
     /// The `prices` array.
     pub(super) fn price_rows(&mut self) -> Sure<Vec<PriceRow>> {
         let mut rows = Vec::with_capacity(320);
-        let mut layout: Option<RowLayout<'a>> = None;
+        let mut layout: Option<PriceRowLayouts<'a>> = None;
         self.array(|reader| {
             if let Some(known) = &layout {
                 let start = reader.pos;
                 // Read in place: a row is 200 bytes, and moving it into the vector is a copy.
                 rows.push(PriceRow::empty());
                 let row = rows.last_mut().expect("just pushed");
-                if reader.row_in_layout(known, row).is_some() {
+                if let Some(trading_day) = &known.trading_day {
+                    if reader.row_in_layout(trading_day, row).is_some() {
+                        row.pdt = Some(PriceDateType::TradingDate);
+                        return Ok(());
+                    }
+                    *row = PriceRow::empty();
+                    reader.pos = start;
+                }
+                if reader.row_in_layout(&known.any_day, row).is_some() {
                     return Ok(());
                 }
                 rows.pop();
