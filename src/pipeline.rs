@@ -136,7 +136,7 @@ pub fn run(
 
     let finalize = Instant::now();
     for (entry, reason) in skipped {
-        let mut file = FileReport::new(&entry.name, Outcome::Skipped, Some(reason));
+        let mut file = FileReport::new(entry.name, Outcome::Skipped, Some(reason));
         file.bytes_in = entry.size;
         progress.file_done(&file);
         files.push(file);
@@ -226,8 +226,15 @@ fn convert_one(
     clock: &StageClock,
     stop: &AtomicBool,
 ) -> FileReport {
-    let mut file = FileReport::new(&item.name, Outcome::Failed, None);
-    file.retries = item.retries;
+    // The listed name moves into the report: a run holds each name once, allocated together
+    // when the folder was listed rather than among the workers' large buffers.
+    let Fetched {
+        name,
+        content,
+        retries,
+    } = item;
+    let mut file = FileReport::new(name, Outcome::Failed, None);
+    file.retries = retries;
     let failed = |mut file: FileReport, reason: String| {
         file.reason = Some(reason);
         file
@@ -235,7 +242,7 @@ fn convert_one(
     if stop.load(Ordering::Relaxed) {
         return failed(file, "not converted: the run was interrupted".into());
     }
-    let content = match &item.content {
+    let content = match &content {
         Ok(content) => content,
         Err(reason) => return failed(file, reason.clone()),
     };
@@ -246,7 +253,7 @@ fn convert_one(
             .bytes_in
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         let converting = Instant::now();
-        let result = convert::convert(&item.name, bytes, &job.convert);
+        let result = convert::convert(&file.name, bytes, &job.convert);
         StageClock::add(&clock.convert, converting);
         (bytes.len() as u64, result)
     });

@@ -140,9 +140,9 @@ impl ChartFacts {
 }
 
 impl FileReport {
-    pub fn new(name: &str, outcome: Outcome, reason: Option<String>) -> FileReport {
+    pub fn new(name: impl Into<String>, outcome: Outcome, reason: Option<String>) -> FileReport {
         FileReport {
-            name: name.to_owned(),
+            name: name.into(),
             outcome,
             reason,
             bytes_in: None,

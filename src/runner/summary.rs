@@ -232,7 +232,7 @@ mod tests {
         let files: Vec<FileReport> = (0..n)
             .map(|i| {
                 FileReport::new(
-                    &format!("SYM{i:05}.IN_daily.json"),
+                    format!("SYM{i:05}.IN_daily.json"),
                     Outcome::Failed,
                     Some(reason.into()),
                 )
