@@ -175,7 +175,10 @@ impl<'a> Reader<'a> {
             values.push((value_start, reader.pos, key.ok()));
             Ok(())
         })?;
-        let layout = PriceRowLayouts::of(self.bytes, start..self.pos, &values, PDT);
+        // The reader keeps a pdt only as the exact text `"TradingDate"` (no escapes), so a
+        // trading day's pdt bytes can be folded into the layout.
+        let trading_day_pdt = (row.pdt == Some(PriceDateType::TradingDate)).then_some(PDT);
+        let layout = PriceRowLayouts::of(self.bytes, start..self.pos, &values, trading_day_pdt);
         Ok((row, layout))
     }
 

@@ -20,27 +20,23 @@ pub(super) struct PriceRowLayouts<'a> {
 }
 
 impl<'a> PriceRowLayouts<'a> {
-    /// `values` as `RowLayout::of` takes them; `pdt` is the index of the `pdt` field.
+    /// `values` as `RowLayout::of` takes them; `trading_day_pdt` is the index of the `pdt` field
+    /// when the row was read as a trading day (its value then is exactly `"TradingDate"`).
     pub(super) fn of(
         bytes: &'a [u8],
         row: Range<usize>,
         values: &[(usize, usize, Option<usize>)],
-        pdt: usize,
+        trading_day_pdt: Option<usize>,
     ) -> Option<PriceRowLayouts<'a>> {
         let any_day = RowLayout::of(bytes, row.clone(), values)?;
-        let is_trading_day = |&(start, end, field): &(usize, usize, Option<usize>)| {
-            field == Some(pdt) && &bytes[start..end] == b"\"TradingDate\""
-        };
-        let trading_day = if values.iter().any(is_trading_day) {
+        let trading_day = trading_day_pdt.and_then(|pdt| {
             let others: Vec<_> = values
                 .iter()
                 .copied()
-                .filter(|v| !is_trading_day(v))
+                .filter(|&(_, _, field)| field != Some(pdt))
                 .collect();
             RowLayout::of(bytes, row, &others)
-        } else {
-            None
-        };
+        });
         Some(PriceRowLayouts {
             trading_day,
             any_day,
