@@ -6,6 +6,7 @@
 pub mod action;
 pub mod cli;
 pub mod convert;
+mod folder;
 pub mod output;
 pub mod pipeline;
 pub mod plan;

@@ -9,6 +9,7 @@
 //! Neither calls fsync: a rename protects readers from a crashed process, which is the failure
 //! that happens on a runner; power loss on an ephemeral runner loses the machine anyway.
 
+use crate::folder::Folder;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -24,7 +25,7 @@ pub enum WriteMode {
 pub struct SeriesTree {
     target: PathBuf,
     /// Where files go during the run (the staging directory, or `target` itself).
-    writing: PathBuf,
+    writing: Folder,
     mode: WriteMode,
 }
 
@@ -51,7 +52,7 @@ impl SeriesTree {
         };
         Ok(SeriesTree {
             target: target.to_owned(),
-            writing,
+            writing: Folder::open(&writing)?,
             mode,
         })
     }
@@ -61,8 +62,11 @@ impl SeriesTree {
         let mut written = 0u64;
         for (i, (name, bytes)) in files.iter().enumerate() {
             let result = match self.mode {
-                WriteMode::Staged => fs::write(self.writing.join(name), bytes),
-                WriteMode::PerFile => write_atomic(&self.writing.join(name), bytes),
+                WriteMode::Staged => self
+                    .writing
+                    .create_file(name)
+                    .and_then(|mut file| file.write_all(bytes)),
+                WriteMode::PerFile => write_atomic(&self.writing.path().join(name), bytes),
             };
             if let Err(e) = result {
                 self.remove(files[..i].iter().map(|(n, _)| n.as_str()));
@@ -75,7 +79,7 @@ impl SeriesTree {
 
     pub fn remove<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
         for name in names {
-            let _ = fs::remove_file(self.writing.join(name));
+            let _ = fs::remove_file(self.writing.path().join(name));
         }
     }
 
@@ -87,13 +91,13 @@ impl SeriesTree {
         write_list: impl FnOnce(&mut fs::File) -> io::Result<()>,
     ) -> io::Result<u64> {
         let name = format!("{group}.json");
-        let info = self.writing.join("symbol_info").join(&name);
+        let info = self.writing.path().join("symbol_info").join(&name);
         match self.mode {
             WriteMode::PerFile => write_atomic_with(&info, write_list)?,
             WriteMode::Staged => {
                 let mut file = fs::File::create(&info)?;
                 write_list(&mut file)?;
-                swap_into_place(&self.writing, &self.target)?;
+                swap_into_place(self.writing.path(), &self.target)?;
             }
         }
         Ok(fs::metadata(self.target.join("symbol_info").join(name))?.len())
@@ -102,7 +106,7 @@ impl SeriesTree {
     /// Drops everything this run staged (an interrupted run publishes nothing).
     pub fn discard(self) {
         if self.mode == WriteMode::Staged {
-            let _ = fs::remove_dir_all(&self.writing);
+            let _ = fs::remove_dir_all(self.writing.path());
         }
     }
 }

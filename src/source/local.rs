@@ -1,10 +1,10 @@
 //! A folder on disk: `*.json` directly inside it (no recursion).
 
 use super::{Content, Entry, Fetched, Listing};
+use crate::folder::Folder;
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Lists `dir`. Sub-folders are not files and are not listed; other non-JSON files are skipped.
 pub fn list(dir: &Path) -> std::io::Result<Listing> {
@@ -73,16 +73,17 @@ const READ_AHEAD: usize = 16;
 /// folder was never read or the page cache let go of it since.
 pub fn fetch(dir: &Path, charts: Vec<Entry>) -> impl Iterator<Item = Fetched> + Send + use<> {
     ReadAhead {
-        dir: dir.to_owned(),
+        // A folder gone since it was listed fails each of its charts with the reason.
+        folder: Folder::open(dir).map_err(|e| e.to_string()),
         charts: charts.into_iter(),
         opened: VecDeque::with_capacity(READ_AHEAD + 1),
     }
 }
 
 struct ReadAhead {
-    dir: PathBuf,
+    folder: Result<Folder, String>,
     charts: std::vec::IntoIter<Entry>,
-    opened: VecDeque<(Entry, io::Result<File>)>,
+    opened: VecDeque<(Entry, Result<File, String>)>,
 }
 
 impl Iterator for ReadAhead {
@@ -93,7 +94,10 @@ impl Iterator for ReadAhead {
             let Some(entry) = self.charts.next() else {
                 break;
             };
-            let file = File::open(self.dir.join(&entry.name));
+            let file = match &self.folder {
+                Ok(folder) => folder.open_file(&entry.name).map_err(|e| e.to_string()),
+                Err(reason) => Err(reason.clone()),
+            };
             if let Ok(file) = &file {
                 will_need(file);
             }
@@ -103,7 +107,7 @@ impl Iterator for ReadAhead {
         Some(Fetched {
             content: file
                 .map(Content::File)
-                .map_err(|e| format!("cannot read: {e}")),
+                .map_err(|reason| format!("cannot read: {reason}")),
             name: entry.name,
             retries: 0,
         })
@@ -148,7 +152,7 @@ mod tests {
             match item.content {
                 Ok(Content::File(mut file)) => {
                     let mut text = String::new();
-                    io::Read::read_to_string(&mut file, &mut text).unwrap();
+                    std::io::Read::read_to_string(&mut file, &mut text).unwrap();
                     assert_eq!(&text, name, "each chart is its own file");
                 }
                 Ok(Content::Bytes(_)) => panic!("a local chart is read by its worker"),
