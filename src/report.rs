@@ -168,7 +168,7 @@ impl Serialize for FileReport {
         }
         let series_symbol = self.series_symbol();
         if let (Some(chart), Some(series_symbol)) = (&self.chart, &series_symbol) {
-            map.serialize_entry("symbol", &chart.symbols.symbol)?;
+            map.serialize_entry("symbol", chart.symbols.symbol())?;
             map.serialize_entry("series_symbol", series_symbol)?;
         }
         if let Some(bytes) = self.bytes_in {

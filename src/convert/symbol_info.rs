@@ -13,32 +13,46 @@ use std::io::{self, Write};
 pub const MAX_DESCRIPTION: usize = 128;
 
 /// What the report and the symbol list keep of one converted chart: a run holds one per file,
-/// so the series symbol is derived from the symbol rather than stored twice.
+/// so the series symbol is derived from the symbol rather than stored twice, and the symbol and
+/// display name share one allocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChartSymbols {
-    /// The symbol as found (`DIX.IN`).
-    pub symbol: Box<str>,
-    pub display_name: Box<str>,
+    /// The symbol as found (`DIX.IN`), then the display name.
+    text: Box<str>,
+    symbol_len: u32,
     /// `log10(pricescale)` of each series, in [`SeriesKind::ALL`] order.
     pub pricescale_exponents: [u8; 4],
 }
 
 impl ChartSymbols {
+    pub fn new(symbol: &str, display_name: &str, pricescale_exponents: [u8; 4]) -> ChartSymbols {
+        ChartSymbols {
+            text: [symbol, display_name].concat().into(),
+            symbol_len: u32::try_from(symbol.len()).expect("a symbol under 4 GB"),
+            pricescale_exponents,
+        }
+    }
+
     pub fn of(chart: &Converted) -> ChartSymbols {
         let mut exponents = [0u8; 4];
         for (slot, series) in exponents.iter_mut().zip(&chart.series) {
             *slot = series.pricescale_exponent;
         }
-        ChartSymbols {
-            symbol: chart.symbol.as_str().into(),
-            display_name: chart.display_name.as_str().into(),
-            pricescale_exponents: exponents,
-        }
+        ChartSymbols::new(&chart.symbol, &chart.display_name, exponents)
+    }
+
+    /// The symbol as found (`DIX.IN`).
+    pub fn symbol(&self) -> &str {
+        &self.text[..self.symbol_len as usize]
+    }
+
+    pub fn display_name(&self) -> &str {
+        &self.text[self.symbol_len as usize..]
     }
 
     /// `DIX_IN` for `DIX.IN`.
     pub fn series_symbol(&self) -> String {
-        symbol::series_symbol(&self.symbol)
+        symbol::series_symbol(self.symbol())
     }
 }
 
@@ -98,7 +112,7 @@ impl SeriesSymbols {
         let mut ends = Vec::with_capacity(charts.len() + 1);
         ends.push(0);
         for chart in charts {
-            text.extend(chart.symbol.chars().map(symbol::series_char));
+            text.extend(chart.symbol().chars().map(symbol::series_char));
             ends.push(u32::try_from(text.len()).expect("series symbols under 4 GB"));
         }
         SeriesSymbols { text, ends }
@@ -151,7 +165,7 @@ impl Serialize for SymbolList<'_> {
             &Lazy(|| {
                 self.each(|chart, kind| {
                     Streamed(Description {
-                        name: &self.charts[chart].display_name,
+                        name: self.charts[chart].display_name(),
                         kind,
                         timeframe: self.timeframe,
                     })
@@ -300,12 +314,18 @@ mod tests {
     }
 
     #[test]
+    fn symbol_and_display_name_read_back_apart() {
+        let chart = ChartSymbols::new("DIX.IN", "Dix Industries Ltd", [2, 0, 1, 0]);
+        assert_eq!(chart.symbol(), "DIX.IN");
+        assert_eq!(chart.display_name(), "Dix Industries Ltd");
+        assert_eq!(chart.series_symbol(), "DIX_IN");
+        let unnamed = ChartSymbols::new("A", "", [0; 4]);
+        assert_eq!((unnamed.symbol(), unnamed.display_name()), ("A", ""));
+    }
+
+    #[test]
     fn lines_sort_by_full_series_name_across_charts() {
-        let chart = |s: &str| ChartSymbols {
-            symbol: s.into(),
-            display_name: s.into(),
-            pricescale_exponents: [2, 0, 1, 0],
-        };
+        let chart = |s: &str| ChartSymbols::new(s, s, [2, 0, 1, 0]);
         let (a, ab) = (chart("A"), chart("A_B"));
         let mut out = Vec::new();
         write_symbol_info(&[&ab, &a], Timeframe::Daily, &mut out).unwrap();
