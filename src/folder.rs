@@ -36,23 +36,16 @@ impl Folder {
 
     /// Opens the file `name` (one path component) for reading.
     pub fn open_file(&self, name: &str) -> io::Result<File> {
-        debug_assert!(
-            !name.contains('/'),
-            "{name} is not a name inside the folder"
-        );
-        #[cfg(target_os = "linux")]
-        {
-            use rustix::fs::{Mode, OFlags};
-            let flags = OFlags::RDONLY | OFlags::CLOEXEC;
-            Ok(rustix::fs::openat(&self.handle, name, flags, Mode::empty())?.into())
-        }
-        #[cfg(not(target_os = "linux"))]
-        File::open(self.path.join(name))
+        self.open_at(name, Access::Read)
     }
 
     /// Creates the file `name` (one path component), or empties it if it exists, for writing:
     /// what `File::create` does with the joined path.
     pub fn create_file(&self, name: &str) -> io::Result<File> {
+        self.open_at(name, Access::Create)
+    }
+
+    fn open_at(&self, name: &str, access: Access) -> io::Result<File> {
         debug_assert!(
             !name.contains('/'),
             "{name} is not a name inside the folder"
@@ -60,13 +53,28 @@ impl Folder {
         #[cfg(target_os = "linux")]
         {
             use rustix::fs::{Mode, OFlags};
-            let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC;
-            let mode = Mode::from_raw_mode(0o666);
-            Ok(rustix::fs::openat(&self.handle, name, flags, mode)?.into())
+            let (flags, mode) = match access {
+                Access::Read => (OFlags::RDONLY, Mode::empty()),
+                Access::Create => (
+                    OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC,
+                    Mode::from_raw_mode(0o666),
+                ),
+            };
+            let file = rustix::fs::openat(&self.handle, name, flags | OFlags::CLOEXEC, mode)?;
+            Ok(file.into())
         }
         #[cfg(not(target_os = "linux"))]
-        File::create(self.path.join(name))
+        match access {
+            Access::Read => File::open(self.path.join(name)),
+            Access::Create => File::create(self.path.join(name)),
+        }
     }
+}
+
+#[derive(Clone, Copy)]
+enum Access {
+    Read,
+    Create,
 }
 
 #[cfg(test)]
