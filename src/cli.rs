@@ -88,7 +88,7 @@ pub struct ProcessArgs {
     /// IANA time zone whose local date a bar carries (e.g. Asia/Kolkata) [default: the date of
     /// the nearest UTC midnight, exact for exchanges within 12 hours of UTC].
     #[arg(long, value_name = "TZ", value_parser = parse_timezone)]
-    pub timezone: Option<chrono_tz::Tz>,
+    pub timezone: Option<jiff::tz::TimeZone>,
     /// Keep holiday rows in PRICE_DATA (they never enter the other series).
     #[arg(long)]
     pub keep_holidays: bool,
@@ -116,9 +116,9 @@ impl ShardArgs {
     }
 }
 
-fn parse_timezone(text: &str) -> Result<chrono_tz::Tz, String> {
-    text.parse()
-        .map_err(|_| format!("{text:?} is not an IANA time zone name such as Asia/Kolkata"))
+fn parse_timezone(text: &str) -> Result<jiff::tz::TimeZone, String> {
+    crate::convert::named_zone(text)
+        .ok_or_else(|| format!("{text:?} is not an IANA time zone name such as Asia/Kolkata"))
 }
 
 fn parse_group(text: &str) -> Result<String, String> {

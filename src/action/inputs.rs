@@ -141,11 +141,12 @@ impl Inputs {
         Ok(self.number("download-concurrency", 16, 1, 256)? as usize)
     }
 
-    pub fn timezone(&self) -> Result<Option<chrono_tz::Tz>, ActionError> {
+    pub fn timezone(&self) -> Result<Option<jiff::tz::TimeZone>, ActionError> {
         self.get("timezone")
             .map(|tz| {
-                tz.parse()
-                    .map_err(|_| invalid("timezone", tz, "an IANA time zone such as Asia/Kolkata"))
+                crate::convert::named_zone(tz).ok_or_else(|| {
+                    invalid("timezone", tz, "an IANA time zone such as Asia/Kolkata")
+                })
             })
             .transpose()
     }

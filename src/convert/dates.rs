@@ -4,26 +4,32 @@
 //! calendar date is wrong for every exchange east of Greenwich (India: 18:30 UTC the day before).
 //! The machine's own time zone is never consulted.
 
-use chrono::{DateTime, NaiveDate};
-use chrono_tz::Tz;
+use chrono::NaiveDate;
+use jiff::tz::TimeZone;
 
 const HALF_DAY_MS: i64 = 12 * 60 * 60 * 1000;
 
 /// How a stamp becomes a calendar date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum DateRule {
     /// The UTC date of `stamp + 12 h`: the nearest UTC midnight. Exact for every exchange whose
     /// local midnight lies within 12 hours of UTC.
     #[default]
     NearestUtcMidnight,
-    /// The calendar date of the stamp in this IANA zone.
-    Zone(Tz),
+    /// The calendar date of the stamp in this IANA zone (see [`named_zone`]).
+    Zone(TimeZone),
+}
+
+/// The IANA zone `name` (`Asia/Kolkata`) from the time-zone database built into the binary,
+/// never the machine's: the same input converts the same everywhere.
+pub fn named_zone(name: &str) -> Option<TimeZone> {
+    jiff::tz::db().get(name).ok()
 }
 
 impl DateRule {
     /// `None` for stamps that are not finite or fall outside years 1000..=9999, which could not
     /// be written in the 9-character `YYYYMMDDT` form.
-    pub fn local_day(self, epoch_ms: f64) -> Option<Day> {
+    pub fn local_day(&self, epoch_ms: f64) -> Option<Day> {
         if !epoch_ms.is_finite() || epoch_ms.abs() > 1e15 {
             return None;
         }
@@ -38,11 +44,16 @@ impl DateRule {
             DateRule::NearestUtcMidnight => {
                 Day(i32::try_from((ms + HALF_DAY_MS).div_euclid(DAY_MS)).ok()?)
             }
-            DateRule::Zone(tz) => Day::of(
-                DateTime::from_timestamp_millis(ms)?
-                    .with_timezone(&tz)
-                    .date_naive(),
-            ),
+            DateRule::Zone(zone) => {
+                let date = zone
+                    .to_datetime(jiff::Timestamp::from_millisecond(ms).ok()?)
+                    .date();
+                Day::of(NaiveDate::from_ymd_opt(
+                    i32::from(date.year()),
+                    date.month() as u32,
+                    date.day() as u32,
+                )?)
+            }
         };
         day.writable()
     }
@@ -146,7 +157,7 @@ mod tests {
     use super::*;
 
     impl DateRule {
-        fn local_date(self, epoch_ms: f64) -> Option<NaiveDate> {
+        fn local_date(&self, epoch_ms: f64) -> Option<NaiveDate> {
             self.local_day(epoch_ms).map(Day::date)
         }
     }
@@ -171,12 +182,29 @@ mod tests {
 
     #[test]
     fn zone_override_uses_the_zone_not_the_machine() {
-        let tz: Tz = "Asia/Kolkata".parse().unwrap();
+        let tz = named_zone("Asia/Kolkata").unwrap();
         let d = DateRule::Zone(tz).local_date(1753986600000.0).unwrap();
         assert_eq!(d, NaiveDate::from_ymd_opt(2025, 8, 1).unwrap());
-        let tz: Tz = "UTC".parse().unwrap();
+        let tz = named_zone("UTC").unwrap();
         let d = DateRule::Zone(tz).local_date(1753986600000.0).unwrap();
         assert_eq!(d, NaiveDate::from_ymd_opt(2025, 7, 31).unwrap());
+    }
+
+    #[test]
+    fn zones_come_from_the_bundled_database_by_name() {
+        assert!(named_zone("Nowhere/Land").is_none());
+        // The database matches names without regard to case, and keeps its own spelling.
+        let zone = named_zone("america/new_york").unwrap();
+        assert_eq!(zone.iana_name(), Some("America/New_York"));
+        // Eastern Standard Time in January: local midnight is 05:00 UTC.
+        let new_york = DateRule::Zone(zone);
+        let january_15 = NaiveDate::from_ymd_opt(2025, 1, 15).unwrap();
+        assert_eq!(new_york.local_date(1736917200000.0), Some(january_15));
+        assert_eq!(new_york.local_date(1736917199999.0), january_15.pred_opt());
+        // Daylight time in August: 04:00 UTC.
+        let august_1 = NaiveDate::from_ymd_opt(2025, 8, 1).unwrap();
+        assert_eq!(new_york.local_date(1754020800000.0), Some(august_1));
+        assert_eq!(new_york.local_date(1754020799999.0), august_1.pred_opt());
     }
 
     #[test]
@@ -199,7 +227,7 @@ mod tests {
             fraction in proptest::sample::select(vec![0.0, 0.25, 0.5, 0.999]),
         ) {
             let stamp = ms as f64 + fraction;
-            let reference = DateTime::from_timestamp_millis(stamp.floor() as i64 + HALF_DAY_MS)
+            let reference = chrono::DateTime::from_timestamp_millis(stamp.floor() as i64 + HALF_DAY_MS)
                 .map(|t| t.date_naive())
                 .filter(|d| {
                     use chrono::Datelike;

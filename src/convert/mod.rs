@@ -10,7 +10,7 @@ mod series;
 pub mod symbol;
 mod symbol_info;
 
-pub use dates::DateRule;
+pub use dates::{DateRule, named_zone};
 pub use series::{SeriesFile, SeriesKind, SeriesName};
 pub use symbol_info::{ChartSymbols, SeriesSymbols, Streamed, write_symbol_info};
 
@@ -19,7 +19,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// What the caller decides; everything else comes from the file itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConvertOptions {
     pub timeframe: Timeframe,
     pub date_rule: DateRule,

@@ -304,7 +304,7 @@ pub fn build(
         return Err(no_usable_bars(prices.len(), &dropped));
     };
 
-    let lit = light_blue_dots(&trading_bars, blue_dots, options.date_rule, &mut dropped);
+    let lit = light_blue_dots(&trading_bars, blue_dots, &options.date_rule, &mut dropped);
     let mut dots = SeriesWriter::new(SeriesKind::BlueDots, trading_bars.len());
     for (date_text, &on) in trading_texts.iter().zip(&lit) {
         dots.blue_dot(date_text, on);
@@ -375,7 +375,7 @@ fn valid_bar(row: &PriceRow) -> Result<Bar, BadBar> {
 fn light_blue_dots(
     bars: &[Day],
     blue_dots: &[BlueDot],
-    rule: DateRule,
+    rule: &DateRule,
     dropped: &mut DroppedRows,
 ) -> Vec<bool> {
     let mut lit = vec![false; bars.len()];
@@ -395,7 +395,7 @@ fn light_blue_dots(
     lit
 }
 
-fn blue_dot_date(dot: &BlueDot, rule: DateRule) -> Option<Day> {
+fn blue_dot_date(dot: &BlueDot, rule: &DateRule) -> Option<Day> {
     match dot {
         BlueDot::EpochMillis(ms)
         | BlueDot::Object {

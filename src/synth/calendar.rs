@@ -3,7 +3,7 @@
 use super::rng::SplitMix64;
 use super::symbols::Exchange;
 use crate::convert::Timeframe;
-use chrono::{Datelike, Days, NaiveDate, TimeZone, Weekday};
+use chrono::{Datelike, Days, NaiveDate, Weekday};
 
 /// Share of weekdays an exchange is closed. Real exchanges close on about 5% of weekdays.
 const HOLIDAY_PER_MILLE: u64 = 50;
@@ -75,11 +75,20 @@ pub fn local_midnight_ms(exchange: Exchange, date: NaiveDate) -> i64 {
         // IST has no daylight saving: always 18:30 UTC of the day before.
         Exchange::India => midnight.and_utc().timestamp_millis() - (5 * 60 + 30) * 60 * 1000,
         // New York's clocks change at 02:00, so midnight is never skipped nor repeated.
-        Exchange::Us => chrono_tz::America::New_York
-            .from_local_datetime(&midnight)
-            .single()
-            .expect("midnight is unambiguous in New York")
-            .timestamp_millis(),
+        Exchange::Us => {
+            static NEW_YORK: std::sync::LazyLock<jiff::tz::TimeZone> =
+                std::sync::LazyLock::new(|| {
+                    crate::convert::named_zone("America/New_York").expect("a bundled zone")
+                });
+            NEW_YORK
+                .to_ambiguous_timestamp(
+                    jiff::civil::date(date.year() as i16, date.month() as i8, date.day() as i8)
+                        .at(0, 0, 0, 0),
+                )
+                .unambiguous()
+                .expect("midnight is unambiguous in New York")
+                .as_millisecond()
+        }
     }
 }
 
