@@ -5,11 +5,12 @@
 //!
 //!   cargo bench --bench convert_cpu              # 200 files, 15 passes
 //!   cargo bench --bench convert_cpu -- 500 30    # FILES PASSES
+//!   cargo bench --bench convert_cpu -- 200 15 America/New_York   # dates in a zone
 //!
 //! To compare two builds, keep a copy of each binary (`target/release/deps/convert_cpu-*`) and
 //! run them alternately, several times each: see bench/README.md.
 
-use bluedot::convert::{ConvertOptions, DateRule, Timeframe, convert};
+use bluedot::convert::{ConvertOptions, DateRule, Timeframe, convert, named_zone};
 use bluedot::synth::{Spec, generate};
 use std::time::Instant;
 
@@ -21,6 +22,11 @@ fn main() {
         .collect();
     let files = numbers.first().copied().unwrap_or(200).max(1);
     let passes = numbers.get(1).copied().unwrap_or(15).max(1);
+    let zone = std::env::args().skip(1).find(|arg| arg.contains('/'));
+    let date_rule = match &zone {
+        Some(name) => DateRule::Zone(named_zone(name).expect("an IANA zone name")),
+        None => DateRule::NearestUtcMidnight,
+    };
 
     let spec = Spec {
         seed: 1,
@@ -33,7 +39,7 @@ fn main() {
     let bytes: usize = charts.iter().map(|chart| chart.bytes.len()).sum();
     let options = ConvertOptions {
         timeframe: Timeframe::Daily,
-        date_rule: DateRule::NearestUtcMidnight,
+        date_rule,
         keep_holidays: false,
     };
 
@@ -50,9 +56,10 @@ fn main() {
     per_file_us.sort_by(f64::total_cmp);
     let fastest = per_file_us[0];
     println!(
-        "convert_cpu: {files} files ({:.1} MB), {passes} passes: fastest {fastest:.2} us/file \
+        "convert_cpu: {files} files ({:.1} MB), {passes} passes{}: fastest {fastest:.2} us/file \
          ({:.0} MB/s), median {:.2} us/file",
         bytes as f64 / 1e6,
+        zone.map_or(String::new(), |name| format!(" in {name}")),
         bytes as f64 / files as f64 / fastest,
         per_file_us[passes / 2],
     );

@@ -1,6 +1,6 @@
 //! The four series of one chart, built from its price rows and blue dots.
 
-use super::dates::{self, DateRule, Day};
+use super::dates::{self, Day, LocalDays};
 use super::input::{BlueDot, DateValue, PriceRow, SourceText};
 use super::number::{self, ShortText, write_number};
 use super::{ConvertError, ConvertOptions, DroppedRows};
@@ -240,12 +240,10 @@ pub fn build(
     // One row per local date, ascending; the later row in file order wins a tie. The sort is
     // stable, so equal dates stay in file order and the last of each run is the one kept.
     // Exports are newest first: the sort finds one descending run and reverses it.
+    let mut days = options.date_rule.days();
     let mut by_date: Vec<(Day, &PriceRow)> = Vec::with_capacity(prices.len());
     for row in prices {
-        match row
-            .price_date
-            .and_then(|ms| options.date_rule.local_day(ms))
-        {
+        match row.price_date.and_then(|ms| days.of(ms)) {
             None => dropped.invalid_date += 1,
             Some(date) => by_date.push((date, row)),
         }
@@ -304,7 +302,7 @@ pub fn build(
         return Err(no_usable_bars(prices.len(), &dropped));
     };
 
-    let lit = light_blue_dots(&trading_bars, blue_dots, &options.date_rule, &mut dropped);
+    let lit = light_blue_dots(&trading_bars, blue_dots, &mut days, &mut dropped);
     let mut dots = SeriesWriter::new(SeriesKind::BlueDots, trading_bars.len());
     for (date_text, &on) in trading_texts.iter().zip(&lit) {
         dots.blue_dot(date_text, on);
@@ -375,13 +373,13 @@ fn valid_bar(row: &PriceRow) -> Result<Bar, BadBar> {
 fn light_blue_dots(
     bars: &[Day],
     blue_dots: &[BlueDot],
-    rule: &DateRule,
+    days: &mut LocalDays,
     dropped: &mut DroppedRows,
 ) -> Vec<bool> {
     let mut lit = vec![false; bars.len()];
     let (first, last) = (bars[0], bars[bars.len() - 1]);
     for dot in blue_dots {
-        let Some(date) = blue_dot_date(dot, rule) else {
+        let Some(date) = blue_dot_date(dot, days) else {
             dropped.invalid_blue_dot += 1;
             continue;
         };
@@ -395,12 +393,12 @@ fn light_blue_dots(
     lit
 }
 
-fn blue_dot_date(dot: &BlueDot, rule: &DateRule) -> Option<Day> {
+fn blue_dot_date(dot: &BlueDot, days: &mut LocalDays) -> Option<Day> {
     match dot {
         BlueDot::EpochMillis(ms)
         | BlueDot::Object {
             blue_dot_date: DateValue::EpochMillis(ms),
-        } => rule.local_day(*ms),
+        } => days.of(*ms),
         BlueDot::Object {
             blue_dot_date: DateValue::Text(text),
         } => dates::parse_calendar_date(text),
