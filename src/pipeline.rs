@@ -236,7 +236,7 @@ fn convert_one(
     let mut file = FileReport::new(name, Outcome::Failed, None);
     file.retries = retries;
     let failed = |mut file: FileReport, reason: String| {
-        file.reason = Some(reason);
+        file.reason = Some(reason.into());
         file
     };
     if stop.load(Ordering::Relaxed) {
@@ -358,7 +358,7 @@ fn settle_collisions(files: &mut [FileReport], tree: &SeriesTree) {
         .collect();
     for members in collisions {
         let symbol = files[members[0]].series_symbol().unwrap_or_default();
-        let names: Vec<&str> = members.iter().map(|&i| files[i].name.as_str()).collect();
+        let names: Vec<&str> = members.iter().map(|&i| &*files[i].name).collect();
         let reason = format!(
             "symbol collision: {} all map to series symbol {symbol}",
             names.join(", ")
@@ -370,7 +370,7 @@ fn settle_collisions(files: &mut [FileReport], tree: &SeriesTree) {
         for &i in &members {
             let file = &mut files[i];
             file.outcome = Outcome::Failed;
-            file.reason = Some(reason.clone());
+            file.reason = Some(reason.as_str().into());
         }
     }
 }

@@ -90,9 +90,9 @@ pub enum Outcome {
 /// file until the report is written; the JSON form spells the facts out.
 #[derive(Debug, Clone)]
 pub struct FileReport {
-    pub name: String,
+    pub name: Box<str>,
     pub outcome: Outcome,
-    pub reason: Option<String>,
+    pub reason: Option<Box<str>>,
     pub bytes_in: Option<u64>,
     pub retries: u32,
     /// What the conversion found, for files that parsed into a chart.
@@ -142,9 +142,9 @@ impl ChartFacts {
 impl FileReport {
     pub fn new(name: impl Into<String>, outcome: Outcome, reason: Option<String>) -> FileReport {
         FileReport {
-            name: name.into(),
+            name: name.into().into_boxed_str(),
             outcome,
-            reason,
+            reason: reason.map(String::into_boxed_str),
             bytes_in: None,
             retries: 0,
             chart: None,

@@ -213,7 +213,7 @@ fn annotate(console: &mut Console<Stdout>, report: &Report, spec: &SourceSpec) {
             level,
             Annotation {
                 title: format!("{verb}: {}", file.name),
-                message: file.reason.clone().unwrap_or_default(),
+                message: file.reason.as_deref().unwrap_or_default().to_owned(),
                 file: spec.annotation_path(&file.name),
             },
         );

@@ -69,13 +69,13 @@ pub fn process(report: &Report, context: &Context<'_>, budget: usize) -> String 
 
     let failures: Vec<(&str, &str)> = report
         .failures()
-        .map(|f| (f.name.as_str(), f.reason.as_deref().unwrap_or("unknown")))
+        .map(|f| (&*f.name, f.reason.as_deref().unwrap_or("unknown")))
         .collect();
     let skipped: Vec<(&str, &str)> = report
         .files
         .iter()
         .filter(|f| f.outcome == Outcome::Skipped)
-        .map(|f| (f.name.as_str(), f.reason.as_deref().unwrap_or("")))
+        .map(|f| (&*f.name, f.reason.as_deref().unwrap_or("")))
         .collect();
     // Failures matter more than skips: they get the budget first.
     let reserve_for_skips = if skipped.is_empty() { 0 } else { FOOTER_ROOM };
