@@ -27,13 +27,7 @@ pub fn named_zone(name: &str) -> Option<TimeZone> {
 }
 
 impl DateRule {
-    /// `None` for stamps that are not finite or fall outside years 1000..=9999, which could not
-    /// be written in the 9-character `YYYYMMDDT` form.
-    pub fn local_day(&self, epoch_ms: f64) -> Option<Day> {
-        self.days().of(epoch_ms)
-    }
-
-    /// For the local days of many stamps, as a chart's rows have: see [`LocalDays`].
+    /// Local days of stamps under this rule: see [`LocalDays`].
     pub fn days(&self) -> LocalDays<'_> {
         LocalDays {
             rule: self,
@@ -52,7 +46,8 @@ pub struct LocalDays<'a> {
 }
 
 impl LocalDays<'_> {
-    /// As [`DateRule::local_day`].
+    /// The local day of `epoch_ms`; `None` for stamps that are not finite or fall outside years
+    /// 1000..=9999, which could not be written in the 9-character `YYYYMMDDT` form.
     pub fn of(&mut self, epoch_ms: f64) -> Option<Day> {
         if !epoch_ms.is_finite() || epoch_ms.abs() > 1e15 {
             return None;
@@ -162,7 +157,7 @@ impl Day {
     /// `YYYYMMDDT`, the date column TradingView's seed format requires.
     pub fn tradingview_text(self) -> [u8; 9] {
         let (year, month, day) = self.civil();
-        // Years are 1000..=9999 by construction (see `DateRule::local_day`): exactly 8 digits.
+        // Years are 1000..=9999 by construction (see `LocalDays::of`): exactly 8 digits.
         let year = year as u32;
         let pair = |n: u32| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
         let [c1, c2] = pair(year / 100);
@@ -206,7 +201,7 @@ mod tests {
 
     impl DateRule {
         fn local_date(&self, epoch_ms: f64) -> Option<NaiveDate> {
-            self.local_day(epoch_ms).map(Day::date)
+            self.days().of(epoch_ms).map(Day::date)
         }
     }
 
