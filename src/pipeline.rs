@@ -9,7 +9,9 @@ use crate::convert::{
     self, ChartSymbols, ConvertOptions, DroppedRows, SeriesKind, SeriesSymbols, write_symbol_info,
 };
 use crate::output::{SeriesTree, WriteMode};
-use crate::report::{self, Bytes, ChartFacts, FileReport, Outcome, Report, Timings, Totals};
+use crate::report::{
+    self, Bytes, ChartFacts, FileReport, Outcome, Report, ReportWriter, Timings, Totals,
+};
 use crate::shard::Shard;
 use crate::source::{Content, Fetched, ShardWork};
 use rayon::iter::{ParallelBridge, ParallelIterator};
@@ -169,27 +171,17 @@ pub fn run(
         }
     }
     let mut bytes_out = clock.bytes_out.load(Ordering::Relaxed);
-    if interrupted {
+    let publishing = if interrupted {
         tracing::warn!("interrupted: discarding the staged tree");
         tree.discard();
         totals.series_files_written = 0;
         totals.rows_written = 0;
         bytes_out = 0;
+        None
     } else {
-        let listed: Vec<&ChartSymbols> = files
-            .iter()
-            .filter(|f| f.outcome == Outcome::Ok)
-            .filter_map(|f| f.chart.as_ref().map(|c| &c.symbols))
-            .collect();
-        let timeframe = job.convert.timeframe;
-        bytes_out += tree.publish(&job.group, |file| {
-            write_symbol_info(&listed, timeframe, file)
-        })?;
-    }
-    progress.finish();
-
-    let micros_to_ms = |c: &AtomicU64| c.load(Ordering::Relaxed) / 1000;
-    let report = Report {
+        Some(tree)
+    };
+    let mut report = Report {
         report_version: report::REPORT_VERSION,
         generated_by: format!("bluedot {}", env!("CARGO_PKG_VERSION")),
         timeframe: job.convert.timeframe.to_string(),
@@ -199,24 +191,58 @@ pub fn run(
         source: label,
         totals,
         dropped_rows: report::dropped_map(&dropped),
-        timings_ms: Timings {
+        interrupted,
+        files,
+        timings_ms: Timings::default(),
+        bytes: Bytes::default(),
+        peak_rss_bytes: None,
+    };
+    // The report's outcomes are written on one core while the symbol list is published on the
+    // other; the costs, known only then, close the report.
+    crate::output::write_atomic_with(&job.report_path(), |file| {
+        let mut json = ReportWriter::new(&*file);
+        let (published, open) = pool.install(|| {
+            rayon::join(
+                || publish(publishing, job, &report.files),
+                || json.begin(&report),
+            )
+        });
+        bytes_out += published?;
+        let open = open?;
+        progress.finish();
+        let micros_to_ms = |c: &AtomicU64| c.load(Ordering::Relaxed) / 1000;
+        report.timings_ms = Timings {
             list: costs.list.as_millis() as u64,
             read: micros_to_ms(&clock.read),
             convert: micros_to_ms(&clock.convert),
             write: micros_to_ms(&clock.write),
             finalize: finalize.elapsed().as_millis() as u64,
             wall: (started.elapsed() + costs.list).as_millis() as u64,
-        },
-        bytes: Bytes {
+        };
+        report.bytes = Bytes {
             input: clock.bytes_in.load(Ordering::Relaxed),
             output: bytes_out,
-        },
-        peak_rss_bytes: report::peak_rss_bytes(),
-        interrupted,
-        files,
-    };
-    crate::output::write_atomic_with(&job.report_path(), |file| report.write_json(file))?;
+        };
+        report.peak_rss_bytes = report::peak_rss_bytes();
+        open.finish(&report)?;
+        json.end()
+    })?;
     Ok(report)
+}
+
+/// Writes the symbol list of the ok charts and publishes the series tree; returns the list's
+/// size. Nothing to publish (an interrupted run) is 0 bytes.
+fn publish(tree: Option<SeriesTree>, job: &Job, files: &[FileReport]) -> std::io::Result<u64> {
+    let Some(tree) = tree else { return Ok(0) };
+    let listed: Vec<&ChartSymbols> = files
+        .iter()
+        .filter(|f| f.outcome == Outcome::Ok)
+        .filter_map(|f| f.chart.as_ref().map(|c| &c.symbols))
+        .collect();
+    let timeframe = job.convert.timeframe;
+    tree.publish(&job.group, |file| {
+        write_symbol_info(&listed, timeframe, file)
+    })
 }
 
 fn convert_one(

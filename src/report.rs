@@ -2,6 +2,10 @@
 //!
 //! The per-file part is deterministic (sorted by name, no clocks); `timings_ms`,
 //! `peak_rss_bytes` and `generated_by` describe the run itself and naturally vary.
+//!
+//! The run's costs (`timings_ms`, `bytes`, `peak_rss_bytes`) come last in the file: everything
+//! before them is known once the charts are converted, so a run streams it into the report while
+//! the symbol list is still being published, and appends the costs when that is done.
 
 use crate::convert::{ChartSymbols, Converted, DroppedRows, SeriesKind, SeriesName, Streamed};
 use chrono::NaiveDate;
@@ -12,7 +16,8 @@ use std::io::Write as _;
 
 pub const REPORT_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize)]
+/// Serialized in field order, by hand (see [`ReportWriter`]).
+#[derive(Debug, Clone)]
 pub struct Report {
     pub report_version: u32,
     pub generated_by: String,
@@ -24,12 +29,93 @@ pub struct Report {
     pub source: String,
     pub totals: Totals,
     pub dropped_rows: BTreeMap<String, u64>,
-    pub timings_ms: Timings,
-    pub bytes: Bytes,
-    pub peak_rss_bytes: Option<u64>,
     /// True when a signal stopped the run before every file was converted.
     pub interrupted: bool,
     pub files: Vec<FileReport>,
+    // The run's costs, known last.
+    pub timings_ms: Timings,
+    pub bytes: Bytes,
+    pub peak_rss_bytes: Option<u64>,
+}
+
+impl Report {
+    /// Every entry before the run's costs.
+    fn serialize_outcomes<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("report_version", &self.report_version)?;
+        map.serialize_entry("generated_by", &self.generated_by)?;
+        map.serialize_entry("timeframe", &self.timeframe)?;
+        map.serialize_entry("group", &self.group)?;
+        map.serialize_entry("shard_index", &self.shard_index)?;
+        map.serialize_entry("shard_count", &self.shard_count)?;
+        map.serialize_entry("source", &self.source)?;
+        map.serialize_entry("totals", &self.totals)?;
+        map.serialize_entry("dropped_rows", &self.dropped_rows)?;
+        map.serialize_entry("interrupted", &self.interrupted)?;
+        map.serialize_entry("files", &self.files)
+    }
+
+    fn serialize_costs<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("timings_ms", &self.timings_ms)?;
+        map.serialize_entry("bytes", &self.bytes)?;
+        map.serialize_entry("peak_rss_bytes", &self.peak_rss_bytes)
+    }
+}
+
+impl Serialize for Report {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        self.serialize_outcomes(&mut map)?;
+        self.serialize_costs(&mut map)?;
+        map.end()
+    }
+}
+
+type PrettyJson<W> =
+    serde_json::Serializer<std::io::BufWriter<W>, serde_json::ser::PrettyFormatter<'static>>;
+
+/// Writes a report as pretty JSON in two parts: [`begin`](Self::begin) streams everything but
+/// the run's costs, [`OpenReport::finish`] appends them. Streaming because a report can list tens
+/// of thousands of files, and never holds them rendered in memory.
+pub struct ReportWriter<W: std::io::Write> {
+    json: PrettyJson<W>,
+}
+
+/// A report whose outcomes are written and whose costs are not yet.
+pub struct OpenReport<'a, W: std::io::Write> {
+    map: <&'a mut PrettyJson<W> as Serializer>::SerializeMap,
+}
+
+impl<W: std::io::Write> ReportWriter<W> {
+    pub fn new(out: W) -> ReportWriter<W> {
+        // Large enough that a thousand-file report goes out in a few writes.
+        let out = std::io::BufWriter::with_capacity(256 * 1024, out);
+        ReportWriter {
+            json: serde_json::Serializer::pretty(out),
+        }
+    }
+
+    pub fn begin(&mut self, report: &Report) -> std::io::Result<OpenReport<'_, W>> {
+        let mut map = self.json.serialize_map(None)?;
+        report.serialize_outcomes(&mut map)?;
+        Ok(OpenReport { map })
+    }
+
+    /// Ends the file with a newline and flushes it; call after [`OpenReport::finish`].
+    pub fn end(self) -> std::io::Result<()> {
+        let mut out = self.json.into_inner();
+        out.write_all(b"\n")?;
+        out.flush()
+    }
+}
+
+impl<W: std::io::Write> OpenReport<'_, W> {
+    /// Appends `report`'s costs and closes the object. The outcomes already written are not
+    /// looked at again: only the costs may have changed since [`ReportWriter::begin`].
+    pub fn finish(mut self, report: &Report) -> std::io::Result<()> {
+        report.serialize_costs(&mut self.map)?;
+        SerializeMap::end(self.map)?;
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -245,13 +331,11 @@ impl Report {
         self.files.iter().filter(|f| f.outcome == Outcome::Failed)
     }
 
-    /// Writes the report as pretty JSON, streaming (a report can list tens of thousands of files).
+    /// Writes the report as pretty JSON in one go.
     pub fn write_json(&self, out: impl std::io::Write) -> std::io::Result<()> {
-        // Large enough that a thousand-file report goes out in a few writes at the end of a run.
-        let mut out = std::io::BufWriter::with_capacity(256 * 1024, out);
-        serde_json::to_writer_pretty(&mut out, self)?;
-        out.write_all(b"\n")?;
-        out.flush()
+        let mut writer = ReportWriter::new(out);
+        writer.begin(self)?.finish(self)?;
+        writer.end()
     }
 }
 
@@ -320,5 +404,57 @@ impl Report {
             ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> Report {
+        let ok = FileReport::new("ABC.IN_daily.json", Outcome::Ok, None);
+        let failed = FileReport::new("BAD_daily.json", Outcome::Failed, Some("bad\n\"x\"".into()));
+        Report {
+            report_version: REPORT_VERSION,
+            generated_by: "bluedot test".into(),
+            timeframe: "daily".into(),
+            group: "g".into(),
+            shard_index: 1,
+            shard_count: 4,
+            source: "local:in".into(),
+            totals: Totals::default(),
+            dropped_rows: [("holiday".to_owned(), 3)].into(),
+            interrupted: false,
+            files: vec![ok, failed],
+            timings_ms: Timings::default(),
+            bytes: Bytes::default(),
+            peak_rss_bytes: None,
+        }
+    }
+
+    #[test]
+    fn a_report_written_in_two_parts_is_the_whole_report_with_its_costs_last() {
+        let mut report = report();
+        let mut out = Vec::new();
+        let mut writer = ReportWriter::new(&mut out);
+        let open = writer.begin(&report).unwrap();
+        // The costs become known only after the outcomes are written.
+        report.timings_ms.wall = 1234;
+        report.bytes.output = 99;
+        report.peak_rss_bytes = Some(5_000_000);
+        open.finish(&report).unwrap();
+        writer.end().unwrap();
+
+        let text = String::from_utf8(out).unwrap();
+        let whole = serde_json::to_string_pretty(&report).unwrap() + "\n";
+        assert_eq!(text, whole);
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed["timings_ms"]["wall"], 1234);
+        assert_eq!(parsed["bytes"]["out"], 99);
+        assert_eq!(parsed["files"][1]["reason"], "bad\n\"x\"");
+        // Top-level keys are the ones indented by two spaces.
+        let at = |key: &str| text.find(&format!("\n  \"{key}\": ")).unwrap();
+        assert!(at("interrupted") < at("files") && at("files") < at("timings_ms"));
+        assert!(at("timings_ms") < at("bytes") && at("bytes") < at("peak_rss_bytes"));
     }
 }
