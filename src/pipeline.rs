@@ -163,10 +163,10 @@ pub fn run(
             Outcome::Skipped => totals.skipped += 1,
         }
         if let Some(chart) = &file.chart {
-            dropped += chart.dropped;
+            dropped += chart.dropped();
             if file.outcome == Outcome::Ok {
                 totals.series_files_written += SeriesKind::ALL.len() as u64;
-                totals.rows_written += chart.rows.iter().map(|&n| u64::from(n)).sum::<u64>();
+                totals.rows_written += chart.rows().iter().map(|&n| u64::from(n)).sum::<u64>();
             }
         }
     }
@@ -293,7 +293,7 @@ fn convert_one(
             }
         }
     };
-    file.chart = Some(Box::new(ChartFacts::of(&chart)));
+    file.chart = Some(ChartFacts::of(&chart));
 
     let writing = Instant::now();
     let files: Vec<(String, &[u8])> = chart

@@ -100,6 +100,19 @@ impl std::ops::AddAssign for DroppedRows {
 }
 
 impl DroppedRows {
+    /// The counts in declaration order, for compact storage.
+    pub fn to_array(mut self) -> [u32; 10] {
+        self.counts_mut().map(|n| *n)
+    }
+
+    pub fn from_array(counts: [u32; 10]) -> DroppedRows {
+        let mut dropped = DroppedRows::default();
+        for (slot, n) in dropped.counts_mut().into_iter().zip(counts) {
+            *slot = n;
+        }
+        dropped
+    }
+
     /// `(reason, count)` for every non-zero reason, in a fixed order.
     pub fn non_zero(&self) -> Vec<(&'static str, u64)> {
         [
