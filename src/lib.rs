@@ -7,6 +7,7 @@ pub mod action;
 pub mod cli;
 pub mod convert;
 mod folder;
+pub mod malloc;
 pub mod output;
 pub mod pipeline;
 pub mod plan;
