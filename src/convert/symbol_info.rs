@@ -63,29 +63,98 @@ pub fn write_symbol_info(
     timeframe: Timeframe,
     out: impl Write,
 ) -> io::Result<()> {
-    // One u32 per line (chart * 4 + series kind) keeps the index at 16 bytes per chart; the
-    // series symbols are spelled once, end to end in one buffer, for the comparisons to read.
-    let mut lines: Vec<u32> = (0..charts.len() as u32 * 4).collect();
+    // The series symbols are spelled once, end to end in one buffer, for the comparisons to
+    // read; the charts are sorted, four bytes each, and their lines follow from that order.
     let series_symbols = SeriesSymbols::of(charts.iter().copied());
-    let name = |line: u32| {
-        let (chart, kind) = split_line(line);
-        [
-            series_symbols.get(chart).as_bytes(),
-            kind.suffix().as_bytes(),
-        ]
-    };
-    // Series names are unique, so the unstable sort (no scratch buffer) is exact.
-    lines.sort_unstable_by(|&a, &b| compare_joined(name(a), name(b)));
+    let mut order: Vec<u32> = (0..charts.len() as u32).collect();
+    // Ties (equal symbols cannot both be listed) fall back to the index, so the order is exact.
+    order.sort_unstable_by(|&a, &b| {
+        let prefix = |chart: u32| [series_symbols.get(chart as usize).as_bytes(), b"_"];
+        compare_joined(prefix(a), prefix(b)).then(a.cmp(&b))
+    });
     let list = SymbolList {
         charts,
         series_symbols: &series_symbols,
-        lines: &lines,
+        order: &order,
         timeframe,
     };
     let mut out = io::BufWriter::new(out);
     serde_json::to_writer_pretty(&mut out, &list)?;
     out.write_all(b"\n")?;
     out.flush()
+}
+
+/// A chart's kinds in the order of their suffixes, which is the order of its series names.
+const KINDS_BY_SUFFIX: [SeriesKind; 4] = [
+    SeriesKind::BcIndicator,
+    SeriesKind::BlueDots,
+    SeriesKind::PriceData,
+    SeriesKind::RlstRating,
+];
+
+/// The lines (`chart * 4 + kind`) in series-name order, from the charts sorted by series symbol
+/// followed by `_`. Every series name of a chart starts with that prefix, so the names of two
+/// charts interleave only when one chart's prefix begins the other's (`A_` and `A_B_`): such
+/// charts stand together after the shortest, and their lines are sorted as a group. Any other
+/// chart gives its four lines in suffix order. No index of every line is ever built.
+struct OrderedLines<'a> {
+    order: &'a [u32],
+    series_symbols: &'a SeriesSymbols,
+    next_chart: usize,
+    /// The current group's lines, last first.
+    group: Vec<u32>,
+}
+
+impl<'a> OrderedLines<'a> {
+    fn new(order: &'a [u32], series_symbols: &'a SeriesSymbols) -> OrderedLines<'a> {
+        OrderedLines {
+            order,
+            series_symbols,
+            next_chart: 0,
+            group: Vec::new(),
+        }
+    }
+
+    fn name(&self, line: u32) -> [&'a [u8]; 2] {
+        let (chart, kind) = split_line(line);
+        [
+            self.series_symbols.get(chart).as_bytes(),
+            kind.suffix().as_bytes(),
+        ]
+    }
+}
+
+impl Iterator for OrderedLines<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        if let Some(line) = self.group.pop() {
+            return Some(line);
+        }
+        let first = *self.order.get(self.next_chart)?;
+        let root = self.series_symbols.get(first as usize).as_bytes();
+        let extends_root = |chart: u32| {
+            let symbol = self.series_symbols.get(chart as usize).as_bytes();
+            symbol.len() > root.len() && symbol.starts_with(root) && symbol[root.len()] == b'_'
+        };
+        let members = 1 + self.order[self.next_chart + 1..]
+            .iter()
+            .take_while(|&&chart| extends_root(chart))
+            .count();
+        let charts = &self.order[self.next_chart..self.next_chart + members];
+        self.next_chart += members;
+        let lines = charts
+            .iter()
+            .flat_map(|&chart| KINDS_BY_SUFFIX.map(|kind| chart * 4 + kind as u32));
+        self.group.extend(lines);
+        if members > 1 {
+            let mut group = std::mem::take(&mut self.group);
+            group.sort_unstable_by(|&a, &b| compare_joined(self.name(a), self.name(b)));
+            self.group = group;
+        }
+        self.group.reverse();
+        self.group.pop()
+    }
 }
 
 /// Compares `a[0] + a[1]` with `b[0] + b[1]` without joining them: the symbols' common length
@@ -132,13 +201,14 @@ fn split_line(line: u32) -> (usize, SeriesKind) {
 struct SymbolList<'a> {
     charts: &'a [&'a ChartSymbols],
     series_symbols: &'a SeriesSymbols,
-    lines: &'a [u32],
+    /// Charts in order of their series symbols.
+    order: &'a [u32],
     timeframe: Timeframe,
 }
 
 impl SymbolList<'_> {
     fn each<T>(&self, f: impl Fn(usize, SeriesKind) -> T) -> impl Iterator<Item = T> {
-        self.lines.iter().map(move |&line| {
+        OrderedLines::new(self.order, self.series_symbols).map(move |line| {
             let (chart, kind) = split_line(line);
             f(chart, kind)
         })
@@ -281,6 +351,32 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn lines_come_in_series_name_order(
+            symbols in proptest::collection::btree_set("[AB_]{1,5}", 0..24),
+        ) {
+            // Symbols made of A, B and _ are their own series symbols and often begin one
+            // another with an `_` between (`A`, `A_B`, `A_B_A`): the groups whose lines mix.
+            let charts: Vec<ChartSymbols> =
+                symbols.iter().map(|s| ChartSymbols::new(s, s, [0; 4])).collect();
+            let listed: Vec<&ChartSymbols> = charts.iter().rev().collect();
+            let mut out = Vec::new();
+            write_symbol_info(&listed, Timeframe::Daily, &mut out).unwrap();
+            let list: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            let names: Vec<String> = list["symbol"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|name| name.as_str().unwrap().to_owned())
+                .collect();
+            let mut expected: Vec<String> = symbols
+                .iter()
+                .flat_map(|s| SeriesKind::ALL.map(|kind| format!("{s}{}", kind.suffix())))
+                .collect();
+            expected.sort();
+            proptest::prop_assert_eq!(names, expected);
+        }
+
         /// Names with and without control characters, multi-byte characters and spaces, short
         /// and past the limit.
         #[test]
