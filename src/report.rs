@@ -315,8 +315,8 @@ impl Serialize for FileReport {
             map.serialize_entry("rows", &rows)?;
         }
         if let Some(chart) = &self.chart {
-            map.serialize_entry("first_date", &Streamed(chart.first_date))?;
-            map.serialize_entry("last_date", &Streamed(chart.last_date))?;
+            map.serialize_entry("first_date", &IsoDate(chart.first_date))?;
+            map.serialize_entry("last_date", &IsoDate(chart.last_date))?;
             let mut dropped = chart.dropped().non_zero();
             if !dropped.is_empty() {
                 dropped.sort_unstable();
@@ -327,6 +327,32 @@ impl Serialize for FileReport {
             map.serialize_entry("retries", &self.retries)?;
         }
         map.end()
+    }
+}
+
+/// `2025-08-01`, spelled digit by digit: chrono's `Display` goes through the formatting
+/// machinery one character at a time, a measurable part of writing a large report.
+struct IsoDate(NaiveDate);
+
+impl Serialize for IsoDate {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use chrono::Datelike as _;
+        let date = self.0;
+        let Ok(year @ 0..=9999) = u16::try_from(date.year()) else {
+            // Years a chart's rows cannot have (they are kept to 1000..=9999); chrono spells them.
+            return serializer.collect_str(&date);
+        };
+        let mut text = *b"0000-00-00";
+        let digits = |slot: &mut [u8], mut n: u16| {
+            for byte in slot.iter_mut().rev() {
+                *byte = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+        };
+        digits(&mut text[0..4], year);
+        digits(&mut text[5..7], date.month() as u16);
+        digits(&mut text[8..10], date.day() as u16);
+        serializer.serialize_str(std::str::from_utf8(&text).expect("ASCII digits"))
     }
 }
 
@@ -474,6 +500,21 @@ mod tests {
             timings_ms: Timings::default(),
             bytes: Bytes::default(),
             peak_rss_bytes: None,
+        }
+    }
+
+    #[test]
+    fn dates_are_spelled_as_chrono_spells_them() {
+        for (y, m, d) in [
+            (2025, 8, 1),
+            (1000, 1, 1),
+            (9999, 12, 31),
+            (987, 6, 5),
+            (10000, 1, 2),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let json = serde_json::to_string(&IsoDate(date)).unwrap();
+            assert_eq!(json, format!("\"{date}\""));
         }
     }
 
