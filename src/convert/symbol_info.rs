@@ -114,14 +114,15 @@ impl<'a> OrderedLines<'a> {
             group: Vec::new(),
         }
     }
+}
 
-    fn name(&self, line: u32) -> [&'a [u8]; 2] {
-        let (chart, kind) = split_line(line);
-        [
-            self.series_symbols.get(chart).as_bytes(),
-            kind.suffix().as_bytes(),
-        ]
-    }
+/// A line's series name, as the symbol and the suffix it joins.
+fn line_name(series_symbols: &SeriesSymbols, line: u32) -> [&[u8]; 2] {
+    let (chart, kind) = split_line(line);
+    [
+        series_symbols.get(chart).as_bytes(),
+        kind.suffix().as_bytes(),
+    ]
 }
 
 impl Iterator for OrderedLines<'_> {
@@ -148,9 +149,10 @@ impl Iterator for OrderedLines<'_> {
             .flat_map(|&chart| KINDS_BY_SUFFIX.map(|kind| chart * 4 + kind as u32));
         self.group.extend(lines);
         if members > 1 {
-            let mut group = std::mem::take(&mut self.group);
-            group.sort_unstable_by(|&a, &b| compare_joined(self.name(a), self.name(b)));
-            self.group = group;
+            let series_symbols = self.series_symbols;
+            self.group.sort_unstable_by(|&a, &b| {
+                compare_joined(line_name(series_symbols, a), line_name(series_symbols, b))
+            });
         }
         self.group.reverse();
         self.group.pop()
