@@ -90,7 +90,7 @@ max_rss_mb() { awk -v kb="$(max_rss_kb "$1")" 'BEGIN {printf "%.1f", kb/1024}'; 
 convert=("$BIN" process --input "$OUT/in-$FILES" --timeframe daily)
 
 input_bytes=$(du -sb "$OUT/in-$FILES" | awk '{print $1}')
-rm -f "$OUT"/*.runs
+rm -f "$OUT"/*.runs "$OUT/staged.stages"
 
 # bluedot once to learn the output tree the floor must reproduce (every file, report included).
 "${convert[@]}" --output "$RUN_DIR/shape" 2>/dev/null
@@ -104,6 +104,7 @@ echo "timing: $RUNS runs each, interleaved, each into a fresh folder" >&2
 for i in $(seq "$RUNS"); do
   measure staged "$RUN_DIR/staged-$i" "${convert[@]}" --output "$RUN_DIR/staged-$i" --write-mode staged
   cp "$RUN_DIR/staged-$i/report.json" "$OUT/staged-report.json"
+  tr -d ' \n' <"$OUT/staged-report.json" | grep -o '"timings_ms":{[^}]*}' | sed 's/"timings_ms"://' >>"$OUT/staged.stages"
   measure per-file "$RUN_DIR/per-file-$i" "${convert[@]}" --output "$RUN_DIR/per-file-$i" --write-mode per-file
   measure floor "$RUN_DIR/floor-$i" "$FLOOR" "$OUT/sizes.txt" "$RUN_DIR/floor-$i"
   measure big "$RUN_DIR/big-$i" "$BIN" process --input "$OUT/in-$BIG_FILES" --output "$RUN_DIR/big-$i" --timeframe daily
@@ -135,9 +136,11 @@ row "bluedot --write-mode per-file" per-file
 row "write floor ($out_files files)" floor
 echo
 
-# Where the time goes, from the last staged run's report (read/convert/write summed over workers).
-stages=$(tr -d ' \n' <"$OUT/staged-report.json" | grep -o '"timings_ms":{[^}]*}' | sed 's/"timings_ms"://')
-echo "stages of the last staged run (ms; read/convert/write summed over workers): $stages"
+# Where the time goes, from each staged run's report (read/convert/write summed over workers), in
+# round order, beside the wall time and CPU the script measured around the whole process.
+echo "stages of each staged run, in round order (ms; read/convert/write summed over workers):"
+paste -d' ' "$OUT/staged.stages" "$OUT/staged.runs" |
+  awk '{printf "  %s  process: %.1f ms, %s CPU-s\n", $1, $2/1000, $4}'
 
 staged_wall=$(median_wall staged)
 per_file_wall=$(median_wall per-file)
