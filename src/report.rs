@@ -401,13 +401,6 @@ impl Report {
     pub fn failures(&self) -> impl Iterator<Item = &FileReport> {
         self.files.iter().filter(|f| f.outcome == Outcome::Failed)
     }
-
-    /// Writes the report as pretty JSON in one go.
-    pub fn write_json(&self, out: impl std::io::Write) -> std::io::Result<()> {
-        let mut writer = ReportWriter::new(out);
-        writer.begin(self)?.finish(self)?;
-        writer.end()
-    }
 }
 
 /// Peak resident set size of this process (`VmHWM`), where the kernel reports it.
