@@ -43,6 +43,7 @@ def check(port, creds_path, root):
     from google.auth.transport.requests import Request
     from google.oauth2 import service_account
     from googleapiclient.discovery import build
+    from googleapiclient.errors import HttpError
     from googleapiclient.http import MediaIoBaseDownload
 
     with open(creds_path) as f:
@@ -116,8 +117,28 @@ def check(port, creds_path, root):
             fail(f"{item['name']}: expected a ranged download in several chunks, got {chunks}")
 
     meta = drive.files().get(fileId=listed[0]["id"], fields="id,name,md5Checksum").execute()
-    if meta["id"] != listed[0]["id"]:
-        fail(f"files.get returned {meta}")
+    if meta != {k: listed[0][k] for k in ("id", "name", "md5Checksum")}:
+        fail(f"files.get with fields=id,name,md5Checksum returned {meta}")
+
+    # Partial responses: only what `fields` selects, Drive's short default without it, and 400
+    # (an HttpError in Google's client) for a selector Drive cannot read.
+    if any(set(f) != {"id", "name", "size", "md5Checksum", "mimeType"} for f in listed):
+        fail(f"files.list sent fields it was not asked for: {listed[0]}")
+    default = drive.files().get(fileId=listed[0]["id"]).execute()
+    if set(default) != {"kind", "id", "name", "mimeType"}:
+        fail(f"files.get without fields returned {sorted(default)}")
+    unpaged = drive.files().list(
+        q=f"'{day_id}' in parents and trashed = false", pageSize=2, fields="files(id)"
+    ).execute()
+    if "nextPageToken" in unpaged or any(set(f) != {"id"} for f in unpaged["files"]):
+        fail(f"files.list with fields=files(id) returned {unpaged}")
+    try:
+        drive.files().get(fileId=listed[0]["id"], fields="id,colour").execute()
+    except HttpError as e:
+        if e.resp.status != 400:
+            fail(f"an unknown field was refused with {e.resp.status}, not 400")
+    else:
+        fail("the stand-in accepted fields=id,colour")
 
     # The token endpoint really verifies: the same key under another issuer is refused.
     forged = dict(info, client_email="intruder@standin.iam.gserviceaccount.com")
@@ -132,7 +153,8 @@ def check(port, creds_path, root):
 
     print(
         f"fidelity: ok: token via JWT-bearer, {len(listed)} files listed over {pages} pages, "
-        f"every get_media download byte-identical (ranged chunks), wrong issuer refused"
+        f"every get_media download byte-identical (ranged chunks), partial responses as "
+        f"selected, wrong issuer refused"
     )
 
 

@@ -1,12 +1,14 @@
 //! A Google Drive v3 + OAuth token stand-in on 127.0.0.1, for tests and benchmarks.
 //!
 //! It speaks the parts of the protocol bluedot (and Google's Python client) use: `files.list`
-//! with the `q` subset in [`query`] and small pages, `files.get` metadata, `alt=media` downloads
+//! with the `q` subset in [`query`] and small pages, `files.get` metadata, partial responses
+//! (only the [`fields`] selected, as Drive sends them), `alt=media` downloads
 //! (also under `/download/`, with `Range`), `export`, and a token endpoint that verifies the
 //! JWT-bearer assertion's RS256 signature and claims. Faults are injected per target, at the
 //! byte level where it matters (reset, truncated or stalled bodies), which is why the server is
 //! a small hand-written HTTP/1.1 loop on tokio rather than a framework.
 
+mod fields;
 mod http;
 mod query;
 mod server;

@@ -1,6 +1,7 @@
 //! The routes: token endpoint, files.list, files.get (metadata, `alt=media`, export), with faults
 //! injected per target before or while answering.
 
+use crate::fields::{self, Resource, Selection};
 use crate::http::{Delivery, Reply, Request, parse_form};
 use crate::{FOLDER_MIME, Fault, Item, SHORTCUT_MIME, State, Target, query, token};
 use rand::Rng;
@@ -158,7 +159,10 @@ pub fn route(state: &State, request: &Request) -> Reply {
     } else if media {
         download(&item, request)
     } else {
-        Reply::json(200, item_json(state, &item))
+        match selection(request, Resource::File, fields::GET_DEFAULT) {
+            Ok(selection) => Reply::json(200, selection.apply(&item_json(state, &item))),
+            Err(refused) => refused,
+        }
     };
     alter(reply, fault)
 }
@@ -263,6 +267,10 @@ fn list(state: &State, request: &Request) -> Reply {
     if !(1..=1000).contains(&asked) {
         return Reply::error(400, "invalid", "Invalid Value (pageSize)");
     }
+    let selection = match selection(request, Resource::FileList, fields::LIST_DEFAULT) {
+        Ok(selection) => selection,
+        Err(refused) => return refused,
+    };
     let page_size = asked.min(state.options.page_size).max(1);
     let fingerprint = format!("{:x}", <md5::Md5 as md5::Digest>::digest(q.as_bytes()));
     let start = match request.query.get("pageToken") {
@@ -293,15 +301,18 @@ fn list(state: &State, request: &Request) -> Reply {
         .map(|item| item_json(state, item))
         .collect();
     let mut body = json!({"kind": "drive#fileList", "incompleteSearch": false, "files": page});
-    // As on Drive: a `fields` selector without nextPageToken silently ends pagination.
-    let wants_token = request
-        .query
-        .get("fields")
-        .is_none_or(|f| f.contains("nextPageToken"));
-    if start + page_size < matching.len() && wants_token {
+    if start + page_size < matching.len() {
         body["nextPageToken"] = format!("{fingerprint}~{}", start + page_size).into();
     }
-    Reply::json(200, body)
+    // As on Drive: a `fields` selector without nextPageToken silently ends pagination.
+    Reply::json(200, selection.apply(&body))
+}
+
+/// The request's `fields` selector (`default` without one), or Drive's 400 for a bad one.
+fn selection(request: &Request, resource: Resource, default: &str) -> Result<Selection, Reply> {
+    let text = request.query.get("fields").map_or(default, String::as_str);
+    Selection::parse(text, resource)
+        .map_err(|message| Reply::error(400, "invalidParameter", &message))
 }
 
 fn download(item: &Item, request: &Request) -> Reply {
