@@ -79,8 +79,22 @@ impl AttemptError {
 
 pub fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     let value = response.headers().get(reqwest::header::RETRY_AFTER)?;
-    let seconds: u64 = value.to_str().ok()?.trim().parse().ok()?;
-    Some(Duration::from_secs(seconds))
+    parse_retry_after(value.to_str().ok()?, chrono::Utc::now())
+}
+
+/// `Retry-After` is either a number of seconds or an HTTP date (RFC 9110, 10.2.3), such as
+/// `Wed, 21 Oct 2015 07:28:00 GMT`. A date already past is no hint: the backoff applies then,
+/// rather than retrying at once against a server whose clock runs ahead of ours.
+fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    (at.to_utc() - now)
+        .to_std()
+        .ok()
+        .filter(|wait| !wait.is_zero())
 }
 
 /// A transport failure (timeout, reset, truncated body) is worth another attempt.
@@ -208,6 +222,29 @@ mod tests {
         );
         let (reason, message) = error_reason(502, b"Bad Gateway");
         assert_eq!((reason.as_str(), message.as_str()), ("502", "Bad Gateway"));
+    }
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_as_an_http_date() {
+        let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z")
+            .unwrap()
+            .to_utc();
+        let cases = [
+            ("120", Some(120)),
+            (" 0 ", Some(0)),
+            ("Wed, 21 Oct 2015 07:28:00 GMT", Some(60)),
+            ("Wed, 21 Oct 2015 07:27:00 GMT", None),
+            ("Wed, 21 Oct 2015 07:00:00 GMT", None),
+            ("-5", None),
+            ("soon", None),
+        ];
+        for (value, seconds) in cases {
+            assert_eq!(
+                parse_retry_after(value, now),
+                seconds.map(Duration::from_secs),
+                "Retry-After: {value}"
+            );
+        }
     }
 
     #[test]
