@@ -1,10 +1,11 @@
-//! A folder opened once, whose files are then opened by name.
+//! A folder opened once, whose files are then opened (or removed) by name.
 //!
 //! A run opens a thousand charts in one folder and creates four thousand series in another. On
 //! Linux each of those opens is relative to the folder's handle, so the kernel looks up one name
 //! instead of walking the whole path again (the output folder sits eight deep in the benchmark);
 //! elsewhere names are joined to the folder's path.
 
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -43,6 +44,17 @@ impl Folder {
     /// what `File::create` does with the joined path.
     pub fn create_file(&self, name: &str) -> io::Result<File> {
         self.open_at(name, Access::Create)
+    }
+
+    /// Removes the file (or link) `name`, one path component.
+    pub fn remove_file(&self, name: &OsStr) -> io::Result<()> {
+        #[cfg(target_os = "linux")]
+        {
+            rustix::fs::unlinkat(&self.handle, name, rustix::fs::AtFlags::empty())?;
+            Ok(())
+        }
+        #[cfg(not(target_os = "linux"))]
+        std::fs::remove_file(self.path.join(name))
     }
 
     fn open_at(&self, name: &str, access: Access) -> io::Result<File> {
@@ -107,6 +119,10 @@ mod tests {
         assert_eq!(text, "short");
         let missing = folder.open_file("b.csv").unwrap_err();
         assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+        folder.remove_file(OsStr::new("a.csv")).unwrap();
+        assert!(!dir.path().join("a.csv").exists());
+        let gone = folder.remove_file(OsStr::new("a.csv")).unwrap_err();
+        assert_eq!(gone.kind(), io::ErrorKind::NotFound);
         assert!(
             Folder::open(&dir.path().join("a.csv")).is_err(),
             "not a folder"

@@ -10,6 +10,7 @@
 //! that happens on a runner; power loss on an ephemeral runner loses the machine anyway.
 
 use crate::folder::Folder;
+use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -79,7 +80,7 @@ impl SeriesTree {
 
     pub fn remove<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
         for name in names {
-            let _ = fs::remove_file(self.writing.path().join(name));
+            let _ = self.writing.remove_file(OsStr::new(name));
         }
     }
 
@@ -106,7 +107,7 @@ impl SeriesTree {
     /// Drops everything this run staged (an interrupted run publishes nothing).
     pub fn discard(self) {
         if self.mode == WriteMode::Staged {
-            let _ = fs::remove_dir_all(self.writing.path());
+            let _ = remove_tree(self.writing.path());
         }
     }
 }
@@ -157,9 +158,69 @@ fn swap_into_place(staging: &Path, target: &Path) -> io::Result<()> {
         return Err(e);
     }
     if had_previous {
-        fs::remove_dir_all(&previous)?;
+        remove_tree(&previous)?;
     }
     Ok(())
+}
+
+/// Threads that remove a tree's files, at most. Where the file system trims each file's blocks
+/// as it frees them (ext4 mounted with `discard`, as cloud images often are, and the work disk
+/// here), removing a file mostly waits on the disk, and does so after the folder's lock is let
+/// go, so removals overlap: the 4000 series of 1000 charts, written out to disk, took 480-610 ms
+/// to remove from one thread, 190-230 from 4, 150-180 from 8 and 113-156 from 16. On tmpfs,
+/// where removing is CPU alone, 16 threads took 27-29 ms against 32-33 for one.
+const REMOVING_THREADS: usize = 16;
+
+/// Removes a tree this program wrote (a previous run's series, or an abandoned staging folder):
+/// the files directly inside it from several threads at once, then its folders one by one. Every
+/// file is tried before the first error is returned.
+fn remove_tree(path: &Path) -> io::Result<()> {
+    let (mut files, mut folders) = (Vec::new(), Vec::new());
+    for entry in fs::read_dir(path)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            folders.push(entry.path());
+        } else {
+            files.push(entry.file_name());
+        }
+    }
+    if !files.is_empty() {
+        let folder = Folder::open(path)?;
+        let remove_all = |names: &[OsString]| -> io::Result<()> {
+            let mut first_error = Ok(());
+            for name in names {
+                if let Err(e) = folder.remove_file(name) {
+                    first_error = first_error.and(Err(e));
+                }
+            }
+            first_error
+        };
+        // A few dozen files are not worth a thread each.
+        let threads = (files.len() / 64).clamp(1, REMOVING_THREADS);
+        let results: Vec<io::Result<()>> = std::thread::scope(|scope| {
+            let chunks = files.chunks(files.len().div_ceil(threads));
+            let handles: Vec<_> = chunks
+                .map(|chunk| {
+                    std::thread::Builder::new()
+                        .spawn_scoped(scope, || remove_all(chunk))
+                        .map_err(|_| chunk)
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| match handle {
+                    Ok(thread) => thread.join().expect("removing files does not panic"),
+                    // No thread to be had: this one removes the chunk itself.
+                    Err(chunk) => remove_all(chunk),
+                })
+                .collect()
+        });
+        results.into_iter().collect::<io::Result<()>>()?;
+    }
+    for folder in folders {
+        fs::remove_dir_all(folder)?;
+    }
+    fs::remove_dir(path)
 }
 
 /// Removes staging and previous trees left by runs that died, keeping those of live processes.
@@ -179,7 +240,7 @@ fn remove_abandoned(parent: &Path, base: &str) -> io::Result<()> {
             pid != std::process::id() && Path::new(&format!("/proc/{pid}")).exists()
         });
         if !alive {
-            fs::remove_dir_all(parent.join(&name))?;
+            remove_tree(&parent.join(&name))?;
         }
     }
     Ok(())
@@ -189,4 +250,36 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tree_is_removed_whole_from_several_threads_without_following_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let kept = dir.path().join("kept.csv");
+        fs::write(&kept, "not part of the tree").unwrap();
+        let tree = dir.path().join(".daily.previous-1");
+        fs::create_dir_all(tree.join("symbol_info")).unwrap();
+        fs::write(tree.join("symbol_info/bluedot.json"), "{}").unwrap();
+        // Enough files for several removing threads, each with its share.
+        for i in 0..300 {
+            fs::write(
+                tree.join(format!("S{i}_PRICE_DATA.csv")),
+                "20250101T,1,1,1,1,0\n",
+            )
+            .unwrap();
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&kept, tree.join("LINK_PRICE_DATA.csv")).unwrap();
+
+        remove_tree(&tree).unwrap();
+
+        assert!(!tree.exists());
+        assert_eq!(fs::read_to_string(&kept).unwrap(), "not part of the tree");
+        let missing = remove_tree(&tree).unwrap_err();
+        assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+    }
 }

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# A run into a folder that already holds a tree: what a daily job on a laptop does. See
+# bench/README.md ("Running again into the same folder").
+#
+#   bash bench/rerun.sh                          # 1000 generated charts, 7 runs
+#   BASELINE=/path/to/older/bluedot bash bench/rerun.sh   # alternate with another build
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-7}
+FILES=${FILES:-1000}
+SEED=${SEED:-1}
+OUT=bench/out
+HOST=$(rustc -vV | sed -n 's/^host: //p')
+BIN=${BIN:-target/$HOST/release/bluedot}
+BASELINE=${BASELINE:-}
+
+if [ "$BIN" = "target/$HOST/release/bluedot" ]; then
+  echo "building (cargo build --release --target $HOST, crt-static)" >&2
+  RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --quiet --target "$HOST" --bin bluedot
+fi
+INPUT=$OUT/rerun-in-$FILES
+if [ ! -d "$INPUT" ]; then
+  echo "generating $FILES daily chart files (seed $SEED)" >&2
+  "$BIN" gen --output "$INPUT" --count "$FILES" --timeframe daily --seed "$SEED" 2>/dev/null
+fi
+
+contenders=("$BIN")
+if [ -n "$BASELINE" ]; then contenders+=("$BASELINE"); fi
+rm -rf "$OUT/rerun"
+mkdir -p "$OUT/rerun"
+
+# Each contender writes into its own folder, round after round. `sync` first, so the tree a run
+# replaces is on disk, as yesterday's would be, and no run pays for another's writeback.
+for round in $(seq 0 "$RUNS"); do
+  for i in "${!contenders[@]}"; do
+    sync
+    start=$(date +%s%N)
+    "${contenders[$i]}" process --input "$INPUT" --output "$OUT/rerun/$i" --timeframe daily \
+      2>/dev/null || { echo "FAILED: ${contenders[$i]}" >&2; exit 1; }
+    end=$(date +%s%N)
+    finalize=$(tr -d ' \n' <"$OUT/rerun/$i/report.json" | grep -o '"finalize":[0-9]*' | cut -d: -f2)
+    # Round 0 writes into an empty folder; only the rounds after it replace a tree.
+    [ "$round" -gt 0 ] && echo "$i $(( (end - start) / 1000 )) $finalize" >>"$OUT/rerun/times"
+  done
+done
+
+echo "bluedot process into a folder holding the previous run's tree ($FILES charts, $RUNS runs)"
+echo "wall = median wall time; finalize = median time from the last chart to the end of the run"
+# series_of I N: column N of contender I's lines, sorted
+series_of() { awk -v i="$1" -v c="$2" '$1 == i {print $c}' "$OUT/rerun/times" | sort -n; }
+median() { awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+for i in "${!contenders[@]}"; do
+  printf '%-44s wall %6.1f ms (%.1f-%.1f)   finalize %4d ms\n' "${contenders[$i]}" \
+    "$(series_of "$i" 2 | median | awk '{print $1 / 1000}')" \
+    "$(series_of "$i" 2 | head -1 | awk '{print $1 / 1000}')" \
+    "$(series_of "$i" 2 | tail -1 | awk '{print $1 / 1000}')" \
+    "$(series_of "$i" 3 | median)"
+done
+rm -rf "$OUT/rerun"
