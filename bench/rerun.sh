@@ -51,7 +51,7 @@ echo "wall = median wall time; finalize = median time from the last chart to the
 series_of() { awk -v i="$1" -v c="$2" '$1 == i {print $c}' "$OUT/rerun/times" | sort -n; }
 median() { awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 for i in "${!contenders[@]}"; do
-  printf '%-44s wall %6.1f ms (%.1f-%.1f)   finalize %4d ms\n' "${contenders[$i]}" \
+  printf '%-48s wall %6.1f ms (%.1f-%.1f)   finalize %4d ms\n' "${contenders[$i]}" \
     "$(series_of "$i" 2 | median | awk '{print $1 / 1000}')" \
     "$(series_of "$i" 2 | head -1 | awk '{print $1 / 1000}')" \
     "$(series_of "$i" 2 | tail -1 | awk '{print $1 / 1000}')" \
