@@ -2,8 +2,9 @@
 //!
 //! Two strategies, chosen by measurement (`bench/convert.sh`):
 //! - `Staged` (default): every file of the run goes into a fresh hidden directory next to the
-//!   target, which is renamed over `data/<timeframe>` once the run is complete. One rename per
-//!   run instead of one per file, and the published tree is always one whole run.
+//!   target, which takes the place of `data/<timeframe>` once the run is complete (on Linux
+//!   the two names are swapped in one step, so a reader never finds the folder missing). One
+//!   rename per run instead of one per file, and the published tree is always one whole run.
 //! - `PerFile`: each file is written under a temporary name and renamed into place.
 //!
 //! Neither calls fsync: a rename protects readers from a crashed process, which is the failure
@@ -139,7 +140,16 @@ pub fn write_atomic_with(
         })
 }
 
+/// Publishes the tree at `staging` under `target` and removes the tree it replaces. Readers of
+/// `target` see the old tree or the new one, never neither: the two names are swapped in one
+/// step where the system can (Linux's `RENAME_EXCHANGE`).
 fn swap_into_place(staging: &Path, target: &Path) -> io::Result<()> {
+    if exchange(staging, target).is_ok() {
+        // The tree that was published now has the staging name.
+        return remove_tree(staging);
+    }
+    // Nothing published yet, or a system or file system that cannot swap two names: the old
+    // tree is moved aside first, so `target` is missing for a moment.
     let parent = target.parent().expect("target has a parent");
     let previous = parent.join(format!(
         ".{}{PREVIOUS_MARK}{}",
@@ -161,6 +171,17 @@ fn swap_into_place(staging: &Path, target: &Path) -> io::Result<()> {
         remove_tree(&previous)?;
     }
     Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    Ok(renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE)?)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::ErrorKind::Unsupported.into())
 }
 
 /// Threads that remove a tree's files, at most. Where the file system trims each file's blocks
@@ -255,6 +276,7 @@ fn file_name(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
     #[test]
     fn a_tree_is_removed_whole_from_several_threads_without_following_links() {
@@ -281,5 +303,38 @@ mod tests {
         assert_eq!(fs::read_to_string(&kept).unwrap(), "not part of the tree");
         let missing = remove_tree(&tree).unwrap_err();
         assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+    }
+
+    // Elsewhere the old tree is moved aside first, and `target` is missing for a moment.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_published_tree_is_never_missing_while_the_next_replaces_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("daily");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("A_PRICE_DATA.csv"), "0").unwrap();
+        let done = AtomicBool::new(false);
+        let missing = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                while !done.load(Ordering::Relaxed) {
+                    if !target.join("A_PRICE_DATA.csv").exists() {
+                        missing.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+            for run in 1..=200 {
+                let staging = dir.path().join(format!(".daily.staging-{run}"));
+                fs::create_dir(&staging).unwrap();
+                fs::write(staging.join("A_PRICE_DATA.csv"), run.to_string()).unwrap();
+                swap_into_place(&staging, &target).unwrap();
+            }
+            done.store(true, Ordering::Relaxed);
+        });
+        assert_eq!(missing.load(Ordering::Relaxed), 0);
+        assert_eq!(
+            fs::read_to_string(target.join("A_PRICE_DATA.csv")).unwrap(),
+            "200"
+        );
     }
 }
