@@ -11,9 +11,9 @@ FILES=${FILES:-1000}
 BIG_FILES=${BIG_FILES:-4000}
 SEED=${SEED:-1}
 OUT=bench/out
-# The binary the action ships: the Dockerfile's recipe (glibc linked statically, the host target).
-HOST=$(rustc -vV | sed -n 's/^host: //p')
-BIN=target/$HOST/release/bluedot
+# shellcheck source=bench/inputs.sh
+. bench/inputs.sh
+BIN=$SHIPPED_BIN
 FLOOR=$OUT/write_floor
 
 if [ ! -x /usr/bin/time ]; then
@@ -23,7 +23,7 @@ if [ ! -x /usr/bin/time ]; then
 fi
 
 echo "building (cargo build --release --target $HOST, rustc -O bench/write_floor.rs; both crt-static)" >&2
-RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --quiet --target "$HOST" --bin bluedot
+build_shipped_bin
 mkdir -p "$OUT"
 # Linked the same way, so neither pays for dynamic loading the other does not.
 rustc -O --edition 2021 -C target-feature=+crt-static bench/write_floor.rs -o "$FLOOR"
@@ -47,16 +47,7 @@ if [ -f "$OUT/cleaned-at" ]; then
 fi
 
 # Inputs are reused while the generator's sources and the parameters are unchanged.
-gen_stamp="seed=$SEED $(cat src/synth.rs src/synth/*.rs | cksum | cut -d' ' -f1)"
-for n in "$FILES" "$BIG_FILES"; do
-  if [ -d "$OUT/in-$n" ] && [ "$(cat "$OUT/in-$n.stamp" 2>/dev/null)" = "$gen_stamp" ]; then
-    continue
-  fi
-  echo "generating $n daily chart files (seed $SEED)" >&2
-  if [ -e "$OUT/in-$n" ]; then mv "$OUT/in-$n" "$TRASH/in-$n-$(date +%s%N)"; fi
-  "$BIN" gen --output "$OUT/in-$n" --count "$n" --timeframe daily --seed "$SEED" 2>/dev/null
-  echo "$gen_stamp" >"$OUT/in-$n.stamp"
-done
+for n in "$FILES" "$BIG_FILES"; do bench_input "$n" "$TRASH"; done
 
 # measure LABEL OUTPUT_DIR COMMAND...: one timed run writing into OUTPUT_DIR, which must not
 # exist yet, with pending writeback flushed first (so a run does not pay for the previous one).

@@ -11,19 +11,16 @@ RUNS=${RUNS:-7}
 FILES=${FILES:-1000}
 SEED=${SEED:-1}
 OUT=bench/out
-HOST=$(rustc -vV | sed -n 's/^host: //p')
-BIN=${BIN:-target/$HOST/release/bluedot}
+# shellcheck source=bench/inputs.sh
+. bench/inputs.sh
+BIN=${BIN:-$SHIPPED_BIN}
 BASELINE=${BASELINE:-}
 
-if [ "$BIN" = "target/$HOST/release/bluedot" ]; then
-  echo "building (cargo build --release --target $HOST, crt-static)" >&2
-  RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --quiet --target "$HOST" --bin bluedot
-fi
-INPUT=$OUT/rerun-in-$FILES
-if [ ! -d "$INPUT" ]; then
-  echo "generating $FILES daily chart files (seed $SEED)" >&2
-  "$BIN" gen --output "$INPUT" --count "$FILES" --timeframe daily --seed "$SEED" 2>/dev/null
-fi
+echo "building (cargo build --release --target $HOST, crt-static)" >&2
+build_shipped_bin
+# The same charts bench/convert.sh converts (and keeps).
+bench_input "$FILES" "$OUT/trash"
+INPUT=$OUT/in-$FILES
 
 contenders=("$BIN")
 if [ -n "$BASELINE" ]; then contenders+=("$BASELINE"); fi
@@ -57,4 +54,4 @@ for i in "${!contenders[@]}"; do
     "$(series_of "$i" 2 | tail -1 | awk '{print $1 / 1000}')" \
     "$(series_of "$i" 3 | median)"
 done
-rm -rf "$OUT/rerun"
+rm -rf "$OUT/rerun" "$OUT/trash"
