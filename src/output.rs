@@ -10,7 +10,10 @@
 //! Neither calls fsync: a rename protects readers from a crashed process, which is the failure
 //! that happens on a runner; power loss on an ephemeral runner loses the machine anyway.
 
+mod claim;
+
 use crate::folder::Folder;
+use claim::Claim;
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::{self, Write};
@@ -29,10 +32,9 @@ pub struct SeriesTree {
     /// Where files go during the run (the staging directory, or `target` itself).
     writing: Folder,
     mode: WriteMode,
+    /// Staged mode's hold on its staging folder, so that no other run removes it.
+    claim: Option<Claim>,
 }
-
-const STAGING_MARK: &str = ".staging-";
-const PREVIOUS_MARK: &str = ".previous-";
 
 impl SeriesTree {
     /// Prepares `target` (for example `site/data/daily`) for a run.
@@ -40,22 +42,25 @@ impl SeriesTree {
         let parent = target.parent().expect("target has a parent");
         fs::create_dir_all(parent)?;
         let base = file_name(target);
-        remove_abandoned(parent, &base)?;
-        let writing = match mode {
+        claim::remove_abandoned(parent, &base, remove_tree)?;
+        let (writing, claim) = match mode {
             WriteMode::Staged => {
-                let staging = parent.join(format!(".{base}{STAGING_MARK}{}", std::process::id()));
-                fs::create_dir_all(staging.join("symbol_info"))?;
-                staging
+                let claim = Claim::take(parent, &base)?;
+                let staging = claim.staging();
+                fs::create_dir(&staging)?;
+                fs::create_dir(staging.join("symbol_info"))?;
+                (staging, Some(claim))
             }
             WriteMode::PerFile => {
                 fs::create_dir_all(target.join("symbol_info"))?;
-                target.to_owned()
+                (target.to_owned(), None)
             }
         };
         Ok(SeriesTree {
             target: target.to_owned(),
             writing: Folder::open(&writing)?,
             mode,
+            claim,
         })
     }
 
@@ -94,12 +99,16 @@ impl SeriesTree {
     ) -> io::Result<u64> {
         let name = format!("{group}.json");
         let info = self.writing.path().join("symbol_info").join(&name);
-        match self.mode {
-            WriteMode::PerFile => write_atomic_with(&info, write_list)?,
-            WriteMode::Staged => {
+        match self.claim {
+            None => write_atomic_with(&info, write_list)?,
+            Some(claim) => {
                 let mut file = fs::File::create(&info)?;
                 write_list(&mut file)?;
-                swap_into_place(self.writing.path(), &self.target)?;
+                swap_into_place(self.writing.path(), &self.target, &claim.previous())?;
+                // The tree is published; a lock file left behind is removed by the next run.
+                if let Err(e) = claim.release() {
+                    tracing::warn!(error = %e, "could not remove the run's lock file");
+                }
             }
         }
         Ok(fs::metadata(self.target.join("symbol_info").join(name))?.len())
@@ -107,8 +116,10 @@ impl SeriesTree {
 
     /// Drops everything this run staged (an interrupted run publishes nothing).
     pub fn discard(self) {
-        if self.mode == WriteMode::Staged {
-            let _ = remove_tree(self.writing.path());
+        if let Some(claim) = self.claim
+            && remove_tree(self.writing.path()).is_ok()
+        {
+            let _ = claim.release();
         }
     }
 }
@@ -142,33 +153,28 @@ pub fn write_atomic_with(
 
 /// Publishes the tree at `staging` under `target` and removes the tree it replaces. Readers of
 /// `target` see the old tree or the new one, never neither: the two names are swapped in one
-/// step where the system can (Linux's `RENAME_EXCHANGE`).
-fn swap_into_place(staging: &Path, target: &Path) -> io::Result<()> {
+/// step where the system can (Linux's `RENAME_EXCHANGE`). Elsewhere the old tree is first moved
+/// to `previous`.
+fn swap_into_place(staging: &Path, target: &Path, previous: &Path) -> io::Result<()> {
     if exchange(staging, target).is_ok() {
         // The tree that was published now has the staging name.
         return remove_tree(staging);
     }
     // Nothing published yet, or a system or file system that cannot swap two names: the old
     // tree is moved aside first, so `target` is missing for a moment.
-    let parent = target.parent().expect("target has a parent");
-    let previous = parent.join(format!(
-        ".{}{PREVIOUS_MARK}{}",
-        file_name(target),
-        std::process::id()
-    ));
-    let had_previous = match fs::rename(target, &previous) {
+    let had_previous = match fs::rename(target, previous) {
         Ok(()) => true,
         Err(e) if e.kind() == io::ErrorKind::NotFound => false,
         Err(e) => return Err(e),
     };
     if let Err(e) = fs::rename(staging, target) {
         if had_previous {
-            let _ = fs::rename(&previous, target);
+            let _ = fs::rename(previous, target);
         }
         return Err(e);
     }
     if had_previous {
-        remove_tree(&previous)?;
+        remove_tree(previous)?;
     }
     Ok(())
 }
@@ -244,29 +250,6 @@ fn remove_tree(path: &Path) -> io::Result<()> {
     fs::remove_dir(path)
 }
 
-/// Removes staging and previous trees left by runs that died, keeping those of live processes.
-fn remove_abandoned(parent: &Path, base: &str) -> io::Result<()> {
-    for item in fs::read_dir(parent)? {
-        let name = item?.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix(&format!(".{base}")) else {
-            continue;
-        };
-        let Some(pid) = rest
-            .strip_prefix(STAGING_MARK)
-            .or_else(|| rest.strip_prefix(PREVIOUS_MARK))
-        else {
-            continue;
-        };
-        let alive = pid.parse::<u32>().is_ok_and(|pid| {
-            pid != std::process::id() && Path::new(&format!("/proc/{pid}")).exists()
-        });
-        if !alive {
-            remove_tree(&parent.join(&name))?;
-        }
-    }
-    Ok(())
-}
-
 fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -327,7 +310,8 @@ mod tests {
                 let staging = dir.path().join(format!(".daily.staging-{run}"));
                 fs::create_dir(&staging).unwrap();
                 fs::write(staging.join("A_PRICE_DATA.csv"), run.to_string()).unwrap();
-                swap_into_place(&staging, &target).unwrap();
+                let previous = dir.path().join(".daily.previous-1");
+                swap_into_place(&staging, &target, &previous).unwrap();
             }
             done.store(true, Ordering::Relaxed);
         });

@@ -72,6 +72,50 @@ fn rule_10_runs_leave_no_temporary_files_and_replace_the_tree_whole() {
     );
 }
 
+#[test]
+fn a_staging_folder_whose_run_is_alive_is_left_alone() {
+    let wd = WorkDir::new();
+    wd.write(
+        "in/A_daily.json",
+        chart::chart(Some("A"), vec![bar(0)], json!([])),
+    );
+    // Another run writing into the same output: it holds its lock file while it stages.
+    wd.write(
+        "out/data/.daily.staging-7-3/B_PRICE_DATA.csv",
+        "20250101T,1,",
+    );
+    let lock = wd.join("out/data/.daily.lock-7-3");
+    let held = std::fs::File::create(&lock).unwrap();
+    held.lock().unwrap();
+
+    // Not `harness::process`: its check that no hidden tree is left would see the other run's.
+    let first = harness::run(
+        harness::bluedot()
+            .args(["process", "--timeframe", "daily", "--input"])
+            .arg(wd.join("in"))
+            .arg("--output")
+            .arg(wd.join("out")),
+    );
+    assert!(first.status.success());
+    assert!(wd.join("out/data/daily/A_PRICE_DATA.csv").exists());
+    assert_eq!(
+        wd.read("out/data/.daily.staging-7-3/B_PRICE_DATA.csv"),
+        "20250101T,1,"
+    );
+
+    // Once that run is gone (its lock let go, its files left behind), the next run removes them.
+    drop(held);
+    assert!(
+        harness::process(&wd.join("in"), &wd.join("out"), "daily", &[])
+            .status
+            .success()
+    );
+    let files: Vec<String> = harness::tree(&wd.join("out/data")).into_keys().collect();
+    assert_eq!(files.len(), 5, "{files:?}");
+    assert!(files.iter().all(|f| f.starts_with("daily/")), "{files:?}");
+    assert!(!wd.join("out/data/.daily.staging-7-3").exists());
+}
+
 // ---- symbol_info ----
 
 #[test]
