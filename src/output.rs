@@ -202,6 +202,10 @@ const REMOVING_THREADS: usize = 16;
 /// the files directly inside it from several threads at once, then its folders one by one. Every
 /// file is tried before the first error is returned.
 fn remove_tree(path: &Path) -> io::Result<()> {
+    if fs::symlink_metadata(path)?.is_symlink() {
+        // A published folder a user replaced by a link: the link goes, what it points to stays.
+        return fs::remove_file(path);
+    }
     let (mut files, mut folders) = (Vec::new(), Vec::new());
     for entry in fs::read_dir(path)? {
         let entry = entry?;
@@ -286,6 +290,33 @@ mod tests {
         assert_eq!(fs::read_to_string(&kept).unwrap(), "not part of the tree");
         let missing = remove_tree(&tree).unwrap_err();
         assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_published_folder_replaced_by_a_link_is_unlinked_not_emptied() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("charts");
+        fs::create_dir(&elsewhere).unwrap();
+        fs::write(elsewhere.join("A_PRICE_DATA.csv"), "theirs").unwrap();
+        let target = dir.path().join("daily");
+        std::os::unix::fs::symlink(&elsewhere, &target).unwrap();
+        let staging = dir.path().join(".daily.staging-1");
+        fs::create_dir(&staging).unwrap();
+        fs::write(staging.join("A_PRICE_DATA.csv"), "ours").unwrap();
+
+        swap_into_place(&staging, &target, &dir.path().join(".daily.previous-1")).unwrap();
+
+        assert_eq!(
+            fs::read_to_string(target.join("A_PRICE_DATA.csv")).unwrap(),
+            "ours"
+        );
+        assert!(!fs::symlink_metadata(&target).unwrap().is_symlink());
+        assert_eq!(
+            fs::read_to_string(elsewhere.join("A_PRICE_DATA.csv")).unwrap(),
+            "theirs"
+        );
+        assert!(!staging.exists());
     }
 
     // Elsewhere the old tree is moved aside first, and `target` is missing for a moment.
