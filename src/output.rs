@@ -13,11 +13,11 @@
 mod claim;
 
 use crate::folder::Folder;
-use claim::Claim;
+pub use claim::Claim;
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum WriteMode {
@@ -27,40 +27,33 @@ pub enum WriteMode {
 }
 
 /// `OUT/data/<timeframe>/` while a run writes it.
-pub struct SeriesTree {
-    target: PathBuf,
-    /// Where files go during the run (the staging directory, or `target` itself).
+pub struct SeriesTree<'c> {
+    /// The run's hold on its names, so that no other run removes what it writes.
+    claim: &'c Claim,
+    /// Where files go during the run (the staging directory, or the target itself).
     writing: Folder,
     mode: WriteMode,
-    /// Staged mode's hold on its staging folder, so that no other run removes it.
-    claim: Option<Claim>,
 }
 
-impl SeriesTree {
-    /// Prepares `target` (for example `site/data/daily`) for a run.
-    pub fn create(target: &Path, mode: WriteMode) -> io::Result<SeriesTree> {
-        let parent = target.parent().expect("target has a parent");
-        fs::create_dir_all(parent)?;
-        let base = file_name(target);
-        claim::remove_abandoned(parent, &base, remove_tree)?;
-        let (writing, claim) = match mode {
+impl<'c> SeriesTree<'c> {
+    /// Prepares the claim's target (for example `site/data/daily`) for a run.
+    pub fn create(claim: &'c Claim, mode: WriteMode) -> io::Result<SeriesTree<'c>> {
+        let writing = match mode {
             WriteMode::Staged => {
-                let claim = Claim::take(parent, &base)?;
                 let staging = claim.staging();
                 fs::create_dir(&staging)?;
                 fs::create_dir(staging.join("symbol_info"))?;
-                (staging, Some(claim))
+                staging
             }
             WriteMode::PerFile => {
-                fs::create_dir_all(target.join("symbol_info"))?;
-                (target.to_owned(), None)
+                fs::create_dir_all(claim.target().join("symbol_info"))?;
+                claim.target().to_owned()
             }
         };
         Ok(SeriesTree {
-            target: target.to_owned(),
+            claim,
             writing: Folder::open(&writing)?,
             mode,
-            claim,
         })
     }
 
@@ -73,7 +66,9 @@ impl SeriesTree {
                     .writing
                     .create_file(name)
                     .and_then(|mut file| file.write_all(bytes)),
-                WriteMode::PerFile => write_atomic(&self.writing.path().join(name), bytes),
+                WriteMode::PerFile => {
+                    write_atomic(self.claim, &self.writing.path().join(name), bytes)
+                }
             };
             if let Err(e) = result {
                 self.remove(files[..i].iter().map(|(n, _)| n.as_str()));
@@ -99,50 +94,40 @@ impl SeriesTree {
     ) -> io::Result<u64> {
         let name = format!("{group}.json");
         let info = self.writing.path().join("symbol_info").join(&name);
-        match self.claim {
-            None => write_atomic_with(&info, write_list)?,
-            Some(claim) => {
+        let target = self.claim.target();
+        match self.mode {
+            WriteMode::PerFile => write_atomic_with(self.claim, &info, write_list)?,
+            WriteMode::Staged => {
                 let mut file = fs::File::create(&info)?;
                 write_list(&mut file)?;
-                swap_into_place(self.writing.path(), &self.target, &claim.previous())?;
-                // The tree is published; a lock file left behind is removed by the next run.
-                if let Err(e) = claim.release() {
-                    tracing::warn!(error = %e, "could not remove the run's lock file");
-                }
+                swap_into_place(self.writing.path(), target, &self.claim.previous())?;
             }
         }
-        Ok(fs::metadata(self.target.join("symbol_info").join(name))?.len())
+        Ok(fs::metadata(target.join("symbol_info").join(name))?.len())
     }
 
     /// Drops everything this run staged (an interrupted run publishes nothing).
     pub fn discard(self) {
-        if let Some(claim) = self.claim
-            && remove_tree(self.writing.path()).is_ok()
-        {
-            let _ = claim.release();
+        if self.mode == WriteMode::Staged {
+            let _ = remove_tree(self.writing.path());
         }
     }
 }
 
-/// Writes `path` through a temporary sibling and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_atomic_with(path, |file| file.write_all(bytes))
+/// Writes `path` through a temporary sibling named for the run's claim, and a rename.
+pub fn write_atomic(claim: &Claim, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(claim, path, |file| file.write_all(bytes))
 }
 
 /// Like [`write_atomic`], with the content streamed by `write` (a report listing tens of
 /// thousands of files never sits whole in memory).
 pub fn write_atomic_with(
+    claim: &Claim,
     path: &Path,
     write: impl FnOnce(&mut fs::File) -> io::Result<()>,
 ) -> io::Result<()> {
     // Unique per call: two writers of one name (colliding symbols) never share a temporary.
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp-{}-{n}",
-        file_name(path),
-        std::process::id()
-    ));
+    let tmp = claim.temporary(path);
     fs::File::create(&tmp)
         .and_then(|mut file| write(&mut file))
         .and_then(|()| fs::rename(&tmp, path))
@@ -252,12 +237,6 @@ fn remove_tree(path: &Path) -> io::Result<()> {
         fs::remove_dir_all(folder)?;
     }
     fs::remove_dir(path)
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 use crate::convert::{
     self, ChartSymbols, ConvertOptions, DroppedRows, SeriesKind, SeriesSymbols, write_symbol_info,
 };
-use crate::output::{SeriesTree, WriteMode};
+use crate::output::{Claim, SeriesTree, WriteMode};
 use crate::report::{
     self, Bytes, ChartFacts, FileReport, Outcome, Report, ReportWriter, Timings, Totals,
 };
@@ -111,7 +111,8 @@ pub fn run(
         timeframe = %job.convert.timeframe,
         "processing"
     );
-    let tree = SeriesTree::create(&job.series_dir(), job.write_mode)?;
+    let claim = Claim::take(&job.output, &job.series_dir())?;
+    let tree = SeriesTree::create(&claim, job.write_mode)?;
     progress.start(files_total as u64);
 
     let clock = StageClock::default();
@@ -199,7 +200,7 @@ pub fn run(
     };
     // The report's outcomes are written on one core while the symbol list is published on the
     // other; the costs, known only then, close the report.
-    crate::output::write_atomic_with(&job.report_path(), |file| {
+    crate::output::write_atomic_with(&claim, &job.report_path(), |file| {
         let mut json = ReportWriter::new(&*file);
         let (published, open) = pool.install(|| {
             rayon::join(
@@ -227,6 +228,10 @@ pub fn run(
         open.finish(&report)?;
         json.end()
     })?;
+    // Everything is in place; a lock file left behind is removed by the next run.
+    if let Err(e) = claim.release() {
+        tracing::warn!(error = %e, "could not remove the run's lock file");
+    }
     Ok(report)
 }
 

@@ -1,44 +1,87 @@
-//! Telling a live run's staging folder from one a dead run left behind.
+//! Telling what a live run is writing from what a dead run left behind.
 //!
-//! A run that stages its tree first takes a *claim*: a lock file `.<base>.lock-<tag>` beside the
-//! target, created new and held locked (`flock` on Unix) until the run has published or discarded
-//! its tree. Its staging (`.<base>.staging-<tag>`) and previous (`.<base>.previous-<tag>`) trees
-//! exist only while that file does: the file is created before them and removed after them. The
-//! system lets go of a lock when its holder dies, however it dies, so a lock file that can be
-//! locked by someone else belongs to a dead run, and so does a tree without a lock file.
+//! A run takes a *claim* before it writes anything: a lock file `data/.lock-<tag>`, created new and
+//! held locked (`flock` on Unix) until the run has written its report. Everything unfinished the
+//! run writes carries the tag: its staging tree `data/.<base>.staging-<tag>`, the tree it replaces
+//! while that is removed (`data/.<base>.previous-<tag>`), and temporary files
+//! `.<name>.tmp-<tag>-<n>` (the report in the output folder, and in per-file mode each series in
+//! `data/<base>`). The lock file is created before any of them and removed after all of them. The
+//! system lets go of a lock when its holder dies, however it dies, so a lock file another run can
+//! lock belongs to a dead run, and so does a tree without a lock file. Tags are unique within
+//! `data/`, whatever the timeframe, since runs of every timeframe share the output folder.
 //!
 //! Process ids alone cannot tell this: `/proc` exists only on Linux, a container sees only its own
 //! processes, and a dead run's id is soon another process's.
 
+use std::ffi::OsStr;
 use std::fs::{self, File, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 const LOCK_MARK: &str = ".lock-";
 const STAGING_MARK: &str = ".staging-";
 const PREVIOUS_MARK: &str = ".previous-";
+const TEMPORARY_MARK: &str = ".tmp-";
 
-/// A run's hold on its tag in a folder. Dropped without [`Claim::release`] (a panic), it leaves
-/// its trees for the next run to remove, as a crash would.
+/// A run's hold on its tag. Dropped without [`Claim::release`] (a failed run), it leaves what the
+/// run wrote for the next run to remove, as a crash would.
 pub struct Claim {
-    parent: PathBuf,
-    base: String,
+    places: Places,
     tag: String,
+    next_temporary: AtomicU64,
     /// Held open: closing it lets go of the lock.
     _lock: File,
 }
 
+/// Where a run into `target` (`OUT/data/<base>`) writes: its trees beside `target` in `data/`,
+/// with every run's lock file; its temporary files in the output root (`report.json`), in
+/// `target` and in its `symbol_info`.
+struct Places {
+    root: PathBuf,
+    target: PathBuf,
+    data: PathBuf,
+    base: String,
+}
+
+impl Places {
+    fn new(root: &Path, target: &Path) -> Places {
+        Places {
+            root: root.to_owned(),
+            target: target.to_owned(),
+            data: target.parent().expect("target has a parent").to_owned(),
+            base: target
+                .file_name()
+                .expect("target has a name")
+                .to_string_lossy()
+                .into_owned(),
+        }
+    }
+
+    fn lock(&self, tag: &str) -> PathBuf {
+        self.data.join(format!("{LOCK_MARK}{tag}"))
+    }
+
+    fn tree(&self, mark: &str, tag: &str) -> PathBuf {
+        self.data.join(format!(".{}{mark}{tag}", self.base))
+    }
+}
+
 impl Claim {
-    /// Takes a tag no live run holds in `parent` for the target named `base`: the process id,
-    /// then the id with a counter (two containers sharing a folder can both be process 1).
-    pub fn take(parent: &Path, base: &str) -> io::Result<Claim> {
+    /// Removes what dead runs into `target` left behind, then takes a tag no live run holds: the
+    /// process id, then the id with a counter (two containers sharing a folder can both be
+    /// process 1). `root` is the output folder holding `target` and the report.
+    pub fn take(root: &Path, target: &Path) -> io::Result<Claim> {
+        let places = Places::new(root, target);
+        fs::create_dir_all(&places.data)?;
+        remove_abandoned(&places)?;
         let pid = std::process::id();
         for attempt in 0..64 {
             let tag = match attempt {
                 0 => pid.to_string(),
                 n => format!("{pid}-{n}"),
             };
-            let path = lock_path(parent, base, &tag);
+            let path = places.lock(&tag);
             let file = match File::options().write(true).create_new(true).open(&path) {
                 Ok(file) => file,
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
@@ -49,92 +92,153 @@ impl Claim {
                 // A run cleaning up found the file before it was locked, and will remove it.
                 Err(TryLockError::WouldBlock) => continue,
                 // A file system without locks: the claim stands on the name alone, and other
-                // runs, unable to lock it either, keep its trees.
+                // runs, unable to lock it either, leave its files alone.
                 Err(TryLockError::Error(_)) => {}
             }
-            // Locked, but a run cleaning up may have removed the name between its creation and
-            // the lock; then the lock guards nothing.
+            // A run cleaning up may have removed the name between its creation and the lock;
+            // then the lock guards nothing.
             if still_named(&file, &path) {
                 return Ok(Claim {
-                    parent: parent.to_owned(),
-                    base: base.to_owned(),
+                    places,
                     tag,
+                    next_temporary: AtomicU64::new(0),
                     _lock: file,
                 });
             }
         }
         Err(io::Error::other(format!(
             "could not claim a staging folder in {}: 64 names in use",
-            parent.display()
+            places.data.display()
         )))
+    }
+
+    pub fn target(&self) -> &Path {
+        &self.places.target
     }
 
     pub fn staging(&self) -> PathBuf {
-        tree_path(&self.parent, &self.base, STAGING_MARK, &self.tag)
+        self.places.tree(STAGING_MARK, &self.tag)
     }
 
     pub fn previous(&self) -> PathBuf {
-        tree_path(&self.parent, &self.base, PREVIOUS_MARK, &self.tag)
+        self.places.tree(PREVIOUS_MARK, &self.tag)
     }
 
-    /// Gives the tag up; the run's trees must be gone by now.
+    /// A fresh name beside `path` to write it under before renaming it into place.
+    pub fn temporary(&self, path: &Path) -> PathBuf {
+        let folder = path.parent().expect("a file has a folder");
+        let places = &self.places;
+        debug_assert!(
+            folder == places.root
+                || folder == places.target
+                || folder == places.target.join("symbol_info"),
+            "{} is not where this run's temporary files are looked for",
+            folder.display()
+        );
+        let n = self.next_temporary.fetch_add(1, Ordering::Relaxed);
+        let name = path
+            .file_name()
+            .expect("a file has a name")
+            .to_string_lossy();
+        folder.join(format!(".{name}{TEMPORARY_MARK}{}-{n}", self.tag))
+    }
+
+    /// Gives the tag up; the run's trees and temporary files must be gone by now.
     pub fn release(self) -> io::Result<()> {
-        remove_if_present(fs::remove_file(lock_path(
-            &self.parent,
-            &self.base,
-            &self.tag,
-        )))
+        remove_if_present(fs::remove_file(self.places.lock(&self.tag)))
     }
 }
 
-/// Removes, with `remove_tree`, the staging and previous trees of dead runs in `parent` for the
-/// target named `base`, and their lock files. Trees of live runs are left alone, and so are those
-/// whose lock cannot be tested (a file system without locks).
-pub fn remove_abandoned(
-    parent: &Path,
-    base: &str,
-    remove_tree: impl Fn(&Path) -> io::Result<()>,
-) -> io::Result<()> {
-    let prefix = format!(".{base}");
-    for item in fs::read_dir(parent)? {
-        let name = item?.file_name();
-        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
-            continue;
+/// Removes the trees, temporary files and lock files of dead runs into the same output folder,
+/// whatever their timeframe. Those of live runs are left alone, and so are those whose lock
+/// cannot be tested (a file system without locks).
+fn remove_abandoned(places: &Places) -> io::Result<()> {
+    let mut names = Vec::new();
+    for item in fs::read_dir(&places.data)? {
+        names.push(item?.file_name());
+    }
+    let tags_locked: Vec<&str> = names
+        .iter()
+        .filter_map(|n| n.to_str()?.strip_prefix(LOCK_MARK))
+        .collect();
+    for &tag in &tags_locked {
+        let path = places.lock(tag);
+        let lock = match File::open(&path) {
+            Ok(lock) => lock,
+            // Its run finished since the folder was listed.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
         };
-        if let Some(tag) = rest.strip_prefix(LOCK_MARK) {
-            let path = lock_path(parent, base, tag);
-            let lock = match File::open(&path) {
-                Ok(lock) => lock,
-                // Its run finished since the folder was listed.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e),
-            };
-            if lock.try_lock().is_ok() {
-                // Trees first: a tree never outlives its lock file.
-                for mark in [STAGING_MARK, PREVIOUS_MARK] {
-                    remove_if_ours(&tree_path(parent, base, mark, tag), &remove_tree)?;
-                }
-                remove_if_present(fs::remove_file(&path))?;
+        if lock.try_lock().is_err() {
+            continue;
+        }
+        // Everything else first: nothing of a run outlives its lock file. Which timeframe it
+        // wrote is not known, so every one is looked through.
+        for name in &names {
+            if tree_tag(name).is_some_and(|t| t == tag) {
+                remove_if_ours(&places.data.join(name))?;
             }
-        } else if let Some(tag) = rest
-            .strip_prefix(STAGING_MARK)
-            .or_else(|| rest.strip_prefix(PREVIOUS_MARK))
+        }
+        remove_temporaries(&places.root, |t| t == tag)?;
+        for name in &names {
+            let folder = places.data.join(name);
+            if !name.to_string_lossy().starts_with('.') && folder.is_dir() {
+                remove_temporaries(&folder, |t| t == tag)?;
+                remove_temporaries(&folder.join("symbol_info"), |t| t == tag)?;
+            }
+        }
+        remove_if_present(fs::remove_file(&path))?;
+    }
+    // A live run creates its lock file before anything else and removes it after the rest, so a
+    // tree or report without one is abandoned. (Series in per-file mode are searched for only
+    // under a dead lock's tag: a timeframe's folder holds thousands of files.)
+    let unlocked = |tag: &str| !tags_locked.contains(&tag) && !places.lock(tag).exists();
+    for name in &names {
+        if tree_tag(name).is_some_and(unlocked) {
+            remove_if_ours(&places.data.join(name))?;
+        }
+    }
+    remove_temporaries(&places.root, unlocked)
+}
+
+/// The tag in a tree's name `.<base>.staging-<tag>` or `.<base>.previous-<tag>`.
+fn tree_tag(name: &OsStr) -> Option<&str> {
+    let name = name.to_str()?.strip_prefix('.')?;
+    [STAGING_MARK, PREVIOUS_MARK]
+        .into_iter()
+        .find_map(|mark| name.split_once(mark))
+        .filter(|(base, tag)| !base.is_empty() && !tag.is_empty())
+        .map(|(_, tag)| tag)
+}
+
+/// Removes the files in `folder` named as temporary files of a tag `dead` says is dead.
+fn remove_temporaries(folder: &Path, dead: impl Fn(&str) -> bool) -> io::Result<()> {
+    let entries = match fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for item in entries {
+        let item = item?;
+        if let Some(tag) = temporary_tag(&item.file_name())
+            && dead(tag)
+            && item.file_type()?.is_file()
         {
-            // A live run creates its lock file before its trees and removes it after them.
-            if !lock_path(parent, base, tag).exists() {
-                remove_if_ours(&parent.join(&name), &remove_tree)?;
-            }
+            remove_if_present(fs::remove_file(item.path()))?;
         }
     }
     Ok(())
 }
 
-fn lock_path(parent: &Path, base: &str, tag: &str) -> PathBuf {
-    tree_path(parent, base, LOCK_MARK, tag)
-}
-
-fn tree_path(parent: &Path, base: &str, mark: &str, tag: &str) -> PathBuf {
-    parent.join(format!(".{base}{mark}{tag}"))
+/// The tag in a temporary file's name `.<name>.tmp-<tag>-<n>`.
+fn temporary_tag(name: &OsStr) -> Option<&str> {
+    let name = name.to_str()?.strip_prefix('.')?;
+    let (rest, n) = name.rsplit_once('-')?;
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (_, tag) = rest.rsplit_once(TEMPORARY_MARK)?;
+    (!tag.is_empty()).then_some(tag)
 }
 
 /// Whether `path` still names the open `file`.
@@ -157,9 +261,9 @@ fn still_named(file: &File, path: &Path) -> bool {
 
 /// Removes the tree at `path` if it is a folder: a link of that name, to wherever, is not a tree
 /// this program wrote.
-fn remove_if_ours(path: &Path, remove_tree: impl Fn(&Path) -> io::Result<()>) -> io::Result<()> {
+fn remove_if_ours(path: &Path) -> io::Result<()> {
     match fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_dir() => remove_if_present(remove_tree(path)),
+        Ok(meta) if meta.is_dir() => remove_if_present(super::remove_tree(path)),
         Ok(_) => Ok(()),
         Err(e) => remove_if_present(Err(e)),
     }
@@ -182,12 +286,8 @@ mod tests {
         fs::write(path.join("A_PRICE_DATA.csv"), "20250101T,1,1,1,1,0\n").unwrap();
     }
 
-    fn remove(parent: &Path) {
-        remove_abandoned(parent, "daily", |path| fs::remove_dir_all(path)).unwrap();
-    }
-
-    fn names(parent: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(parent)
+    fn names(folder: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(folder)
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
@@ -196,63 +296,119 @@ mod tests {
     }
 
     #[test]
-    fn a_live_runs_trees_are_kept_and_a_dead_runs_removed() {
-        let dir = tempfile::tempdir().unwrap();
-        let live = Claim::take(dir.path(), "daily").unwrap();
+    fn a_live_runs_files_are_kept_and_a_dead_runs_removed() {
+        let out = tempfile::tempdir().unwrap();
+        let target = out.path().join("data/daily");
+        let live = Claim::take(out.path(), &target).unwrap();
         tree(&live.staging());
         tree(&live.previous());
-        let dead = Claim::take(dir.path(), "daily").unwrap();
+        let live_report = live.temporary(&out.path().join("report.json"));
+        fs::write(&live_report, "{\"files\": [").unwrap();
+        let dead = Claim::take(out.path(), &target).unwrap();
         assert_ne!(live.staging(), dead.staging());
         tree(&dead.staging());
-        let dead_staging = dead.staging();
+        tree(&target);
+        let dead_series = dead.temporary(&target.join("B_PRICE_DATA.csv"));
+        fs::write(&dead_series, "20250101T,1,").unwrap();
+        fs::write(dead.temporary(&out.path().join("report.json")), "{").unwrap();
         drop(dead); // what dying does to its lock
 
-        remove(dir.path());
+        let next = Claim::take(out.path(), &target).unwrap();
 
         assert!(live.staging().join("A_PRICE_DATA.csv").exists());
         assert!(live.previous().join("A_PRICE_DATA.csv").exists());
-        assert!(!dead_staging.exists());
+        assert!(live_report.exists());
+        assert!(!dead_series.exists());
+        assert_eq!(names(&target), ["A_PRICE_DATA.csv", "symbol_info"]);
         let pid = std::process::id();
         assert_eq!(
-            names(dir.path()),
+            names(out.path()),
+            [format!(".report.json.tmp-{pid}-0"), "data".into()]
+        );
+        // The dead run's tag is free again, and is the one the next run took.
+        assert_eq!(
+            names(&out.path().join("data")),
             [
-                format!(".daily.lock-{pid}"),
                 format!(".daily.previous-{pid}"),
-                format!(".daily.staging-{pid}")
+                format!(".daily.staging-{pid}"),
+                format!(".lock-{pid}"),
+                format!(".lock-{pid}-1"),
+                "daily".into()
             ]
         );
+        drop(next);
     }
 
     #[test]
-    fn a_tree_without_its_lock_file_is_abandoned_and_other_targets_are_not_touched() {
-        let dir = tempfile::tempdir().unwrap();
-        tree(&dir.path().join(".daily.staging-77"));
-        tree(&dir.path().join(".daily.previous-78"));
-        tree(&dir.path().join(".weekly.staging-77"));
-        tree(&dir.path().join("daily"));
+    fn trees_and_reports_without_a_lock_file_are_abandoned_whatever_their_timeframe() {
+        let out = tempfile::tempdir().unwrap();
+        let data = out.path().join("data");
+        tree(&data.join(".daily.staging-77"));
+        tree(&data.join(".daily.previous-78"));
+        tree(&data.join(".weekly.staging-77"));
+        tree(&data.join("daily"));
+        fs::write(out.path().join(".report.json.tmp-77-0"), "{").unwrap();
+        fs::write(out.path().join("notes.tmp-77-0"), "mine").unwrap();
+        // A weekly run writing into the same output at the same time.
+        let weekly = Claim::take(out.path(), &data.join("weekly")).unwrap();
+        tree(&weekly.staging());
+        let weekly_report = weekly.temporary(&out.path().join("report.json"));
+        fs::write(&weekly_report, "{").unwrap();
         let elsewhere = tempfile::tempdir().unwrap();
         tree(elsewhere.path());
         #[cfg(unix)]
-        std::os::unix::fs::symlink(elsewhere.path(), dir.path().join(".daily.staging-79")).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), data.join(".daily.staging-79")).unwrap();
 
-        remove(dir.path());
+        let daily = Claim::take(out.path(), &data.join("daily")).unwrap();
+        daily.release().unwrap();
 
-        let mut kept = vec![".weekly.staging-77", "daily"];
+        let pid = std::process::id();
+        let mut kept = vec![
+            format!(".lock-{pid}"),
+            format!(".weekly.staging-{pid}"),
+            "daily".into(),
+        ];
         if cfg!(unix) {
-            kept.insert(0, ".daily.staging-79");
+            kept.insert(0, ".daily.staging-79".into());
         }
-        assert_eq!(names(dir.path()), kept);
+        assert_eq!(names(&data), kept);
+        assert!(weekly.staging().join("A_PRICE_DATA.csv").exists());
+        assert_eq!(
+            names(out.path()),
+            [
+                format!(".report.json.tmp-{pid}-0"),
+                "data".into(),
+                "notes.tmp-77-0".into()
+            ]
+        );
         assert!(elsewhere.path().join("A_PRICE_DATA.csv").exists());
     }
 
     #[test]
     fn a_released_claim_leaves_nothing_and_its_tag_is_taken_again() {
-        let dir = tempfile::tempdir().unwrap();
-        let claim = Claim::take(dir.path(), "daily").unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let target = out.path().join("data/daily");
+        let claim = Claim::take(out.path(), &target).unwrap();
         let staging = claim.staging();
         claim.release().unwrap();
-        assert!(names(dir.path()).is_empty());
-        let again = Claim::take(dir.path(), "daily").unwrap();
+        assert!(names(&out.path().join("data")).is_empty());
+        let again = Claim::take(out.path(), &target).unwrap();
         assert_eq!(again.staging(), staging);
+    }
+
+    #[test]
+    fn temporary_names_give_their_tag_and_nothing_else_does() {
+        let tag = |name: &str| temporary_tag(OsStr::new(name)).map(str::to_owned);
+        assert_eq!(tag(".A_PRICE_DATA.csv.tmp-12-0").as_deref(), Some("12"));
+        assert_eq!(tag(".report.json.tmp-12-3-41").as_deref(), Some("12-3"));
+        assert_eq!(tag(".A.tmp-X.csv.tmp-7-1").as_deref(), Some("7"));
+        for name in [
+            "A.csv.tmp-12-0",
+            ".A.csv.tmp-12-",
+            ".A.csv.tmp--0",
+            ".A.csv.tmp-12",
+        ] {
+            assert_eq!(tag(name), None, "{name}");
+        }
     }
 }

@@ -84,7 +84,7 @@ fn a_staging_folder_whose_run_is_alive_is_left_alone() {
         "out/data/.daily.staging-7-3/B_PRICE_DATA.csv",
         "20250101T,1,",
     );
-    let lock = wd.join("out/data/.daily.lock-7-3");
+    let lock = wd.join("out/data/.lock-7-3");
     let held = std::fs::File::create(&lock).unwrap();
     held.lock().unwrap();
 
@@ -114,6 +114,119 @@ fn a_staging_folder_whose_run_is_alive_is_left_alone() {
     assert_eq!(files.len(), 5, "{files:?}");
     assert!(files.iter().all(|f| f.starts_with("daily/")), "{files:?}");
     assert!(!wd.join("out/data/.daily.staging-7-3").exists());
+}
+
+// Stops the run through /proc to see a still picture of what it left.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_killed_mid_write_leaves_nothing_the_next_run_does_not_remove() {
+    let wd = WorkDir::new();
+    let bars: Vec<Value> = (0..200).map(bar).collect();
+    for i in 0..200 {
+        let symbol = format!("S{i}");
+        wd.write(
+            &format!("in/{symbol}_daily.json"),
+            chart::chart(Some(&symbol), bars.clone(), json!([])),
+        );
+    }
+    for mode in ["staged", "per-file"] {
+        let output = wd.join(&format!("out-{mode}"));
+        let process = || {
+            let mut cmd = harness::bluedot();
+            cmd.args(["process", "--timeframe", "daily", "--workers", "1"])
+                .args(["--write-mode", mode, "--input"])
+                .arg(wd.join("in"))
+                .arg("--output")
+                .arg(&output);
+            cmd
+        };
+        // The first run publishes a tree, so the second is killed while replacing it.
+        assert!(harness::run(&mut process()).status.success(), "{mode}");
+
+        let mut child = process()
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Killed (SIGKILL: no chance to clean up) while something beside its lock file is there:
+        // its staging tree, or a series' temporary file. Stopped first, so that what is seen is
+        // still there when it dies.
+        let pid = child.id().to_string();
+        let signal = |name: &str| {
+            let sent = std::process::Command::new("kill")
+                .args([name, &pid])
+                .status()
+                .unwrap();
+            assert!(sent.success());
+        };
+        let unfinished = || {
+            hidden_entries(&output)
+                .iter()
+                .any(|e| !e.contains(".lock-"))
+        };
+        let started = std::time::Instant::now();
+        loop {
+            assert!(started.elapsed().as_secs() < 60, "{mode}: no writing seen");
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "{mode}: finished too soon"
+            );
+            if unfinished() {
+                signal("-STOP");
+                // The signal is only queued when `kill` returns.
+                while !stopped(&pid) {
+                    std::thread::yield_now();
+                }
+                if unfinished() {
+                    break;
+                }
+                signal("-CONT");
+            }
+        }
+        signal("-KILL");
+        child.wait().unwrap();
+        assert!(unfinished(), "{mode}");
+
+        assert!(harness::run(&mut process()).status.success(), "{mode}");
+        assert_eq!(hidden_entries(&output), Vec::<String>::new(), "{mode}");
+        harness::validate_output(&output);
+        assert_eq!(harness::report(&output)["totals"]["ok"], 200, "{mode}");
+    }
+}
+
+#[cfg(target_os = "linux")]
+/// Whether the process `pid` is stopped by a signal (`T` in `/proc/<pid>/stat`).
+fn stopped(pid: &str) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The state follows the command name, which is in parentheses.
+    stat.rsplit_once(") ")
+        .is_some_and(|(_, rest)| rest.starts_with('T'))
+}
+
+#[cfg(target_os = "linux")]
+/// Every name under `dir` starting with a dot: staging trees, temporary files, lock files.
+fn hidden_entries(dir: &std::path::Path) -> Vec<String> {
+    let mut hidden = Vec::new();
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                hidden.push(
+                    path.strip_prefix(dir)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            } else if path.is_dir() {
+                folders.push(path);
+            }
+        }
+    }
+    hidden
 }
 
 // ---- symbol_info ----
