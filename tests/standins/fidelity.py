@@ -140,6 +140,42 @@ def check(port, creds_path, root):
     else:
         fail("the stand-in accepted fields=id,colour")
 
+    # The stand-in's field names against the Drive v3 schema Google's client ships with: every
+    # field Drive knows in a file, a list, a file's capabilities and shortcutDetails is accepted
+    # (in files.get and inside a list's files), and a name Drive does not know is refused.
+    from googleapiclient.discovery_cache import get_static_doc
+
+    schemas = json.loads(get_static_doc("drive", "v3"))["schemas"]
+    file_fields = schemas["File"]["properties"]
+    nested = [
+        f"{outer}/{name}"
+        for outer in ("capabilities", "shortcutDetails")
+        for name in file_fields[outer]["properties"]
+    ]
+    in_folder = f"'{day_id}' in parents and trashed = false"
+
+    def refused(call):
+        try:
+            call.execute()
+        except HttpError as e:
+            return e.resp.status
+        return None
+
+    for field in [*file_fields, *nested]:
+        for call in (
+            drive.files().get(fileId=listed[0]["id"], fields=field),
+            drive.files().list(q=in_folder, pageSize=1, fields=f"files({field})"),
+        ):
+            if refused(call):
+                fail(f"Drive v3 knows the file field {field}; the stand-in refused it")
+    for field in schemas["FileList"]["properties"]:
+        if refused(drive.files().list(q=in_folder, pageSize=1, fields=field)):
+            fail(f"Drive v3 knows the list field {field}; the stand-in refused it")
+    for field in ("colour", "capabilities/canFly", "shortcutDetails/targetName"):
+        status = refused(drive.files().get(fileId=listed[0]["id"], fields=field))
+        if status != 400:
+            fail(f"fields={field} is not a Drive field; the stand-in answered {status or 200}")
+
     # The token endpoint really verifies: the same key under another issuer is refused.
     forged = dict(info, client_email="intruder@standin.iam.gserviceaccount.com")
     bad = service_account.Credentials.from_service_account_info(forged, scopes=SCOPES)
@@ -154,7 +190,8 @@ def check(port, creds_path, root):
     print(
         f"fidelity: ok: token via JWT-bearer, {len(listed)} files listed over {pages} pages, "
         f"every get_media download byte-identical (ranged chunks), partial responses as "
-        f"selected, wrong issuer refused"
+        f"selected, {len(file_fields) + len(nested)} file fields of Google's schema known, "
+        f"wrong issuer refused"
     )
 
 

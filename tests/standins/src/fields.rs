@@ -20,6 +20,10 @@ pub enum Resource {
     FileList,
     /// A `files.get` answer, or one element of a list's `files`.
     File,
+    /// A file's `shortcutDetails`.
+    ShortcutDetails,
+    /// A file's `capabilities`.
+    Capabilities,
 }
 
 const FILE_LIST_FIELDS: &[&str] = &["kind", "nextPageToken", "incompleteSearch", "files"];
@@ -40,6 +44,7 @@ const FILE_FIELDS: &[&str] = &[
     "properties",
     "appProperties",
     "spaces",
+    "teamDriveId",
     "version",
     "webContentLink",
     "webViewLink",
@@ -89,6 +94,59 @@ const FILE_FIELDS: &[&str] = &[
     "labelInfo",
     "inheritedPermissionsDisabled",
     "downloadRestrictions",
+    "clientEncryptionDetails",
+];
+
+const SHORTCUT_DETAILS_FIELDS: &[&str] = &["targetId", "targetMimeType", "targetResourceKey"];
+
+/// A File's `capabilities`, each a boolean telling what the caller may do with it.
+const CAPABILITIES_FIELDS: &[&str] = &[
+    "canAcceptOwnership",
+    "canAccessViaGenAi",
+    "canAddChildren",
+    "canAddFolderFromAnotherDrive",
+    "canAddMyDriveParent",
+    "canChangeCopyRequiresWriterPermission",
+    "canChangeItemDownloadRestriction",
+    "canChangeSecurityUpdateEnabled",
+    "canChangeViewersCanCopyContent",
+    "canComment",
+    "canCopy",
+    "canDelete",
+    "canDeleteChildren",
+    "canDisableInheritedPermissions",
+    "canDownload",
+    "canEdit",
+    "canEnableInheritedPermissions",
+    "canListChildren",
+    "canModifyContent",
+    "canModifyContentRestriction",
+    "canModifyEditorContentRestriction",
+    "canModifyLabels",
+    "canModifyOwnerContentRestriction",
+    "canMoveChildrenOutOfDrive",
+    "canMoveChildrenOutOfTeamDrive",
+    "canMoveChildrenWithinDrive",
+    "canMoveChildrenWithinTeamDrive",
+    "canMoveItemIntoTeamDrive",
+    "canMoveItemOutOfDrive",
+    "canMoveItemOutOfTeamDrive",
+    "canMoveItemWithinDrive",
+    "canMoveItemWithinTeamDrive",
+    "canMoveTeamDriveItem",
+    "canReadDrive",
+    "canReadLabels",
+    "canReadRevisions",
+    "canReadTeamDrive",
+    "canRemoveChildren",
+    "canRemoveContentRestriction",
+    "canRemoveMyDriveParent",
+    "canRename",
+    "canShare",
+    "canStartApproval",
+    "canTrash",
+    "canTrashChildren",
+    "canUntrash",
 ];
 
 /// What `files.list` sends when no `fields` is given: of each file only its kind, id, name, MIME
@@ -137,8 +195,8 @@ impl Selection {
         }
     }
 
-    /// Inside the objects Drive describes loosely (capabilities, shortcutDetails and the like)
-    /// names are not checked: `resource` is `None` there.
+    /// Inside the file's other objects (imageMediaMetadata, contentHints and the like) names
+    /// are not checked: `resource` is `None` there.
     fn check(&self, resource: Option<Resource>) -> Result<(), String> {
         for (name, inner) in &self.0 {
             let (known, inside) = match resource {
@@ -148,7 +206,20 @@ impl Selection {
                     FILE_LIST_FIELDS.contains(&name.as_str()),
                     (name == "files").then_some(Resource::File),
                 ),
-                Some(Resource::File) => (FILE_FIELDS.contains(&name.as_str()), None),
+                Some(Resource::File) => (
+                    FILE_FIELDS.contains(&name.as_str()),
+                    match name.as_str() {
+                        "shortcutDetails" => Some(Resource::ShortcutDetails),
+                        "capabilities" => Some(Resource::Capabilities),
+                        _ => None,
+                    },
+                ),
+                Some(Resource::ShortcutDetails) => {
+                    (SHORTCUT_DETAILS_FIELDS.contains(&name.as_str()), None)
+                }
+                Some(Resource::Capabilities) => {
+                    (CAPABILITIES_FIELDS.contains(&name.as_str()), None)
+                }
             };
             if !known {
                 return Err(format!("Invalid field selection {name}"));
@@ -342,6 +413,13 @@ mod tests {
             "Invalid field selection colour"
         );
         assert!(Selection::parse("id", Resource::FileList).is_err());
-        assert!(Selection::parse("capabilities/anythingInside", Resource::File).is_ok());
+        // Inside the objects the client selects from, names are checked too.
+        assert_eq!(
+            Selection::parse("files(capabilities/canFly)", Resource::FileList).unwrap_err(),
+            "Invalid field selection canFly"
+        );
+        assert!(Selection::parse("shortcutDetails(targetName)", Resource::File).is_err());
+        assert!(Selection::parse("capabilities(canDownload,canEdit)", Resource::File).is_ok());
+        assert!(Selection::parse("imageMediaMetadata/width", Resource::File).is_ok());
     }
 }
