@@ -242,7 +242,6 @@ fn remove_tree(path: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
     #[test]
     fn a_tree_is_removed_whole_from_several_threads_without_following_links() {
@@ -302,6 +301,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn a_published_tree_is_never_missing_while_the_next_replaces_it() {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("daily");
         fs::create_dir(&target).unwrap();

@@ -119,6 +119,7 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_link_out_of_the_workspace_is_refused() {
         let dir = tempfile::tempdir().unwrap();
