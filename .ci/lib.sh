@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers sourced by .ci/checks/*.sh.
 
 # A Python virtual environment under .ci/.venv with the given PyPI packages; prints its bin dir.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the bench scripts (sourced, after `cd` to the repository and setting OUT and SEED).
 # The binary the action ships: the Dockerfile's recipe (glibc linked statically, the host target).
 HOST=$(rustc -vV | sed -n 's/^host: //p')

