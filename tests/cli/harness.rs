@@ -71,18 +71,23 @@ pub fn run(cmd: &mut Command) -> Output {
     out
 }
 
-/// `bluedot process --input IN --output OUT --timeframe TF` plus `extra`; then every series tree
-/// it produced is checked against TradingView's rules.
-pub fn process(input: &Path, output: &Path, timeframe: &str, extra: &[&str]) -> Output {
-    let out = run(bluedot()
-        .arg("process")
+/// `bluedot process --input IN --output OUT --timeframe TF`, to be given more arguments and run.
+pub fn process_command(input: &Path, output: &Path, timeframe: &str) -> Command {
+    let mut cmd = bluedot();
+    cmd.arg("process")
         .arg("--input")
         .arg(input)
         .arg("--output")
         .arg(output)
         .arg("--timeframe")
-        .arg(timeframe)
-        .args(extra));
+        .arg(timeframe);
+    cmd
+}
+
+/// `bluedot process --input IN --output OUT --timeframe TF` plus `extra`; then every series tree
+/// it produced is checked against TradingView's rules.
+pub fn process(input: &Path, output: &Path, timeframe: &str, extra: &[&str]) -> Output {
+    let out = run(process_command(input, output, timeframe).args(extra));
     validate_output(output);
     out
 }

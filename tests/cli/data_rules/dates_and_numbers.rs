@@ -39,14 +39,9 @@ fn rule_1_machine_time_zone_is_never_used() {
         chart::chart(Some("X"), vec![bar(0), bar(-1)], json!([])),
     );
     for tz in ["Pacific/Kiritimati", "America/Adak", "UTC"] {
-        let out = harness::run(
-            harness::bluedot()
-                .env("TZ", tz)
-                .args(["process", "--timeframe", "daily", "--input"])
-                .arg(wd.join("in"))
-                .arg("--output")
-                .arg(wd.join(&tz.replace('/', "_"))),
-        );
+        let output = wd.join(&tz.replace('/', "_"));
+        let out =
+            harness::run(harness::process_command(&wd.join("in"), &output, "daily").env("TZ", tz));
         assert!(out.status.success());
         let csv = wd.read(&format!(
             "{}/data/daily/X_PRICE_DATA.csv",

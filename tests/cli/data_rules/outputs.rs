@@ -89,13 +89,11 @@ fn a_staging_folder_whose_run_is_alive_is_left_alone() {
     held.lock().unwrap();
 
     // Not `harness::process`: its check that no hidden tree is left would see the other run's.
-    let first = harness::run(
-        harness::bluedot()
-            .args(["process", "--timeframe", "daily", "--input"])
-            .arg(wd.join("in"))
-            .arg("--output")
-            .arg(wd.join("out")),
-    );
+    let first = harness::run(&mut harness::process_command(
+        &wd.join("in"),
+        &wd.join("out"),
+        "daily",
+    ));
     assert!(first.status.success());
     assert!(wd.join("out/data/daily/A_PRICE_DATA.csv").exists());
     assert_eq!(
@@ -132,12 +130,8 @@ fn a_run_killed_mid_write_leaves_nothing_the_next_run_does_not_remove() {
     for mode in ["staged", "per-file"] {
         let output = wd.join(&format!("out-{mode}"));
         let process = || {
-            let mut cmd = harness::bluedot();
-            cmd.args(["process", "--timeframe", "daily", "--workers", "1"])
-                .args(["--write-mode", mode, "--input"])
-                .arg(wd.join("in"))
-                .arg("--output")
-                .arg(&output);
+            let mut cmd = harness::process_command(&wd.join("in"), &output, "daily");
+            cmd.args(["--workers", "1", "--write-mode", mode]);
             cmd
         };
         // The first run publishes a tree, so the second is killed while replacing it.
