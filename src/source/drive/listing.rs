@@ -44,10 +44,15 @@ pub fn validate_date(timeframe: Timeframe, text: &str) -> Result<String, String>
 
 /// Today (UTC) or the current ISO week.
 pub fn today(timeframe: Timeframe) -> String {
-    let now = chrono::Utc::now().date_naive();
+    folder_date(timeframe, chrono::Utc::now().date_naive())
+}
+
+/// The folder name of `date`: `YYYY-MM-DD`, or the ISO week `YYYY-Www` with the ISO week-year,
+/// which differs from the calendar year in the days around New Year (30 Dec 2024 is 2025-W01).
+fn folder_date(timeframe: Timeframe, date: chrono::NaiveDate) -> String {
     match timeframe {
-        Timeframe::Daily => now.format("%Y-%m-%d").to_string(),
-        Timeframe::Weekly => now.format("%G-W%V").to_string(),
+        Timeframe::Daily => date.format("%Y-%m-%d").to_string(),
+        Timeframe::Weekly => date.format("%G-W%V").to_string(),
     }
 }
 
@@ -347,6 +352,37 @@ mod tests {
         assert!(validate_date(Timeframe::Weekly, "2024-08-02").is_err());
         assert!(validate_date(Timeframe::Daily, &today(Timeframe::Daily)).is_ok());
         assert!(validate_date(Timeframe::Weekly, &today(Timeframe::Weekly)).is_ok());
+    }
+
+    #[test]
+    fn weeks_around_new_year_carry_the_iso_week_year() {
+        let weekly = |y, m, d| {
+            folder_date(
+                Timeframe::Weekly,
+                chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+            )
+        };
+        assert_eq!(weekly(2024, 12, 29), "2024-W52");
+        assert_eq!(weekly(2024, 12, 30), "2025-W01");
+        assert_eq!(weekly(2021, 1, 3), "2020-W53");
+        assert_eq!(weekly(2027, 1, 1), "2026-W53");
+        assert_eq!(weekly(2025, 7, 31), "2025-W31");
+        assert_eq!(
+            folder_date(
+                Timeframe::Daily,
+                chrono::NaiveDate::from_ymd_opt(2024, 12, 30).unwrap()
+            ),
+            "2024-12-30"
+        );
+    }
+
+    #[test]
+    fn a_53rd_week_is_valid_only_in_years_that_have_one() {
+        assert!(validate_date(Timeframe::Weekly, "2020-W53").is_ok());
+        assert!(validate_date(Timeframe::Weekly, "2026-W53").is_ok());
+        assert!(validate_date(Timeframe::Weekly, "2025-W53").is_err());
+        assert!(validate_date(Timeframe::Weekly, "2025-W00").is_err());
+        assert!(validate_date(Timeframe::Weekly, "2025-W1").is_err());
     }
 
     #[test]
