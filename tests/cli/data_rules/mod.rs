@@ -2,6 +2,7 @@
 
 mod blue_dots;
 mod dates_and_numbers;
+mod document;
 mod outputs;
 mod rows;
 mod symbol;
