@@ -12,5 +12,6 @@ standin="${CARGO_TARGET_DIR:-target}/debug/drive-standin"
 
 source tests/standins/run.sh
 "$bin/python" tests/standins/fidelity.py make-tree "$work/tree"
-start_standin "$standin" "$work/tree" --page-size 2
-"$bin/python" tests/standins/fidelity.py check "$standin_port" "$work/credentials.json" "$work/tree"
+api_key=AIzaSy-fidelity-check-key
+start_standin "$standin" "$work/tree" --page-size 2 --api-key "$api_key"
+"$bin/python" tests/standins/fidelity.py check "$standin_port" "$work/credentials.json" "$work/tree" "$api_key"

@@ -1,12 +1,14 @@
 """Google's own Drive client against drive-standin: proves the stand-in speaks Drive v3.
 
     fidelity.py make-tree DIR             writes the folder tree the stand-in will serve
-    fidelity.py check PORT CREDS DIR      drives the stand-in with google-api-python-client
+    fidelity.py check PORT CREDS DIR KEY  drives the stand-in with google-api-python-client
 
 The check uses service-account credentials (google.oauth2.service_account) whose token_uri is
 the stand-in, so google-auth signs a real RS256 JWT-bearer assertion that the stand-in
 verifies; then files().list across pages and MediaIoBaseDownload of get_media in small chunks
-(Range requests), comparing every byte with the files on disk.
+(Range requests), comparing every byte with the files on disk. With the API key KEY, which the
+stand-in was started with, it lists in API-key mode, and a wrong key must be refused as Drive
+refuses one.
 """
 
 import hashlib
@@ -38,7 +40,7 @@ def fail(message):
     sys.exit(1)
 
 
-def check(port, creds_path, root):
+def check(port, creds_path, root, api_key):
     from google.auth.exceptions import RefreshError
     from google.auth.transport.requests import Request
     from google.oauth2 import service_account
@@ -176,6 +178,31 @@ def check(port, creds_path, root):
         if status != 400:
             fail(f"fields={field} is not a Drive field; the stand-in answered {status or 200}")
 
+    # API-key mode: Google's client sends the key as key=; a key Drive does not know is a 400
+    # carrying API_KEY_INVALID, not a 401.
+    def keyed(key):
+        return build(
+            "drive",
+            "v3",
+            developerKey=key,
+            client_options={"api_endpoint": endpoint},
+            static_discovery=True,
+            cache_discovery=False,
+        )
+
+    keyed_page = keyed(api_key).files().list(q=in_folder, fields="files(name)").execute()
+    keyed_names = [f["name"] for f in keyed_page["files"]]
+    if not keyed_names or not set(keyed_names) <= set(on_disk):
+        fail(f"with an API key the stand-in listed {keyed_names}")
+    try:
+        keyed(api_key + "-wrong").files().list(q=in_folder).execute()
+    except HttpError as e:
+        details = json.dumps(e.error_details)
+        if e.resp.status != 400 or "API_KEY_INVALID" not in details:
+            fail(f"a wrong API key got {e.resp.status} {details}, not 400 API_KEY_INVALID")
+    else:
+        fail("the stand-in accepted a wrong API key")
+
     # The token endpoint really verifies: the same key under another issuer is refused.
     forged = dict(info, client_email="intruder@standin.iam.gserviceaccount.com")
     bad = service_account.Credentials.from_service_account_info(forged, scopes=SCOPES)
@@ -191,7 +218,7 @@ def check(port, creds_path, root):
         f"fidelity: ok: token via JWT-bearer, {len(listed)} files listed over {pages} pages, "
         f"every get_media download byte-identical (ranged chunks), partial responses as "
         f"selected, {len(file_fields) + len(nested)} file fields of Google's schema known, "
-        f"wrong issuer refused"
+        f"API key accepted and a wrong one refused as Drive does, wrong issuer refused"
     )
 
 
@@ -199,6 +226,6 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["make-tree"]:
         make_tree(sys.argv[2])
     elif sys.argv[1:2] == ["check"]:
-        check(*sys.argv[2:5])
+        check(*sys.argv[2:6])
     else:
         fail(__doc__)

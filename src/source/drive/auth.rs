@@ -1,5 +1,5 @@
 //! Credentials for Drive: a service-account key exchanged for an OAuth token (RS256 JWT-bearer,
-//! signed with `ring`), or an API key sent as `key=`.
+//! signed with `ring`), or an API key sent in the `x-goog-api-key` header.
 //!
 //! Nothing in here prints a secret: [`Secret`] redacts itself in `Debug`, errors never quote the
 //! key or the token, and the token endpoint's URL carries no secret.
@@ -149,8 +149,12 @@ impl DriveAuth {
 
     pub fn api_key(key: &str) -> Result<DriveAuth, String> {
         let key = key.trim();
-        if key.is_empty() || key.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err("Google API key is empty or contains whitespace".into());
+        // It travels in an HTTP header, which holds visible ASCII only (as every key Google
+        // issues is).
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(
+                "Google API key is empty or holds a space, control or non-ASCII character".into(),
+            );
         }
         Ok(DriveAuth::ApiKey(Secret::new(key)))
     }
@@ -295,6 +299,15 @@ mod tests {
         let auth = DriveAuth::api_key("AIzaSECRET").unwrap();
         assert!(!format!("{auth:?}").contains("AIzaSECRET"));
         assert_eq!(auth.secrets(), vec!["AIzaSECRET".to_owned()]);
+    }
+
+    #[test]
+    fn an_api_key_must_fit_in_a_header() {
+        assert!(DriveAuth::api_key(" AIzaSy-ok_Key-123 \n").is_ok());
+        for bad in ["", "AIza key", "AIza\u{7}key", "AIzaSy-clé"] {
+            let err = DriveAuth::api_key(bad).unwrap_err();
+            assert!(err.contains("API key is empty or holds"), "{err}");
+        }
     }
 
     #[test]

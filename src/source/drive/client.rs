@@ -175,7 +175,16 @@ impl DriveClient {
         let mut request = self.http.get(&url).query(query);
         let mut used_token = None;
         match &self.auth {
-            DriveAuth::ApiKey(key) => request = request.query(&[("key", key.expose())]),
+            DriveAuth::ApiKey(key) => {
+                // In a header, not as `key=` in the URL, where proxies, access logs and error
+                // messages would carry it.
+                let mut value =
+                    reqwest::header::HeaderValue::from_str(key.expose()).map_err(|_| {
+                        AttemptError::Fatal("the Google API key is not valid text".into())
+                    })?;
+                value.set_sensitive(true);
+                request = request.header("x-goog-api-key", value);
+            }
             DriveAuth::ServiceAccount(_) => {
                 let token = self.bearer(tally).await?;
                 request = request.bearer_auth(token.expose());

@@ -1,8 +1,8 @@
 //! What a failed request means: Drive's error reason, whether to try again, and how long to wait
 //! (exponential backoff with full jitter, `Retry-After` honoured, capped).
 //!
-//! Messages never contain a URL: in API-key mode it carries `key=`. Transport errors are
-//! stripped of theirs with `without_url()`.
+//! Messages never contain a URL, which can carry ids and query text the user did not choose
+//! to publish: transport errors are stripped of theirs with `without_url()`.
 
 use std::time::Duration;
 

@@ -152,6 +152,13 @@ fn key_material_tokens_and_api_keys_never_leak() {
         !all.contains(key) && !all.contains("key="),
         "API key leaked"
     );
+    let stats = d.standin.stats();
+    assert!(stats.list_calls > 0 && stats.media_calls > 0);
+    assert_eq!(stats.unauthorized, 0);
+    assert_eq!(
+        stats.keys_in_url, 0,
+        "the key travels in x-goog-api-key only"
+    );
 
     // A wrong API key fails the run without echoing it.
     let out = work.join("wrong-key");
@@ -167,7 +174,7 @@ fn key_material_tokens_and_api_keys_never_leak() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("401") && stderr.contains("API key"),
+        stderr.contains("400 badRequest: API key not valid"),
         "{stderr}"
     );
     assert!(!stderr.contains("AIzaWRONG"));

@@ -129,6 +129,8 @@ pub struct Stats {
     pub media_calls: u64,
     pub faults_served: u64,
     pub unauthorized: u64,
+    /// Requests that carried the API key as `key=` in their URL instead of in `x-goog-api-key`.
+    pub keys_in_url: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -137,7 +139,7 @@ pub struct Options {
     pub page_size: usize,
     /// Added before every answer.
     pub latency: Duration,
-    /// Accepted as `key=`; `None` refuses API keys.
+    /// Accepted in `x-goog-api-key` or as `key=`, as Drive accepts it; `None` refuses API keys.
     pub api_key: Option<String>,
 }
 

@@ -74,6 +74,25 @@ fn alter(mut reply: Reply, fault: Option<Fault>) -> Reply {
     reply
 }
 
+fn invalid_api_key() -> Reply {
+    let message = "API key not valid. Please pass a valid API key.";
+    Reply::json(
+        400,
+        serde_json::json!({"error": {
+            "code": 400,
+            "message": message,
+            "errors": [{"message": message, "domain": "global", "reason": "badRequest"}],
+            "status": "INVALID_ARGUMENT",
+            "details": [{
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": "API_KEY_INVALID",
+                "domain": "googleapis.com",
+                "metadata": {"service": "drive.googleapis.com"}
+            }]
+        }}),
+    )
+}
+
 fn unauthorized() -> Reply {
     let mut reply = Reply::error(
         401,
@@ -99,13 +118,20 @@ pub fn route(state: &State, request: &Request) -> Reply {
         .get("authorization")
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_owned);
+    let key_in_url = request.query.get("key");
+    let key = request.headers.get("x-goog-api-key").or(key_in_url);
     let authorised = {
-        let inner = state.inner.lock().expect("state");
+        let mut inner = state.inner.lock().expect("state");
+        inner.stats.keys_in_url += u64::from(key_in_url.is_some());
         let by_token = bearer.as_ref().is_some_and(|t| inner.tokens.contains(t));
-        let by_key = state.options.api_key.is_some()
-            && request.query.get("key") == state.options.api_key.as_ref();
-        by_token || by_key
+        by_token || (key.is_some() && key == state.options.api_key.as_ref())
     };
+    if !authorised && bearer.is_none() && key.is_some() {
+        // Google checks a key before anything else, and a key it does not know is a bad
+        // request, not missing credentials.
+        state.inner.lock().expect("state").stats.unauthorized += 1;
+        return invalid_api_key();
+    }
     if !authorised {
         state.inner.lock().expect("state").stats.unauthorized += 1;
         return unauthorized();
