@@ -220,6 +220,9 @@ fn process(args: ProcessArgs) -> ExitCode {
                 ExitCode::from(EXIT_OK)
             }
         }
-        Err(e) => usage_error(format_args!("cannot write output: {e:#}")),
+        Err(e) => usage_error(format_args!(
+            "cannot write the output in {}: {e:#}",
+            job.output.display()
+        )),
     }
 }

@@ -164,6 +164,19 @@ fn usage_errors_exit_two() {
     let same = harness::process(&wd.join("in"), &wd.join("in/."), "daily", &[]);
     assert_eq!(same.status.code(), Some(2));
     assert!(!wd.join("in/report.json").exists());
+    // An output that cannot be a folder: the message says which.
+    wd.write("in/notes.txt", "a file, not a folder");
+    let unwritable = wd.join("in/notes.txt/out");
+    let blocked = harness::process(&wd.join("in"), &unwritable, "daily", &[]);
+    assert_eq!(blocked.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&blocked.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "cannot write the output in {}",
+            unwritable.display()
+        )),
+        "{stderr}"
+    );
 }
 
 #[test]
