@@ -19,6 +19,14 @@ pub struct Folder {
 impl Folder {
     /// Opens the existing folder at `path`.
     pub fn open(path: &Path) -> io::Result<Folder> {
+        // Elsewhere nothing is opened here, so the path is checked as opening it would.
+        #[cfg(not(target_os = "linux"))]
+        if !std::fs::metadata(path)?.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                format!("{} is not a folder", path.display()),
+            ));
+        }
         Ok(Folder {
             #[cfg(target_os = "linux")]
             handle: {

@@ -261,8 +261,18 @@ fn folders_outside_the_workspace_and_unknown_modes_are_refused() {
     );
 }
 
+// The runner stops a container with SIGTERM; Windows has no such signal to send.
+#[cfg(unix)]
 #[test]
 fn sigterm_stops_the_run_and_still_writes_the_summary() {
+    fn has_staged_series(data: &Path) -> bool {
+        std::fs::read_dir(data).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| std::fs::read_dir(e.path()).is_ok_and(|mut files| files.nth(2).is_some()))
+        })
+    }
+
     let runner = Runner::new();
     let folder = charts_folder(&runner, 6000);
     let (mut cmd, output_file, summary_file) =
@@ -300,14 +310,6 @@ fn sigterm_stops_the_run_and_still_writes_the_summary() {
         left.is_empty(),
         "nothing published and nothing staged left after a stop: {left:?}"
     );
-}
-
-fn has_staged_series(data: &Path) -> bool {
-    std::fs::read_dir(data).is_ok_and(|entries| {
-        entries
-            .flatten()
-            .any(|e| std::fs::read_dir(e.path()).is_ok_and(|mut files| files.nth(2).is_some()))
-    })
 }
 
 /// The repository's example drop (the data the self-test job in ci.yml uses) when it is there;

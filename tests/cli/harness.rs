@@ -126,11 +126,14 @@ pub fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
             if path.is_dir() {
                 walk(root, &path, out);
             } else {
-                let rel = path
+                // Spelled with `/` on every system, as the tests compare them.
+                let rel: Vec<_> = path
                     .strip_prefix(root)
                     .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect();
+                let rel = rel.join("/");
                 out.insert(rel, std::fs::read(&path).unwrap());
             }
         }

@@ -2,8 +2,8 @@
 //! file name or reason obeyed by the runner as a workflow command.
 
 use super::charts_folder;
-use super::runner::{self, Runner, Step};
-use crate::harness::{run, tree};
+use super::runner::{Runner, Step};
+use crate::harness::tree;
 
 /// Fails the test if `secret` is anywhere but in `::add-mask::` lines that precede all other
 /// output, or appears in stderr, the outputs, the summary or any file the run could write.
@@ -87,6 +87,8 @@ fn a_secret_in_every_secret_input_is_masked_first_and_never_leaks() {
     assert_never_leaked(&runner, &step, secret);
 }
 
+// Windows file names cannot hold `:` or line breaks, so these cannot be made there.
+#[cfg(unix)]
 #[test]
 fn untrusted_file_names_cannot_issue_workflow_commands() {
     let runner = Runner::new();
@@ -95,8 +97,8 @@ fn untrusted_file_names_cannot_issue_workflow_commands() {
     runner.write("in/line\n::add-mask::y\n##[add-mask]z_daily.json", "[]");
     // File-level logs name every file: on stderr they must not become commands either.
     let (mut cmd, output_file, summary_file) = runner.command(&[("source", "in")]);
-    let step = runner::collect(
-        run(cmd.env("RUST_LOG", "debug")),
+    let step = super::runner::collect(
+        crate::harness::run(cmd.env("RUST_LOG", "debug")),
         &output_file,
         &summary_file,
     );
