@@ -6,6 +6,7 @@
 # Only Rust is checked: this machine has no C compiler for those systems, and one dependency
 # (ring, under rustls) compiles C in its build script. A stub compiler stands in for it, writing
 # empty objects: enough for checking, never for linking, so nothing here is a working binary.
+# (windows.sh builds and runs the Windows tests for real, under Wine; macOS is only checked.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
