@@ -52,14 +52,18 @@ def check(port, creds_path, root, api_key):
         info = json.load(f)
     endpoint = f"http://127.0.0.1:{port}/drive/v3/"
     creds = service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
-    drive = build(
-        "drive",
-        "v3",
-        credentials=creds,
-        client_options={"api_endpoint": endpoint},
-        static_discovery=True,
-        cache_discovery=False,
-    )
+
+    def client(**auth):
+        return build(
+            "drive",
+            "v3",
+            client_options={"api_endpoint": endpoint},
+            static_discovery=True,
+            cache_discovery=False,
+            **auth,
+        )
+
+    drive = client(credentials=creds)
 
     def child(parent, name):
         q = (
@@ -180,22 +184,12 @@ def check(port, creds_path, root, api_key):
 
     # API-key mode: Google's client sends the key as key=; a key Drive does not know is a 400
     # carrying API_KEY_INVALID, not a 401.
-    def keyed(key):
-        return build(
-            "drive",
-            "v3",
-            developerKey=key,
-            client_options={"api_endpoint": endpoint},
-            static_discovery=True,
-            cache_discovery=False,
-        )
-
-    keyed_page = keyed(api_key).files().list(q=in_folder, fields="files(name)").execute()
+    keyed_page = client(developerKey=api_key).files().list(q=in_folder, fields="files(name)").execute()
     keyed_names = [f["name"] for f in keyed_page["files"]]
     if not keyed_names or not set(keyed_names) <= set(on_disk):
         fail(f"with an API key the stand-in listed {keyed_names}")
     try:
-        keyed(api_key + "-wrong").files().list(q=in_folder).execute()
+        client(developerKey=api_key + "-wrong").files().list(q=in_folder).execute()
     except HttpError as e:
         details = json.dumps(e.error_details)
         if e.resp.status != 400 or "API_KEY_INVALID" not in details:
