@@ -44,6 +44,8 @@ export CC_x86_64_pc_windows_gnu=x86_64-w64-mingw32-gcc
 trap 'wineserver -k 2>/dev/null || true' EXIT
 
 echo "windows: cargo test --target $target (under Wine: $("$wine" --version))"
+# Wine makes its prefix on first use, chattily; made here, its notes stay out of the test output.
+"$wine" wineboot --init >/dev/null 2>&1 || true
 cargo test --locked --workspace --target "$target" --no-run --quiet
 # Wine before 9 lacks the DLL whose ProcessPrng Rust's standard library needs at start-up.
 for dir in "$CARGO_TARGET_DIR/$target/debug" "$CARGO_TARGET_DIR/$target/debug/deps"; do
