@@ -11,6 +11,7 @@
 //! that happens on a runner; power loss on an ephemeral runner loses the machine anyway.
 
 mod claim;
+mod held;
 
 use crate::folder::Folder;
 pub use claim::Claim;
@@ -130,7 +131,7 @@ pub fn write_atomic_with(
     let tmp = claim.temporary(path);
     fs::File::create(&tmp)
         .and_then(|mut file| write(&mut file))
-        .and_then(|()| fs::rename(&tmp, path))
+        .and_then(|()| held::rename(&tmp, path, path))
         .inspect_err(|_| {
             let _ = fs::remove_file(&tmp);
         })
@@ -143,25 +144,39 @@ pub fn write_atomic_with(
 fn swap_into_place(staging: &Path, target: &Path, previous: &Path) -> io::Result<()> {
     if exchange(staging, target).is_ok() {
         // The tree that was published now has the staging name.
-        return remove_tree(staging);
+        remove_replaced(staging);
+        return Ok(());
     }
     // Nothing published yet, or a system or file system that cannot swap two names: the old
     // tree is moved aside first, so `target` is missing for a moment.
-    let had_previous = match fs::rename(target, previous) {
+    let had_previous = match held::rename(target, previous, target) {
         Ok(()) => true,
         Err(e) if e.kind() == io::ErrorKind::NotFound => false,
         Err(e) => return Err(e),
     };
-    if let Err(e) = fs::rename(staging, target) {
+    if let Err(e) = held::rename(staging, target, target) {
         if had_previous {
-            let _ = fs::rename(previous, target);
+            let _ = held::rename(previous, target, target);
         }
         return Err(e);
     }
     if had_previous {
-        remove_tree(previous)?;
+        remove_replaced(previous);
     }
     Ok(())
+}
+
+/// Removes the tree a publish replaced. The new tree is in place by then, so a file that will
+/// not go (held open by another program on Windows) does not fail the run: the rest of the tree
+/// goes, and its hidden name, carrying this run's tag, is removed by the next run.
+fn remove_replaced(tree: &Path) {
+    if let Err(e) = remove_tree(tree) {
+        tracing::warn!(
+            path = %tree.display(),
+            error = %e,
+            "the replaced series could not all be removed; the next run removes what is left"
+        );
+    }
 }
 
 #[cfg(target_os = "linux")]

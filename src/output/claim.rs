@@ -13,7 +13,7 @@
 //! Process ids alone cannot tell this: `/proc` exists only on Linux, a container sees only its own
 //! processes, and a dead run's id is soon another process's.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -74,7 +74,14 @@ impl Claim {
     pub fn take(root: &Path, target: &Path) -> io::Result<Claim> {
         let places = Places::new(root, target);
         fs::create_dir_all(&places.data)?;
-        remove_abandoned(&places)?;
+        // Housekeeping: what cannot go now (a file another program holds open on Windows)
+        // stays under its hidden name, and the next run tries again.
+        if let Err(e) = remove_abandoned(&places) {
+            tracing::warn!(
+                error = %e,
+                "could not remove all that earlier runs left unfinished; the next run tries again"
+            );
+        }
         let pid = std::process::id();
         for attempt in 0..64 {
             let tag = match attempt {
@@ -151,7 +158,8 @@ impl Claim {
 
 /// Removes the trees, temporary files and lock files of dead runs into the same output folder,
 /// whatever their timeframe. Those of live runs are left alone, and so are those whose lock
-/// cannot be tested (a file system without locks).
+/// cannot be tested (a file system without locks). Whatever cannot be removed is passed over,
+/// the rest still removed, and the first error returned.
 fn remove_abandoned(places: &Places) -> io::Result<()> {
     let mut names = Vec::new();
     for item in fs::read_dir(&places.data)? {
@@ -161,33 +169,25 @@ fn remove_abandoned(places: &Places) -> io::Result<()> {
         .iter()
         .filter_map(|n| n.to_str()?.strip_prefix(LOCK_MARK))
         .collect();
+    let mut first_error = Ok(());
     for &tag in &tags_locked {
         let path = places.lock(tag);
         let lock = match File::open(&path) {
             Ok(lock) => lock,
             // Its run finished since the folder was listed.
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
+            Err(e) => {
+                first_error = first_error.and(Err(e));
+                continue;
+            }
         };
         if lock.try_lock().is_err() {
             continue;
         }
-        // Everything else first: nothing of a run outlives its lock file. Which timeframe it
-        // wrote is not known, so every one is looked through.
-        for name in &names {
-            if tree_tag(name).is_some_and(|t| t == tag) {
-                remove_if_ours(&places.data.join(name))?;
-            }
-        }
-        remove_temporaries(&places.root, |t| t == tag)?;
-        for name in &names {
-            let folder = places.data.join(name);
-            if !name.to_string_lossy().starts_with('.') && folder.is_dir() {
-                remove_temporaries(&folder, |t| t == tag)?;
-                remove_temporaries(&folder.join("symbol_info"), |t| t == tag)?;
-            }
-        }
-        remove_if_present(fs::remove_file(&path))?;
+        // Everything else first: nothing of a run outlives its lock file.
+        let removed = remove_dead_runs_files(places, &names, tag)
+            .and_then(|()| remove_if_present(fs::remove_file(&path)));
+        first_error = first_error.and(removed);
     }
     // A live run creates its lock file before anything else and removes it after the rest, so a
     // tree or report without one is abandoned. (Series in per-file mode are searched for only
@@ -195,10 +195,29 @@ fn remove_abandoned(places: &Places) -> io::Result<()> {
     let unlocked = |tag: &str| !tags_locked.contains(&tag) && !places.lock(tag).exists();
     for name in &names {
         if tree_tag(name).is_some_and(unlocked) {
+            first_error = first_error.and(remove_if_ours(&places.data.join(name)));
+        }
+    }
+    first_error.and(remove_temporaries(&places.root, unlocked))
+}
+
+/// The trees and temporary files of the dead run `tag`. Which timeframe it wrote is not known,
+/// so every one is looked through.
+fn remove_dead_runs_files(places: &Places, names: &[OsString], tag: &str) -> io::Result<()> {
+    for name in names {
+        if tree_tag(name).is_some_and(|t| t == tag) {
             remove_if_ours(&places.data.join(name))?;
         }
     }
-    remove_temporaries(&places.root, unlocked)
+    remove_temporaries(&places.root, |t| t == tag)?;
+    for name in names {
+        let folder = places.data.join(name);
+        if !name.to_string_lossy().starts_with('.') && folder.is_dir() {
+            remove_temporaries(&folder, |t| t == tag)?;
+            remove_temporaries(&folder.join("symbol_info"), |t| t == tag)?;
+        }
+    }
+    Ok(())
 }
 
 /// The tag in a tree's name `.<base>.staging-<tag>` or `.<base>.previous-<tag>`.

@@ -5,6 +5,8 @@ mod chart;
 mod data_rules;
 mod drive;
 mod harness;
+#[cfg(windows)]
+mod held_files;
 mod process;
 mod synth;
 mod validator;
