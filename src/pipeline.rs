@@ -47,19 +47,31 @@ impl Job {
     }
 }
 
-/// Checks a `--group` value: it becomes a file name on a public site.
+/// Checks a `--group` value: it becomes a file name on a public site, in a repository that
+/// users clone on every system.
 pub fn validate_group(group: &str) -> Result<(), String> {
     let ok = (1..=64).contains(&group.len())
         && group
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
+    if !ok {
+        return Err(format!(
             "group {group:?} must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'"
-        ))
+        ));
     }
+    // Windows gives these names to devices, whatever the extension: `CON.json` cannot be
+    // written there, nor checked out of a clone of the published repository.
+    let upper = group.to_ascii_uppercase();
+    let device = matches!(upper.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (upper.len() == 4
+            && (upper.starts_with("COM") || upper.starts_with("LPT"))
+            && upper.as_bytes()[3].is_ascii_digit());
+    if device {
+        return Err(format!(
+            "group {group:?} is the name of a device on Windows; choose another"
+        ));
+    }
+    Ok(())
 }
 
 /// Hears about progress; the CLI shows a bar or log lines, tests hear nothing.

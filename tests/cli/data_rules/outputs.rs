@@ -273,6 +273,22 @@ fn symbol_info_group_name_must_be_a_safe_file_name() {
         &["--group", "../evil"],
     );
     assert_eq!(code, 2);
+    // A device's name on Windows, where `symbol_info/con.json` could not be checked out.
+    for device in ["con", "Nul", "COM1", "lpt9"] {
+        let (wd, code) = convert(
+            "A_daily.json",
+            &chart::chart(Some("A"), vec![bar(0)], json!([])),
+            &["--group", device],
+        );
+        assert_eq!(code, 2, "--group {device}");
+        assert!(!wd.join("out/data").exists());
+    }
+    let (_, code) = convert(
+        "A_daily.json",
+        &chart::chart(Some("A"), vec![bar(0)], json!([])),
+        &["--group", "console"],
+    );
+    assert_eq!(code, 0, "only the exact device names are refused");
 }
 
 // ---- Per-file outcome ----
