@@ -267,27 +267,15 @@ fn symbol_info_group_file_lists_every_series() {
 
 #[test]
 fn symbol_info_group_name_must_be_a_safe_file_name() {
-    let (_, code) = convert(
-        "A_daily.json",
-        &chart::chart(Some("A"), vec![bar(0)], json!([])),
-        &["--group", "../evil"],
-    );
+    let (_, code) = convert_rows(vec![bar(0)], &["--group", "../evil"]);
     assert_eq!(code, 2);
     // A device's name on Windows, where `symbol_info/con.json` could not be checked out.
     for device in ["con", "Nul", "COM1", "lpt9"] {
-        let (wd, code) = convert(
-            "A_daily.json",
-            &chart::chart(Some("A"), vec![bar(0)], json!([])),
-            &["--group", device],
-        );
+        let (wd, code) = convert_rows(vec![bar(0)], &["--group", device]);
         assert_eq!(code, 2, "--group {device}");
         assert!(!wd.join("out/data").exists());
     }
-    let (_, code) = convert(
-        "A_daily.json",
-        &chart::chart(Some("A"), vec![bar(0)], json!([])),
-        &["--group", "console"],
-    );
+    let (_, code) = convert_rows(vec![bar(0)], &["--group", "console"]);
     assert_eq!(code, 0, "only the exact device names are refused");
 }
 
