@@ -203,6 +203,9 @@ fn process(args: ProcessArgs) -> ExitCode {
         Ok(opened) => opened,
         Err(e) => return usage_error(e),
     };
+    if let Err(e) = opened.require_charts() {
+        return usage_error(e);
+    }
     let work = opened.into_shard(job.shard, &stop);
     let progress = ConsoleProgress::for_stderr();
     match pipeline::run(&job, work, &progress, &stop) {

@@ -47,28 +47,19 @@ impl Plan {
     }
 }
 
-/// `ceil(charts / files_per_shard)` clamped to `1..=256`; no charts at all is an error.
-pub fn plan(listing: &Listing, files_per_shard: u32) -> Result<Plan, String> {
+/// `ceil(charts / files_per_shard)` clamped to `1..=256` (callers refuse a source without
+/// charts first: [`crate::source::Opened::require_charts`]).
+pub fn plan(listing: &Listing, files_per_shard: u32) -> Plan {
     let charts = listing.charts.len();
-    if charts == 0 {
-        return Err(format!(
-            "no chart files (*.json) to plan for{}: check the source folder",
-            if listing.skipped.is_empty() {
-                String::new()
-            } else {
-                format!(" ({} other files would be skipped)", listing.skipped.len())
-            }
-        ));
-    }
     let per_shard = files_per_shard.max(1) as usize;
     let wanted = charts.div_ceil(per_shard);
     let max = Shard::MAX_COUNT as usize;
-    Ok(Plan {
+    Plan {
         charts,
         skipped: listing.skipped.len(),
         shard_count: wanted.clamp(1, max) as u32,
         clamped: wanted > max,
-    })
+    }
 }
 
 /// `bluedot plan`: the matrix JSON on stdout, a one-line explanation on stderr.
@@ -80,17 +71,14 @@ pub fn cli(args: PlanArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    match plan(&opened.listing, args.files_per_shard) {
-        Ok(plan) => {
-            println!("{}", plan.matrix_json());
-            eprintln!("{}", describe(&plan, args.files_per_shard));
-            ExitCode::from(EXIT_OK)
-        }
-        Err(message) => {
-            eprintln!("error: {message} ({})", opened.label);
-            ExitCode::from(EXIT_USAGE)
-        }
+    if let Err(message) = opened.require_charts() {
+        eprintln!("error: {message}");
+        return ExitCode::from(EXIT_USAGE);
     }
+    let plan = plan(&opened.listing, args.files_per_shard);
+    println!("{}", plan.matrix_json());
+    eprintln!("{}", describe(&plan, args.files_per_shard));
+    ExitCode::from(EXIT_OK)
 }
 
 pub fn describe(plan: &Plan, files_per_shard: u32) -> String {
@@ -132,29 +120,24 @@ mod tests {
 
     #[test]
     fn shard_count_is_the_ceiling_clamped_to_the_matrix_limit() {
-        let count = |n, per| plan(&listing(n, 0), per).unwrap().shard_count;
+        let count = |n, per| plan(&listing(n, 0), per).shard_count;
         assert_eq!(count(1000, 250), 4);
         assert_eq!(count(1001, 250), 5);
         assert_eq!(count(2000, 250), 8);
         assert_eq!(count(1, 250), 1);
         assert_eq!(count(250, 250), 1);
-        let big = plan(&listing(100_000, 0), 10).unwrap();
+        let big = plan(&listing(100_000, 0), 10);
         assert_eq!((big.shard_count, big.clamped), (256, true));
     }
 
     #[test]
-    fn skipped_files_do_not_count_and_nothing_to_do_is_an_error() {
-        assert_eq!(plan(&listing(250, 900), 250).unwrap().shard_count, 1);
-        let err = plan(&listing(0, 3), 250).unwrap_err();
-        assert!(
-            err.contains("no chart files") && err.contains("3 other files"),
-            "{err}"
-        );
+    fn skipped_files_do_not_count() {
+        assert_eq!(plan(&listing(250, 900), 250).shard_count, 1);
     }
 
     #[test]
     fn matrix_json_lists_every_shard() {
-        let p = plan(&listing(1000, 0), 250).unwrap();
+        let p = plan(&listing(1000, 0), 250);
         assert_eq!(p.matrix_json(), r#"{"shard":[0,1,2,3]}"#);
     }
 }

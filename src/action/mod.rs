@@ -169,8 +169,8 @@ fn plan(
     let files_per_shard = inputs.files_per_shard()?;
     let spec = source::parse(inputs, runner.workspace()?)?;
     let opened = source::open(&spec, inputs, inputs.timeframe()?, console)?;
-    let plan = crate::plan::plan(&opened.listing, files_per_shard)
-        .map_err(|message| ActionError::usage(format!("{message} (source {})", spec.label())))?;
+    opened.require_charts().map_err(ActionError::usage)?;
+    let plan = crate::plan::plan(&opened.listing, files_per_shard);
     let description = crate::plan::describe(&plan, files_per_shard);
     console.line(&format!("plan: {description}"));
     console.line(&format!("matrix: {}", plan.matrix_json()));

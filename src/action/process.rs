@@ -44,13 +44,7 @@ pub fn run(
     }
 
     let opened = source::open(&spec, inputs, timeframe, console)?;
-    if opened.listing.charts.is_empty() {
-        return Err(ActionError::usage(format!(
-            "no chart files (*.json) in source {} ({} other files); nothing to process",
-            opened.label,
-            opened.listing.skipped.len()
-        )));
-    }
+    opened.require_charts().map_err(ActionError::usage)?;
     let listed = opened.costs.listed;
     let label = opened.label.clone();
     let work = opened.into_shard(shard, stop);

@@ -54,6 +54,42 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
     Ok(listing)
 }
 
+/// For a folder without charts: the sub-folders that hold some, as the end of an error message
+/// (`; charts are read from the folder itself, not its sub-folders: 2025-08-01 holds 8`), or
+/// nothing. Dated drop folders sort oldest first, so the last ones are named.
+pub fn subfolders_with_charts(dir: &Path) -> String {
+    const NAMED: usize = 3;
+    let Ok(items) = std::fs::read_dir(dir) else {
+        return String::new();
+    };
+    let mut found: Vec<(String, usize)> = items
+        .filter_map(|item| {
+            let path = item.ok()?.path();
+            let name = path.file_name()?.to_string_lossy().into_owned();
+            let charts = list(&path).ok()?.charts.len();
+            (charts > 0).then_some((name, charts))
+        })
+        .collect();
+    if found.is_empty() {
+        return String::new();
+    }
+    found.sort();
+    let more = found.len().saturating_sub(NAMED);
+    let named: Vec<String> = found[more..]
+        .iter()
+        .rev()
+        .map(|(name, charts)| format!("{name} holds {charts}"))
+        .collect();
+    let mut text = format!(
+        "; charts are read from the folder itself, not its sub-folders: {}",
+        named.join(", ")
+    );
+    if more > 0 {
+        text.push_str(&format!(", and {more} more"));
+    }
+    text
+}
+
 pub fn is_json_name(name: &str) -> bool {
     name.len() > ".json".len()
         && name

@@ -70,6 +70,29 @@ impl Opened {
         })
     }
 
+    /// `Err` with what to do when the source holds no chart at all (before sharding: a shard of
+    /// a matrix may be empty, a source may not). Converting nothing would publish an empty tree
+    /// in place of the last one, so every mode refuses, with the same words.
+    pub fn require_charts(&self) -> Result<(), String> {
+        if !self.listing.charts.is_empty() {
+            return Ok(());
+        }
+        let place = match &self.fetcher {
+            Fetcher::Local(dir) => dir.display().to_string(),
+            Fetcher::Drive(_) => self.label.clone(),
+        };
+        let mut message = format!("no chart files (*.json) in {place}");
+        match self.listing.skipped.len() {
+            0 => {}
+            1 => message.push_str(" (1 other file there would be skipped)"),
+            n => message.push_str(&format!(" ({n} other files there would be skipped)")),
+        }
+        if let Fetcher::Local(dir) = &self.fetcher {
+            message.push_str(&super::local::subfolders_with_charts(dir));
+        }
+        Err(message)
+    }
+
     /// This shard's part of the listing, with its charts' bytes as a bounded stream: local
     /// files are read by the conversion workers, Drive files are downloaded a few at a time
     /// ahead of them. Names move into the stream, so a run holds each listed name once.

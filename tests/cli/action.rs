@@ -202,7 +202,9 @@ fn thousands_of_failures_keep_the_summary_under_1_mib_and_annotations_at_10() {
 fn folders_outside_the_workspace_and_unknown_modes_are_refused() {
     let runner = Runner::new();
     let folder = charts_folder(&runner, 1);
+    runner.write("no-charts/notes.txt", "not a chart");
     for (with, expected) in [
+        (vec![("source", "no-charts")], "no chart files (*.json) in"),
         (
             vec![("source", folder), ("output-dir", "../escape")],
             "outside the workspace",

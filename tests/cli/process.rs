@@ -166,6 +166,10 @@ fn usage_errors_exit_two() {
     assert!(!wd.join("in/report.json").exists());
     // An output that cannot be a folder: the message says which.
     wd.write("in/notes.txt", "a file, not a folder");
+    wd.write(
+        "in/ONE_daily.json",
+        chart::chart(Some("ONE"), vec![bar(0)], json!([])),
+    );
     let unwritable = wd.join("in/notes.txt/out");
     let blocked = harness::process(&wd.join("in"), &unwritable, "daily", &[]);
     assert_eq!(blocked.status.code(), Some(2));
@@ -180,12 +184,51 @@ fn usage_errors_exit_two() {
 }
 
 #[test]
-fn an_empty_folder_converts_nothing_and_says_so() {
+fn a_folder_without_charts_is_refused_and_the_last_output_kept() {
     let wd = WorkDir::new();
-    std::fs::create_dir_all(wd.join("in")).unwrap();
-    let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(harness::report(&wd.join("out"))["totals"]["files"], 0);
+    wd.write(
+        "drop/2025-08-01/KEPT_daily.json",
+        chart::chart(Some("KEPT"), vec![bar(0)], json!([])),
+    );
+    let first = harness::process(&wd.join("drop/2025-08-01"), &wd.join("out"), "daily", &[]);
+    assert_eq!(first.status.code(), Some(0));
+    let published = harness::tree(&wd.join("out"));
+
+    // The drop's parent folder instead of the drop: converting nothing would publish an empty
+    // tree in place of yesterday's.
+    for i in 2..=5 {
+        wd.write(
+            &format!("drop/2025-08-0{i}/S{i}_daily.json"),
+            chart::chart(Some("S"), vec![bar(0)], json!([])),
+        );
+    }
+    wd.write("drop/notes.txt", "not a chart");
+    let out = harness::process(&wd.join("drop"), &wd.join("out"), "daily", &[]);
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "error: no chart files (*.json) in {} (1 other file there would be skipped); \
+             charts are read from the folder itself, not its sub-folders: \
+             2025-08-05 holds 1, 2025-08-04 holds 1, 2025-08-03 holds 1, and 2 more",
+            wd.join("drop").display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(harness::tree(&wd.join("out")), published, "nothing touched");
+
+    std::fs::create_dir(wd.join("empty")).unwrap();
+    let out = harness::process(&wd.join("empty"), &wd.join("out"), "daily", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.trim_end().ends_with(&format!(
+            "no chart files (*.json) in {}",
+            wd.join("empty").display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(harness::tree(&wd.join("out")), published, "nothing touched");
 }
 
 // Links are made with Unix's call; elsewhere they need privileges.

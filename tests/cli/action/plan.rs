@@ -56,7 +56,10 @@ fn plan_with_no_chart_files_stops_with_a_message() {
         .find(|l| l.starts_with("::error"))
         .expect("an error annotation");
     assert!(error.contains("no chart files"), "{error}");
-    assert!(error.contains("1 other files would be skipped"), "{error}");
+    assert!(
+        error.contains("1 other file there would be skipped"),
+        "{error}"
+    );
     assert_eq!(step.outputs()["status"], "error");
     assert!(!step.outputs().contains_key("matrix"));
     assert!(step.summary.contains("no chart files"));
