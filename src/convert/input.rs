@@ -152,6 +152,42 @@ pub struct PeripheralData {
     pub symbol: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
+    /// The bars' timeframe as the export states it (`"Daily"`, `"Weekly"`; MarketSmith's
+    /// spelling of the key).
+    #[serde(default)]
+    pub periodcity: Option<Periodicity>,
+}
+
+/// `periodcity`: kept when it is text; any other value is ignored like an unknown field.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Periodicity {
+    Text(String),
+    Unrecognised(serde::de::IgnoredAny),
+}
+
+impl PeripheralData {
+    /// The timeframe the export states, when it is one of the words for a timeframe.
+    pub fn stated_timeframe(&self) -> Option<&str> {
+        const TIMEFRAMES: [&str; 6] = [
+            "daily",
+            "weekly",
+            "monthly",
+            "quarterly",
+            "yearly",
+            "annual",
+        ];
+        match &self.periodcity {
+            Some(Periodicity::Text(text)) => {
+                let text = text.trim();
+                TIMEFRAMES
+                    .iter()
+                    .any(|word| text.eq_ignore_ascii_case(word))
+                    .then_some(text)
+            }
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -173,6 +173,14 @@ pub enum ConvertError {
     ResponseError { code: String },
     #[error("no chart object")]
     NoChart,
+    /// The export's bars are not the run's timeframe: converted, they would replace the run's
+    /// series with another timeframe's bars under the same names.
+    #[error("timeframe mismatch: {stated_by} says {stated}, but the run converts {run} charts")]
+    OtherTimeframe {
+        stated_by: &'static str,
+        stated: String,
+        run: Timeframe,
+    },
     #[error("no prices")]
     NoPrices,
     #[error("no usable bars among {rows} rows ({why})")]
@@ -205,6 +213,7 @@ pub fn convert(
     }
     let chart = file.chart.ok_or(ConvertError::NoChart)?;
     let peripheral = chart.peripheral_data.as_ref();
+    check_timeframe(peripheral, file_name, options.timeframe)?;
     let symbol = peripheral
         .and_then(|p| p.symbol.as_deref())
         .map(str::trim)
@@ -241,6 +250,30 @@ pub fn convert(
         dropped: built.dropped,
         first_date: built.first_date,
         last_date: built.last_date,
+    })
+}
+
+/// The export's own word on its timeframe (`peripheralData.periodcity`) decides; without it,
+/// the `_<timeframe>` its file name ends with. Neither stated: nothing to check.
+fn check_timeframe(
+    peripheral: Option<&input::PeripheralData>,
+    file_name: &str,
+    run: Timeframe,
+) -> Result<(), ConvertError> {
+    let (stated_by, stated) = match peripheral.and_then(input::PeripheralData::stated_timeframe) {
+        Some(text) => ("peripheralData.periodcity", text),
+        None => match symbol::timeframe_from_file_name(file_name) {
+            Some(named) => ("the file name", named.as_str()),
+            None => return Ok(()),
+        },
+    };
+    if stated.eq_ignore_ascii_case(run.as_str()) {
+        return Ok(());
+    }
+    Err(ConvertError::OtherTimeframe {
+        stated_by,
+        stated: stated.to_owned(),
+        run,
     })
 }
 

@@ -1,19 +1,36 @@
 //! Which symbol a chart belongs to, and the name its series files carry.
 
+use super::Timeframe;
+
 /// The suffixes appended to a series symbol; the longest decides the length budget.
 pub const LONGEST_SERIES_SUFFIX: &str = "_RLST_RATING";
 /// TradingView's limit on a Pine Seeds symbol, suffix included.
 pub const MAX_SERIES_NAME: usize = 42;
 pub const MAX_SERIES_SYMBOL: usize = MAX_SERIES_NAME - LONGEST_SERIES_SUFFIX.len();
 
+/// The timeframes exports name their files by: `<SYMBOL>_<timeframe>.json`.
+const NAMED_TIMEFRAMES: [Timeframe; 2] = [Timeframe::Daily, Timeframe::Weekly];
+
 /// `DIX.IN_daily.json` -> `DIX.IN`; `M_M_daily.json` -> `M_M` (only the trailing timeframe goes).
 pub fn symbol_from_file_name(file_name: &str) -> &str {
+    split_file_name(file_name).0
+}
+
+/// `AAPL_weekly.json` -> weekly; `AAPL.json` -> none.
+pub fn timeframe_from_file_name(file_name: &str) -> Option<Timeframe> {
+    split_file_name(file_name).1
+}
+
+/// The symbol part of a file name and the timeframe it ends with, if any (in any case).
+fn split_file_name(file_name: &str) -> (&str, Option<Timeframe>) {
     let stem = strip_suffix_ignore_case(file_name, ".json").unwrap_or(file_name);
-    ["_daily", "_weekly"]
-        .iter()
-        .find_map(|suffix| strip_suffix_ignore_case(stem, suffix))
-        .filter(|rest| !rest.is_empty())
-        .unwrap_or(stem)
+    NAMED_TIMEFRAMES
+        .into_iter()
+        .find_map(|timeframe| {
+            let symbol = strip_suffix_ignore_case(stem, timeframe.as_str())?.strip_suffix('_')?;
+            (!symbol.is_empty()).then_some((symbol, Some(timeframe)))
+        })
+        .unwrap_or((stem, None))
 }
 
 /// Upper-cases and replaces every character outside `[A-Z0-9_]` with `_`: `DIX.IN` -> `DIX_IN`.

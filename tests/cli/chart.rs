@@ -50,6 +50,13 @@ pub fn chart(symbol: Option<&str>, rows: Vec<Value>, blue_dots: Value) -> Vec<u8
     serde_json::to_vec_pretty(&file).unwrap()
 }
 
+/// [`chart`] as a weekly export states itself (`periodcity: "Weekly"`).
+pub fn weekly_chart(symbol: Option<&str>, rows: Vec<Value>, blue_dots: Value) -> Vec<u8> {
+    let mut file: Value = serde_json::from_slice(&chart(symbol, rows, blue_dots)).unwrap();
+    file["chart"]["peripheralData"]["periodcity"] = json!("Weekly");
+    serde_json::to_vec_pretty(&file).unwrap()
+}
+
 /// `{"blueDotDate": ...}` objects for the given dates.
 pub fn dot_objects(dates: &[&str]) -> Value {
     Value::Array(dates.iter().map(|d| json!({ "blueDotDate": d })).collect())

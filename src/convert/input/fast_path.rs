@@ -10,8 +10,8 @@
 //! computes.
 
 use super::{
-    BlueDot, BlueDotData, Chart, ChartFile, DateValue, PeripheralData, PriceDateType, PriceRow,
-    ResponseHeader, SourceText,
+    BlueDot, BlueDotData, Chart, ChartFile, DateValue, Periodicity, PeripheralData, PriceDateType,
+    PriceRow, ResponseHeader, SourceText,
 };
 use crate::convert::number::trim_decimal;
 use json::QuotedText;
@@ -242,11 +242,16 @@ impl<'a> Reader<'a> {
         let mut data = PeripheralData {
             symbol: None,
             name: None,
+            periodcity: None,
         };
         let mut seen = 0;
         self.object(|reader, key| match key {
             b"symbol" => reader.option_field(&mut seen, 0, &mut data.symbol, Self::string),
             b"name" => reader.option_field(&mut seen, 1, &mut data.name, Self::string),
+            // Text only; serde decides what any other value is.
+            b"periodcity" => reader.option_field(&mut seen, 2, &mut data.periodcity, |reader| {
+                reader.string().map(Periodicity::Text)
+            }),
             _ => reader.skip(3),
         })?;
         Ok(data)

@@ -30,7 +30,7 @@ fn rule_8_weekly_blue_dot_on_any_weekday_lights_that_weeks_friday_bar() {
     let wd = WorkDir::new();
     wd.write(
         "in/X_weekly.json",
-        chart::chart(
+        chart::weekly_chart(
             Some("X"),
             rows,
             dot_objects(&["2025-07-28", "2025-07-30", "2025-07-20"]),

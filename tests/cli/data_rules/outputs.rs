@@ -310,6 +310,61 @@ fn outcome_wrong_value_types_name_line_and_column() {
 }
 
 #[test]
+fn outcome_chart_of_another_timeframe_is_failed() {
+    // A weekly run given daily exports would publish daily bars as the weekly series.
+    let with_periodicity = |periodicity: Option<Value>| {
+        let mut file: Value =
+            serde_json::from_slice(&chart::chart(Some("X"), vec![bar(0)], json!([]))).unwrap();
+        match periodicity {
+            Some(value) => file["chart"]["peripheralData"]["periodcity"] = value,
+            None => {
+                file["chart"]["peripheralData"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("periodcity");
+            }
+        }
+        serde_json::to_vec_pretty(&file).unwrap()
+    };
+    let wd = WorkDir::new();
+    let files = [
+        ("DAILY_daily.json", Some(json!("Daily")), "failed"),
+        ("NAMED_daily.json", None, "failed"),
+        ("WEEKLY_weekly.json", Some(json!("Weekly")), "ok"),
+        // The export's own word decides over its name.
+        ("RENAMED_daily.json", Some(json!(" weekly ")), "ok"),
+        ("PLAIN.json", None, "ok"),
+        // Not a word for a timeframe: ignored like any field bluedot does not know.
+        ("ODD.json", Some(json!(7)), "ok"),
+        ("OTHER.json", Some(json!("Every bar")), "ok"),
+    ];
+    for (i, (name, periodicity, _)) in files.iter().enumerate() {
+        let mut bytes = with_periodicity(periodicity.clone());
+        // Distinct symbols: the charts must not collide.
+        let symbol = format!("\"symbol\": \"S{i}\"");
+        bytes = String::from_utf8(bytes)
+            .unwrap()
+            .replace("\"symbol\": \"X\"", &symbol)
+            .into_bytes();
+        wd.write(&format!("in/{name}"), bytes);
+    }
+    let out = harness::process(&wd.join("in"), &wd.join("out"), "weekly", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = harness::report(&wd.join("out"));
+    for (name, _, outcome) in files {
+        assert_eq!(file_entry(&report, name)["outcome"], outcome, "{name}");
+    }
+    assert_eq!(
+        file_entry(&report, "DAILY_daily.json")["reason"],
+        "timeframe mismatch: peripheralData.periodcity says Daily, but the run converts weekly charts"
+    );
+    assert_eq!(
+        file_entry(&report, "NAMED_daily.json")["reason"],
+        "timeframe mismatch: the file name says daily, but the run converts weekly charts"
+    );
+}
+
+#[test]
 fn outcome_empty_prices_is_failed() {
     let reason = failure(&chart::chart(Some("X"), vec![], json!([])));
     assert_eq!(reason, "no prices");

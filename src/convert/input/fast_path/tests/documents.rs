@@ -183,6 +183,7 @@ const STRUCT_KEYS: &[&str] = &[
     "blueDotData",
     "symbol",
     "name",
+    "periodcity",
     "dates",
     "blueDotDate",
 ];
@@ -391,6 +392,10 @@ fn chart_document(noise: Noise) -> BoxedStrategy<Node> {
             ),
             (
                 "name",
+                mostly(text_raw(noise).prop_map(Node::Text).boxed(), noise),
+            ),
+            (
+                "periodcity",
                 mostly(text_raw(noise).prop_map(Node::Text).boxed(), noise),
             ),
         ],
