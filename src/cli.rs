@@ -211,12 +211,20 @@ fn process(args: ProcessArgs) -> ExitCode {
     match pipeline::run(&job, work, &progress, &stop) {
         Ok(report) => {
             eprint!("{}", report.human_summary());
-            eprintln!(
-                "output: {} ({} series files), report: {}",
-                job.series_dir().display(),
-                report.totals.series_files_written,
-                job.report_path().display()
-            );
+            if report.published {
+                eprintln!(
+                    "output: {} ({} series files), report: {}",
+                    job.series_dir().display(),
+                    report.totals.series_files_written,
+                    job.report_path().display()
+                );
+            } else {
+                eprintln!(
+                    "output: {} left as it was, report: {}",
+                    job.series_dir().display(),
+                    job.report_path().display()
+                );
+            }
             if report.totals.failed > 0 || report.interrupted {
                 ExitCode::from(EXIT_SOME_FAILED)
             } else {

@@ -184,8 +184,15 @@ pub fn run(
         }
     }
     let mut bytes_out = clock.bytes_out.load(Ordering::Relaxed);
-    let publishing = if interrupted {
-        tracing::warn!("interrupted: discarding the staged tree");
+    // A run in which every chart failed (the wrong folder, the wrong timeframe, an export format
+    // that changed overnight) would publish an empty tree over the last good one.
+    let converted_nothing = totals.ok == 0 && totals.failed > 0;
+    let publishing = if interrupted || converted_nothing {
+        if interrupted {
+            tracing::warn!("interrupted: discarding the staged tree");
+        } else {
+            tracing::warn!("no chart converted: keeping the series published before");
+        }
         tree.discard();
         totals.series_files_written = 0;
         totals.rows_written = 0;
@@ -194,6 +201,7 @@ pub fn run(
     } else {
         Some(tree)
     };
+    let published = publishing.is_some();
     let mut report = Report {
         report_version: report::REPORT_VERSION,
         generated_by: format!("bluedot {}", env!("CARGO_PKG_VERSION")),
@@ -205,6 +213,7 @@ pub fn run(
         totals,
         dropped_rows: report::dropped_map(&dropped),
         interrupted,
+        published,
         files,
         timings_ms: Timings::default(),
         bytes: Bytes::default(),

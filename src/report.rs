@@ -31,6 +31,9 @@ pub struct Report {
     pub dropped_rows: BTreeMap<String, u64>,
     /// True when a signal stopped the run before every file was converted.
     pub interrupted: bool,
+    /// True when this run's series replaced `data/<timeframe>/`; false when it was interrupted
+    /// or converted no chart at all, and the series published before are left as they were.
+    pub published: bool,
     pub files: Vec<FileReport>,
     // The run's costs, known last.
     pub timings_ms: Timings,
@@ -51,6 +54,7 @@ impl Report {
         map.serialize_entry("totals", &self.totals)?;
         map.serialize_entry("dropped_rows", &self.dropped_rows)?;
         map.serialize_entry("interrupted", &self.interrupted)?;
+        map.serialize_entry("published", &self.published)?;
         map.serialize_entry("files", &self.files)
     }
 
@@ -445,6 +449,10 @@ impl Report {
         out.push_str(")\n");
         if self.interrupted {
             out.push_str("interrupted: nothing was published; files not reached are failed\n");
+        } else if !self.published {
+            out.push_str(
+                "no chart converted: nothing was published; the series published before are kept\n",
+            );
         }
         if !self.dropped_rows.is_empty() {
             let dropped: Vec<String> = self
@@ -489,6 +497,7 @@ mod tests {
             totals: Totals::default(),
             dropped_rows: [("holiday".to_owned(), 3)].into(),
             interrupted: false,
+            published: true,
             files: vec![ok, failed],
             timings_ms: Timings::default(),
             bytes: Bytes::default(),

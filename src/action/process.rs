@@ -142,7 +142,7 @@ impl Verdict {
                         .into(),
             };
         }
-        match min_success_rate {
+        let mut verdict = match min_success_rate {
             Some(min) if rate < min => Verdict {
                 status: "below-min-success-rate",
                 exit: EXIT_SOME_FAILED,
@@ -177,7 +177,13 @@ impl Verdict {
                 exit: EXIT_OK,
                 explanation: format!("all {} chart files converted", t.ok),
             },
+        };
+        if !report.published {
+            verdict
+                .explanation
+                .push_str("; no chart converted, so nothing was published");
         }
+        verdict
     }
 }
 

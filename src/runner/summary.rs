@@ -256,6 +256,7 @@ mod tests {
             bytes: Default::default(),
             peak_rss_bytes: Some(5_000_000),
             interrupted: false,
+            published: true,
             files,
         }
     }

@@ -154,6 +154,21 @@ fn shards_split_the_files_and_the_gate_decides_the_exit() {
         (1, "below-min-success-rate")
     );
     assert!(gated.summary.contains("below min-success-rate 99.00 %"));
+
+    // A shard whose every chart failed publishes nothing, and says so.
+    runner.write("bad-only/BAD.IN_daily.json", "[]");
+    let failed = runner.step(&[("source", "bad-only"), ("min-success-rate", "0")]);
+    assert_eq!(
+        (failed.code(), failed.outputs()["status"].as_str()),
+        (0, "some-failed")
+    );
+    assert!(
+        failed
+            .summary
+            .contains("no chart converted, so nothing was published"),
+        "{}",
+        failed.summary
+    );
 }
 
 #[test]

@@ -231,6 +231,53 @@ fn a_folder_without_charts_is_refused_and_the_last_output_kept() {
     assert_eq!(harness::tree(&wd.join("out")), published, "nothing touched");
 }
 
+#[test]
+fn a_run_that_converts_no_chart_keeps_the_last_output() {
+    let wd = WorkDir::new();
+    wd.write(
+        "weekly/W_weekly.json",
+        chart::weekly_chart(Some("W"), vec![bar(0), bar(-7)], json!([])),
+    );
+    let first = harness::process(&wd.join("weekly"), &wd.join("out"), "weekly", &[]);
+    assert_eq!(first.status.code(), Some(0));
+    assert_eq!(harness::report(&wd.join("out"))["published"], true);
+    let published = harness::tree(&wd.join("out/data"));
+
+    // A daily drop given to a weekly run: every chart fails, and an empty tree must not replace
+    // last week's series. The same for a drop of broken exports.
+    wd.write(
+        "daily/D_daily.json",
+        chart::chart(Some("D"), vec![bar(0)], json!([])),
+    );
+    wd.write("broken/B_weekly.json", "{\"chart\": {\"prices\": [");
+    for drop in ["daily", "broken"] {
+        let out = harness::process(&wd.join(drop), &wd.join("out"), "weekly", &[]);
+        assert_eq!(out.status.code(), Some(1), "{drop}: failures");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(
+                "no chart converted: nothing was published; the series published before are kept"
+            ) && stderr.contains("weekly left as it was"),
+            "{drop}: {stderr}"
+        );
+        let report = harness::report(&wd.join("out"));
+        assert_eq!(report["published"], false, "{drop}");
+        assert_eq!(report["totals"]["failed"], 1, "{drop}");
+        assert_eq!(harness::tree(&wd.join("out/data")), published, "{drop}");
+    }
+
+    // One chart converting is a run to publish, failures and all.
+    wd.write(
+        "broken/W2_weekly.json",
+        chart::weekly_chart(Some("W2"), vec![bar(0)], json!([])),
+    );
+    let out = harness::process(&wd.join("broken"), &wd.join("out"), "weekly", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(harness::report(&wd.join("out"))["published"], true);
+    let now = harness::tree(&wd.join("out/data/weekly"));
+    assert!(now.contains_key("W2_PRICE_DATA.csv") && !now.contains_key("W_PRICE_DATA.csv"));
+}
+
 // Links are made with Unix's call; elsewhere they need privileges.
 #[cfg(unix)]
 #[test]
