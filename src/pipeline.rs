@@ -191,7 +191,8 @@ pub fn run(
         if interrupted {
             tracing::warn!("interrupted: discarding the staged tree");
         } else {
-            tracing::warn!("no chart converted: keeping the series published before");
+            // The summary says so; a warning here would say it twice.
+            tracing::info!("no chart converted: keeping the series published before");
         }
         tree.discard();
         totals.series_files_written = 0;
