@@ -35,6 +35,8 @@ pub enum Timeframe {
 }
 
 impl Timeframe {
+    pub const ALL: [Timeframe; 2] = [Timeframe::Daily, Timeframe::Weekly];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Timeframe::Daily => "daily",

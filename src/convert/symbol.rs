@@ -8,9 +8,6 @@ pub const LONGEST_SERIES_SUFFIX: &str = "_RLST_RATING";
 pub const MAX_SERIES_NAME: usize = 42;
 pub const MAX_SERIES_SYMBOL: usize = MAX_SERIES_NAME - LONGEST_SERIES_SUFFIX.len();
 
-/// The timeframes exports name their files by: `<SYMBOL>_<timeframe>.json`.
-const NAMED_TIMEFRAMES: [Timeframe; 2] = [Timeframe::Daily, Timeframe::Weekly];
-
 /// `DIX.IN_daily.json` -> `DIX.IN`; `M_M_daily.json` -> `M_M` (only the trailing timeframe goes).
 pub fn symbol_from_file_name(file_name: &str) -> &str {
     split_file_name(file_name).0
@@ -21,10 +18,11 @@ pub fn timeframe_from_file_name(file_name: &str) -> Option<Timeframe> {
     split_file_name(file_name).1
 }
 
-/// The symbol part of a file name and the timeframe it ends with, if any (in any case).
+/// The symbol part of a file name (`<SYMBOL>_<timeframe>.json`) and the timeframe it ends with,
+/// if any (in any case).
 fn split_file_name(file_name: &str) -> (&str, Option<Timeframe>) {
     let stem = strip_suffix_ignore_case(file_name, ".json").unwrap_or(file_name);
-    NAMED_TIMEFRAMES
+    Timeframe::ALL
         .into_iter()
         .find_map(|timeframe| {
             let symbol = strip_suffix_ignore_case(stem, timeframe.as_str())?.strip_suffix('_')?;

@@ -131,7 +131,7 @@ mod tests {
             newest_bar(day("2025-08-03"), Timeframe::Daily),
             day("2025-08-01")
         );
-        for tf in [Timeframe::Daily, Timeframe::Weekly] {
+        for tf in Timeframe::ALL {
             let dates = bar_dates(7, Exchange::Us, tf, day("2025-08-01"), 300);
             assert_eq!(dates.len(), 300);
             assert_eq!(dates.last().unwrap().date, day("2025-08-01"));

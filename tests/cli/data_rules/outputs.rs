@@ -312,9 +312,9 @@ fn outcome_wrong_value_types_name_line_and_column() {
 #[test]
 fn outcome_chart_of_another_timeframe_is_failed() {
     // A weekly run given daily exports would publish daily bars as the weekly series.
-    let with_periodicity = |periodicity: Option<Value>| {
+    let with_periodicity = |symbol: &str, periodicity: Option<Value>| {
         let mut file: Value =
-            serde_json::from_slice(&chart::chart(Some("X"), vec![bar(0)], json!([]))).unwrap();
+            serde_json::from_slice(&chart::chart(Some(symbol), vec![bar(0)], json!([]))).unwrap();
         match periodicity {
             Some(value) => file["chart"]["peripheralData"]["periodcity"] = value,
             None => {
@@ -339,13 +339,8 @@ fn outcome_chart_of_another_timeframe_is_failed() {
         ("OTHER.json", Some(json!("Every bar")), "ok"),
     ];
     for (i, (name, periodicity, _)) in files.iter().enumerate() {
-        let mut bytes = with_periodicity(periodicity.clone());
         // Distinct symbols: the charts must not collide.
-        let symbol = format!("\"symbol\": \"S{i}\"");
-        bytes = String::from_utf8(bytes)
-            .unwrap()
-            .replace("\"symbol\": \"X\"", &symbol)
-            .into_bytes();
+        let bytes = with_periodicity(&format!("S{i}"), periodicity.clone());
         wd.write(&format!("in/{name}"), bytes);
     }
     let out = harness::process(&wd.join("in"), &wd.join("out"), "weekly", &[]);
