@@ -2,7 +2,7 @@
 
 use crate::pipeline::Progress;
 use crate::report::{FileReport, Outcome};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 const LOG_EVERY: Duration = Duration::from_secs(5);
 
 pub enum ConsoleProgress {
-    Bar(ProgressBar),
+    Bar {
+        bar: ProgressBar,
+        failed: AtomicU64,
+    },
     Lines {
         total: AtomicU64,
         done: AtomicU64,
@@ -26,11 +29,20 @@ impl ConsoleProgress {
             let bar = ProgressBar::new(0);
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{bar:40} {pos}/{len} files  {per_sec}  eta {eta}  {msg}",
+                    "{bar:40} {pos}/{len} files  {rate}  eta {eta}  {msg}",
                 )
-                .expect("static template"),
+                .expect("static template")
+                .with_key(
+                    "rate",
+                    |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = w.write_str(&rate_text(state.per_sec()));
+                    },
+                ),
             );
-            ConsoleProgress::Bar(bar)
+            ConsoleProgress::Bar {
+                bar,
+                failed: AtomicU64::new(0),
+            }
         } else {
             ConsoleProgress::Lines {
                 total: AtomicU64::new(0),
@@ -45,7 +57,7 @@ impl ConsoleProgress {
 impl Progress for ConsoleProgress {
     fn start(&self, files: u64) {
         match self {
-            ConsoleProgress::Bar(bar) => bar.set_length(files),
+            ConsoleProgress::Bar { bar, .. } => bar.set_length(files),
             ConsoleProgress::Lines { total, .. } => total.store(files, Ordering::Relaxed),
         }
     }
@@ -53,11 +65,12 @@ impl Progress for ConsoleProgress {
     fn file_done(&self, file: &FileReport) {
         let is_failed = file.outcome == Outcome::Failed;
         match self {
-            ConsoleProgress::Bar(bar) => {
-                bar.inc(1);
+            ConsoleProgress::Bar { bar, failed } => {
                 if is_failed {
-                    bar.set_message("(some failed)");
+                    let failed = failed.fetch_add(1, Ordering::Relaxed) + 1;
+                    bar.set_message(format!("{failed} failed"));
                 }
+                bar.inc(1);
             }
             ConsoleProgress::Lines {
                 total,
@@ -79,8 +92,47 @@ impl Progress for ConsoleProgress {
     }
 
     fn finish(&self) {
-        if let ConsoleProgress::Bar(bar) = self {
+        if let ConsoleProgress::Bar { bar, .. } = self {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// Whole files per second: indicatif's own `{per_sec}` shows four decimals (`1,095.0061/s`).
+fn rate_text(per_sec: f64) -> String {
+    if per_sec.is_finite() {
+        format!("{per_sec:.0}/s")
+    } else {
+        String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_is_whole_files_per_second() {
+        assert_eq!(rate_text(1095.0061), "1095/s");
+        assert_eq!(rate_text(0.4), "0/s");
+        assert_eq!(rate_text(f64::INFINITY), "");
+    }
+
+    #[test]
+    fn the_bar_counts_failed_files() {
+        let progress = ConsoleProgress::Bar {
+            bar: ProgressBar::hidden(),
+            failed: AtomicU64::new(0),
+        };
+        progress.start(3);
+        let file = |outcome| FileReport::new("A_daily.json", outcome, None);
+        progress.file_done(&file(Outcome::Failed));
+        progress.file_done(&file(Outcome::Ok));
+        progress.file_done(&file(Outcome::Failed));
+        let ConsoleProgress::Bar { bar, .. } = &progress else {
+            unreachable!("built as a bar")
+        };
+        assert_eq!(bar.position(), 3);
+        assert_eq!(bar.message(), "2 failed");
     }
 }
