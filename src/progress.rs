@@ -13,7 +13,8 @@ const LOG_EVERY: Duration = Duration::from_secs(5);
 pub enum ConsoleProgress {
     Bar {
         bar: ProgressBar,
-        failed: AtomicU64,
+        /// Counted and shown under one lock, so two failures at once cannot show the lower count last.
+        failed: Mutex<u64>,
     },
     Lines {
         total: AtomicU64,
@@ -41,7 +42,7 @@ impl ConsoleProgress {
             );
             ConsoleProgress::Bar {
                 bar,
-                failed: AtomicU64::new(0),
+                failed: Mutex::new(0),
             }
         } else {
             ConsoleProgress::Lines {
@@ -67,7 +68,8 @@ impl Progress for ConsoleProgress {
         match self {
             ConsoleProgress::Bar { bar, failed } => {
                 if is_failed {
-                    let failed = failed.fetch_add(1, Ordering::Relaxed) + 1;
+                    let mut failed = failed.lock().expect("progress lock");
+                    *failed += 1;
                     bar.set_message(format!("{failed} failed"));
                 }
                 bar.inc(1);
@@ -122,7 +124,7 @@ mod tests {
     fn the_bar_counts_failed_files() {
         let progress = ConsoleProgress::Bar {
             bar: ProgressBar::hidden(),
-            failed: AtomicU64::new(0),
+            failed: Mutex::new(0),
         };
         progress.start(3);
         let file = |outcome| FileReport::new("A_daily.json", outcome, None);
