@@ -29,15 +29,16 @@ mkdir -p "$OUT"
 rustc -O --edition 2021 -C target-feature=+crt-static bench/write_floor.rs -o "$FLOOR"
 
 # Nothing is deleted until every run is timed. On this disk (ext4 without a journal) a new file
-# skips every inode freed in the last 60 to 300 seconds, so creating files right after deleting
-# thousands is ten times slower, and whichever contender ran after a deletion would pay for it.
+# skips every inode freed in the last 360 seconds whose inode-table block is dirty, and creating
+# files dirties the blocks it allocates in, so creating files within six minutes of deleting
+# thousands is up to forty times slower, and whichever contender ran after a deletion would pay.
 # Old inputs and every run's output go to $TRASH and are deleted at the very end.
 TRASH=$OUT/trash
 RUN_DIR=$OUT/timed
 mkdir -p "$TRASH"
 if [ -e "$RUN_DIR" ]; then mv "$RUN_DIR" "$TRASH/timed-$(date +%s%N)"; fi
-# The previous bench's clean-up is such a deletion: wait until it is SETTLE_S (300) seconds old.
-SETTLE_S=${SETTLE_S:-300}
+# The previous bench's clean-up is such a deletion: wait until it is SETTLE_S (400) seconds old.
+SETTLE_S=${SETTLE_S:-400}
 if [ -f "$OUT/cleaned-at" ]; then
   wait_s=$(( $(cat "$OUT/cleaned-at") + SETTLE_S - $(date +%s) ))
   if [ "$wait_s" -gt 0 ]; then
