@@ -29,9 +29,10 @@ mkdir -p "$OUT"
 rustc -O --edition 2021 -C target-feature=+crt-static bench/write_floor.rs -o "$FLOOR"
 
 # Nothing is deleted until every run is timed. On this disk (ext4 without a journal) a new file
-# skips every inode freed in the last 360 seconds whose inode-table block is dirty, and creating
-# files dirties the blocks it allocates in, so creating files within six minutes of deleting
-# thousands is up to forty times slower, and whichever contender ran after a deletion would pay.
+# skips inodes freed in the last 60 seconds, or 360 while their inode-table block is dirty, which
+# creating files keeps it; so files created within six minutes of deleting thousands cost many
+# times more, and whichever contender ran after a deletion would pay (bench/README.md, "Two
+# regimes of this disk").
 # Old inputs and every run's output go to $TRASH and are deleted at the very end.
 TRASH=$OUT/trash
 RUN_DIR=$OUT/timed
