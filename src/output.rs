@@ -5,7 +5,8 @@
 //!   target, which takes the place of `data/<timeframe>` once the run is complete (on Linux
 //!   the two names are swapped in one step, so a reader never finds the folder missing). One
 //!   rename per run instead of one per file, and the published tree is always one whole run.
-//! - `PerFile`: each file is written under a temporary name and renamed into place.
+//! - `PerFile`: a chart's files are each written under a temporary name, then renamed into
+//!   place once all are written.
 //!
 //! Neither calls fsync: a rename protects readers from a crashed process, which is the failure
 //! that happens on a runner; power loss on an ephemeral runner loses the machine anyway.
@@ -60,22 +61,56 @@ impl<'c> SeriesTree<'c> {
 
     /// Writes one chart's files: all of them, or (on error) none of them.
     pub fn write_chart(&self, files: &[(String, &[u8])]) -> io::Result<u64> {
+        match self.mode {
+            WriteMode::Staged => self.create_all(files),
+            WriteMode::PerFile => self.replace_all(files),
+        }
+    }
+
+    /// Creates the files in the staging tree, which nobody reads until it is published.
+    fn create_all(&self, files: &[(String, &[u8])]) -> io::Result<u64> {
         let mut written = 0u64;
         for (i, (name, bytes)) in files.iter().enumerate() {
-            let result = match self.mode {
-                WriteMode::Staged => self
-                    .writing
-                    .create_file(name)
-                    .and_then(|mut file| file.write_all(bytes)),
-                WriteMode::PerFile => {
-                    write_atomic(self.claim, &self.writing.path().join(name), bytes)
-                }
-            };
-            if let Err(e) = result {
+            let created = self
+                .writing
+                .create_file(name)
+                .and_then(|mut file| file.write_all(bytes));
+            if let Err(e) = created {
                 self.remove(files[..i].iter().map(|(n, _)| n.as_str()));
                 return Err(e);
             }
             written += bytes.len() as u64;
+        }
+        Ok(written)
+    }
+
+    /// Replaces published files. Every file is written under its temporary name before any of
+    /// them replaces its published one, so a failed write (a full disk) leaves the chart's
+    /// published series as they were. Only a rename refused half-way (a file held open past the
+    /// wait) removes the ones it had already replaced: a failed chart has nothing written.
+    fn replace_all(&self, files: &[(String, &[u8])]) -> io::Result<u64> {
+        let targets: Vec<_> = files
+            .iter()
+            .map(|(name, _)| self.writing.path().join(name))
+            .collect();
+        let mut temporaries = Vec::with_capacity(files.len());
+        let mut written = 0u64;
+        for ((_, bytes), target) in files.iter().zip(&targets) {
+            let temporary = self.claim.temporary(target);
+            let created = fs::File::create(&temporary).and_then(|mut file| file.write_all(bytes));
+            temporaries.push(temporary);
+            if let Err(e) = created {
+                remove_files(&temporaries);
+                return Err(e);
+            }
+            written += bytes.len() as u64;
+        }
+        for (i, (temporary, target)) in temporaries.iter().zip(&targets).enumerate() {
+            if let Err(e) = held::rename(temporary, target, target) {
+                remove_files(&temporaries[i..]);
+                self.remove(files[..i].iter().map(|(n, _)| n.as_str()));
+                return Err(e);
+            }
         }
         Ok(written)
     }
@@ -115,13 +150,9 @@ impl<'c> SeriesTree<'c> {
     }
 }
 
-/// Writes `path` through a temporary sibling named for the run's claim, and a rename.
-pub fn write_atomic(claim: &Claim, path: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_atomic_with(claim, path, |file| file.write_all(bytes))
-}
-
-/// Like [`write_atomic`], with the content streamed by `write` (a report listing tens of
-/// thousands of files never sits whole in memory).
+/// Writes `path` through a temporary sibling named for the run's claim, and a rename, the
+/// content streamed by `write` (a report listing tens of thousands of files never sits whole in
+/// memory).
 pub fn write_atomic_with(
     claim: &Claim,
     path: &Path,
@@ -135,6 +166,12 @@ pub fn write_atomic_with(
         .inspect_err(|_| {
             let _ = fs::remove_file(&tmp);
         })
+}
+
+fn remove_files(paths: &[std::path::PathBuf]) {
+    for path in paths {
+        let _ = fs::remove_file(path);
+    }
 }
 
 /// Publishes the tree at `staging` under `target` and removes the tree it replaces. Readers of

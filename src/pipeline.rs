@@ -386,8 +386,9 @@ fn read_whole(mut file: &std::fs::File, buffer: &mut Vec<u8>) -> std::io::Result
 
 /// Every file of a colliding series symbol fails, naming all of them, and their series are
 /// removed: one must never silently replace another. Settled once every file is written, so a
-/// run keeps no per-symbol index while it converts; colliding writes land only in the staging
-/// tree (or under unique temporary names) and are gone before anything is published.
+/// run keeps no per-symbol index while it converts; in the default staged mode colliding writes
+/// land only in the staging tree and are gone before anything is published (per-file mode, the
+/// bench's comparison, has already published them and removes them).
 fn settle_collisions(files: &mut [FileReport], tree: &SeriesTree) {
     // Ok files, ordered by series symbol and then by name (files are sorted by name), so that
     // the files of one symbol stand together: a few bytes per file, where a map from symbol

@@ -339,3 +339,68 @@ fn listing_follows_links_to_charts_and_skips_what_is_not_a_chart() {
     assert!(!files.keys().any(|f| f.contains("INNER")), "{files:?}");
     harness::validate_output(&wd.join("out"));
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_chart_whose_write_fails_keeps_its_published_series_in_per_file_mode() {
+    let wd = WorkDir::new();
+    let process = |extra: &[&str]| {
+        let mut cmd = harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
+        cmd.args(["--write-mode", "per-file"]).args(extra);
+        cmd
+    };
+    wd.write(
+        "in/A_daily.json",
+        chart::chart(Some("A"), vec![bar(0)], json!([])),
+    );
+    wd.write(
+        "in/B_daily.json",
+        chart::chart(Some("B"), vec![bar(0)], json!([])),
+    );
+    assert!(harness::run(&mut process(&[])).status.success());
+    let yesterday = harness::tree(&wd.join("out/data/daily"));
+
+    // Today A has one bar with prices and 400 without: PRICE_DATA (written first) and RLST stay
+    // small while BC_INDICATOR grows past the file size limit the run gets, so A's write fails
+    // after two of its series are written.
+    let mut rows = vec![bar(0)];
+    for day in 1..=400 {
+        let mut priceless = chart::row(-day, [0.0; 4], Some(1000.0));
+        for price in ["open", "high", "low", "close"] {
+            priceless[price] = serde_json::Value::Null;
+        }
+        priceless["bc"] = json!(123456.789012);
+        rows.push(priceless);
+    }
+    wd.write("in/A_daily.json", chart::chart(Some("A"), rows, json!([])));
+    let today = process(&["--workers", "1"]);
+    // 16 KiB (32 blocks of 512 bytes); the signal is ignored, so the write fails with EFBIG.
+    let limited = harness::run(
+        std::process::Command::new("sh")
+            .args(["-c", "trap '' XFSZ; ulimit -f 32 && exec \"$0\" \"$@\""])
+            .arg(today.get_program())
+            .args(today.get_args()),
+    );
+
+    assert_eq!(limited.status.code(), Some(1));
+    let report = harness::report(&wd.join("out"));
+    let reason = file_entry(&report, "A_daily.json")["reason"]
+        .as_str()
+        .unwrap();
+    assert!(reason.starts_with("cannot write series"), "{reason}");
+    assert_eq!(file_entry(&report, "B_daily.json")["outcome"], "ok");
+    let now = harness::tree(&wd.join("out/data/daily"));
+    for series in ["PRICE_DATA", "RLST_RATING", "BC_INDICATOR", "BLUE_DOTS"] {
+        let name = format!("A_{series}.csv");
+        assert!(yesterday.contains_key(&name), "{name}");
+        assert_eq!(now.get(&name), yesterday.get(&name), "{name}");
+    }
+    // Not validated as a whole: per-file mode's symbol list names today's charts only, while a
+    // failed chart's published series stay.
+    let hidden: Vec<_> = std::fs::read_dir(wd.join("out/data/daily"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with('.'))
+        .collect();
+    assert_eq!(hidden, Vec::<String>::new(), "no temporary file is left");
+}
