@@ -349,14 +349,10 @@ fn a_chart_whose_write_fails_keeps_its_published_series_in_per_file_mode() {
         cmd.args(["--write-mode", "per-file"]).args(extra);
         cmd
     };
-    wd.write(
-        "in/A_daily.json",
-        chart::chart(Some("A"), vec![bar(0)], json!([])),
-    );
-    wd.write(
-        "in/B_daily.json",
-        chart::chart(Some("B"), vec![bar(0)], json!([])),
-    );
+    for symbol in ["A", "B"] {
+        let one_bar = chart::chart(Some(symbol), vec![bar(0)], json!([]));
+        wd.write(&format!("in/{symbol}_daily.json"), one_bar);
+    }
     assert!(harness::run(&mut process(&[])).status.success());
     let yesterday = harness::tree(&wd.join("out/data/daily"));
 
