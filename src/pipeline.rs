@@ -13,7 +13,7 @@ use crate::report::{
     self, Bytes, ChartFacts, FileReport, Outcome, Report, ReportWriter, Timings, Totals,
 };
 use crate::shard::Shard;
-use crate::source::{Content, Fetched, ShardWork};
+use crate::source::{Content, Fetched, LARGEST_CHART, ShardWork, too_large};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 use std::cell::RefCell;
 use std::io::Read;
@@ -311,7 +311,7 @@ fn convert_one(
         (bytes.len() as u64, result)
     });
     let chart = match converted {
-        Err(e) => return failed(file, format!("cannot read: {e}")),
+        Err(reason) => return failed(file, reason),
         Ok((size, result)) => {
             file.bytes_in = Some(size);
             match result {
@@ -343,43 +343,58 @@ fn convert_one(
 thread_local! {
     /// Each worker reads every file into the same buffer: memory stays at workers x the largest
     /// file, and no large block is freed between the small ones a run keeps per file (which
-    /// would fragment the heap as the file count grows). Its whole length is initialised and
-    /// usable; how much of it a file filled is returned by `read_whole`.
+    /// would fragment the heap as the file count grows). Past `LARGEST_BUFFER_KEPT` it is given
+    /// back after its chart; blocks that large are mappings of their own (`malloc.rs`), so that
+    /// fragments nothing. Its whole length is initialised and usable; how much of it a file
+    /// filled is returned by `read_whole`.
     static READ_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Calls `use_bytes` with the content's bytes, reading a file into the worker's buffer.
-fn with_bytes<R>(content: &Content, use_bytes: impl FnOnce(&[u8]) -> R) -> std::io::Result<R> {
+/// Calls `use_bytes` with the content's bytes, reading a file into the worker's buffer; `Err`
+/// is the reason the file could not be read.
+fn with_bytes<R>(content: &Content, use_bytes: impl FnOnce(&[u8]) -> R) -> Result<R, String> {
     match content {
         Content::Bytes(bytes) => Ok(use_bytes(bytes)),
         Content::File(file) => READ_BUFFER.with_borrow_mut(|buffer| {
-            let len = read_whole(file, buffer)?;
-            Ok(use_bytes(&buffer[..len]))
+            let used = read_whole(file, buffer).map(|len| use_bytes(&buffer[..len]));
+            // An unusually large chart's buffer is let go at once, not kept for the whole run.
+            if buffer.len() > LARGEST_BUFFER_KEPT {
+                *buffer = Vec::new();
+            }
+            used
         }),
     }
 }
 
+/// The most a worker's read buffer keeps between charts (exports are about 120 KB).
+const LARGEST_BUFFER_KEPT: usize = 1024 * 1024;
+
 /// Reads `file` from its start to its end into `buffer`, growing it when full; returns the
 /// length read. Unlike `read_to_end`, it asks the file for nothing but its bytes: no size and no
 /// position first, two system calls per chart saved, since the buffer is already large enough
-/// after the first chart.
-fn read_whole(mut file: &std::fs::File, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
+/// after the first chart. Reads no more than one byte past [`LARGEST_CHART`].
+fn read_whole(mut file: &std::fs::File, buffer: &mut Vec<u8>) -> Result<usize, String> {
     const FIRST_SIZE: usize = 64 * 1024;
     const LEAST_GROWTH: usize = 16 * 1024;
+    // One byte past the limit tells a file at the limit from a larger one.
+    let most = LARGEST_CHART as usize + 1;
     let mut len = 0;
     loop {
         if len == buffer.len() {
+            if len >= most {
+                return Err(too_large(file.metadata().ok().map(|m| m.len())));
+            }
             // Growing zeroes, and so touches, the new part, which the worker then keeps for the
             // whole run: an eighth more at a time, not double, keeps it close to the largest
             // chart (doubling for one chart of 129 KB would hold 256 KB per worker).
             let grown = len + (len / 8).max(LEAST_GROWTH);
-            buffer.resize(grown.max(FIRST_SIZE), 0);
+            buffer.resize(grown.max(FIRST_SIZE).min(most), 0);
         }
         match file.read(&mut buffer[len..]) {
             Ok(0) => return Ok(len),
             Ok(read) => len += read,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(format!("cannot read: {e}")),
         }
     }
 }
@@ -446,5 +461,20 @@ mod tests {
             let len = read_whole(&file, &mut buffer).unwrap();
             assert_eq!(&buffer[..len], &large[..size], "a file of {size} bytes");
         }
+    }
+
+    #[test]
+    fn a_buffer_grown_for_an_unusually_large_chart_is_let_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = |size: usize| {
+            let path = dir.path().join(format!("{size}.json"));
+            std::fs::write(&path, vec![b' '; size]).unwrap();
+            let content = Content::File(std::fs::File::open(&path).unwrap());
+            with_bytes(&content, |bytes| assert_eq!(bytes.len(), size)).unwrap();
+            READ_BUFFER.with_borrow(Vec::capacity)
+        };
+        assert!(read(120_000) >= 120_000, "an export's buffer is kept");
+        assert_eq!(read(2 * 1024 * 1024), 0);
+        assert!(read(120_000) >= 120_000);
     }
 }

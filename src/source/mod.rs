@@ -53,6 +53,23 @@ impl Listing {
     }
 }
 
+/// The most a chart file may hold. An export is about 120 KB, and decades of daily bars stay
+/// under 5 MB; a larger `.json` is something else (a data dump saved in the wrong folder), and
+/// reading it whole would hold its size in memory, in every worker that met one, where failing
+/// that one file costs nothing.
+pub const LARGEST_CHART: u64 = 32 * 1024 * 1024;
+
+/// The reason a file is not read: `size` bytes, or more than [`LARGEST_CHART`] if unknown.
+pub fn too_large(size: Option<u64>) -> String {
+    let limit = format!("{LARGEST_CHART} bytes ({} MiB)", LARGEST_CHART >> 20);
+    match size {
+        Some(size) => {
+            format!("too large for a chart export: {size} bytes, over the limit of {limit}")
+        }
+        None => format!("too large for a chart export: over the limit of {limit}"),
+    }
+}
+
 /// The bytes of one chart, or the open file to read them from.
 #[derive(Debug)]
 pub enum Content {

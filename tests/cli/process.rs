@@ -404,3 +404,39 @@ fn a_chart_whose_write_fails_keeps_its_published_series_in_per_file_mode() {
     harness::validate_output(&wd.join("out"));
     assert_ne!(harness::tree(&wd.join("out/data/daily")), now);
 }
+
+#[test]
+fn a_file_larger_than_a_chart_can_be_fails_alone() {
+    let wd = WorkDir::new();
+    // 32 MiB, the most a chart may hold, and a byte more: the same chart padded with spaces,
+    // which JSON allows after the document.
+    let limit = 32 * 1024 * 1024;
+    let chart = chart::chart(Some("A"), vec![bar(0)], json!([]));
+    for (name, size) in [
+        ("AT_LIMIT_daily.json", limit),
+        ("OVER_daily.json", limit + 1),
+    ] {
+        let mut padded = chart.clone();
+        padded.resize(size, b' ');
+        wd.write(&format!("in/{name}"), padded);
+    }
+    wd.write(
+        "in/B_daily.json",
+        chart::chart(Some("B"), vec![bar(0)], json!([])),
+    );
+
+    let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = harness::report(&wd.join("out"));
+    let over = file_entry(&report, "OVER_daily.json");
+    assert_eq!(over["outcome"], "failed");
+    assert_eq!(
+        over["reason"],
+        format!(
+            "too large for a chart export: {} bytes, over the limit of {limit} bytes (32 MiB)",
+            limit + 1
+        )
+    );
+    assert_eq!(file_entry(&report, "AT_LIMIT_daily.json")["outcome"], "ok");
+    assert_eq!(file_entry(&report, "B_daily.json")["outcome"], "ok");
+}

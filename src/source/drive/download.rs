@@ -4,7 +4,7 @@
 
 use super::client::{AttemptError, DriveClient, transport_error};
 use super::files::{Planned, RemoteFile, get_metadata};
-use crate::source::{Content, Fetched};
+use crate::source::{Content, Fetched, LARGEST_CHART, too_large};
 use md5::{Digest, Md5};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -78,6 +78,13 @@ struct Expected {
 }
 
 async fn download_chart(client: &DriveClient, name: String, file: RemoteFile) -> Fetched {
+    if let Some(size) = file.size().filter(|&size| size > LARGEST_CHART) {
+        return Fetched {
+            name,
+            content: Err(too_large(Some(size))),
+            retries: 0,
+        };
+    }
     let expected = Mutex::new(Expected {
         size: file.size(),
         md5: file.md5_checksum.clone(),
@@ -115,7 +122,7 @@ async fn download_chart(client: &DriveClient, name: String, file: RemoteFile) ->
                 let response = client
                     .get(path, &query, file.resource_key(), &tally)
                     .await?;
-                let bytes = response.bytes().await.map_err(transport_error)?;
+                let bytes = read_body(response).await?;
                 let mut expected = expected.lock().expect("expected lock");
                 if let Some(problem) = verify(&bytes, &expected) {
                     expected.stale = true;
@@ -124,7 +131,7 @@ async fn download_chart(client: &DriveClient, name: String, file: RemoteFile) ->
                         retry_after: None,
                     });
                 }
-                Ok(bytes.to_vec())
+                Ok(bytes)
             }
         })
         .await;
@@ -137,6 +144,20 @@ async fn download_chart(client: &DriveClient, name: String, file: RemoteFile) ->
             .map_err(|e| format!("download failed: {e}")),
         retries,
     }
+}
+
+/// The response's body, refused once it passes [`LARGEST_CHART`] (the file's listed size said
+/// less, or nothing), so a body without end never fills the memory.
+async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, AttemptError> {
+    let announced = response.content_length().unwrap_or(0).min(LARGEST_CHART);
+    let mut bytes = Vec::with_capacity(announced as usize);
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        if (bytes.len() + chunk.len()) as u64 > LARGEST_CHART {
+            return Err(AttemptError::Fatal(too_large(None)));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 fn verify(bytes: &[u8], expected: &Expected) -> Option<String> {
@@ -160,6 +181,41 @@ fn verify(bytes: &[u8], expected: &Expected) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_past_the_largest_chart_is_refused() {
+        let standin = standins::DriveStandin::start(standins::Options {
+            api_key: Some("test-key".into()),
+            ..standins::Options::default()
+        });
+        let limit = LARGEST_CHART as usize;
+        let at_limit = standin.file(&standin.root(), "AT_daily.json", vec![b' '; limit]);
+        let over = standin.file(&standin.root(), "OVER_daily.json", vec![b' '; limit + 1]);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let http = reqwest::Client::new();
+            let body = |id: String| {
+                let request = http
+                    .get(format!("{}drive/v3/files/{id}", standin.api_url()))
+                    .query(&[("alt", "media")])
+                    .header("x-goog-api-key", "test-key");
+                async move { read_body(request.send().await.unwrap()).await }
+            };
+            assert_eq!(body(at_limit).await.unwrap().len(), limit);
+            match body(over).await {
+                Err(AttemptError::Fatal(reason)) => {
+                    assert!(
+                        reason.starts_with("too large for a chart export"),
+                        "{reason}"
+                    )
+                }
+                other => panic!("{other:?}"),
+            }
+        });
+    }
 
     #[test]
     fn verify_checks_size_then_md5() {

@@ -336,3 +336,32 @@ fn shards_split_the_listing_and_download_only_their_files() {
     }
     assert_eq!(seen.len(), 20);
 }
+
+#[test]
+fn a_file_larger_than_a_chart_can_be_is_not_downloaded() {
+    let d = drive(10, 3);
+    let mut dump = chart("DUMP.IN", 9);
+    dump.resize(32 * 1024 * 1024 + 1, b' ');
+    d.standin.file(&d.day, "DUMP.IN_daily.json", dump);
+    let work = WorkDir::new();
+    let out = work.join("out");
+    assert_eq!(
+        process(&d, &out, &["--date", DAY], &[]).status.code(),
+        Some(1)
+    );
+    let report = report(&out);
+    assert_eq!(outcomes(&report), (3, 1, 0));
+    let reason = file_entry(&report, "DUMP.IN_daily.json")["reason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        reason.starts_with("too large for a chart export"),
+        "{reason}"
+    );
+    assert_eq!(
+        d.standin.stats().media_calls,
+        3,
+        "only the charts are downloaded"
+    );
+}
