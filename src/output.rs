@@ -134,9 +134,17 @@ impl<'c> SeriesTree<'c> {
         match self.mode {
             WriteMode::PerFile => write_atomic_with(self.claim, &info, write_list)?,
             WriteMode::Staged => {
-                let mut file = fs::File::create(&info)?;
-                write_list(&mut file)?;
-                swap_into_place(self.writing.path(), target, &self.claim.previous())?;
+                let published = fs::File::create(&info)
+                    .and_then(|mut file| write_list(&mut file))
+                    .and_then(|()| {
+                        swap_into_place(self.writing.path(), target, &self.claim.previous())
+                    });
+                if let Err(e) = published {
+                    // Still the staging tree: removed now, not by the next run, since a full
+                    // disk is the likeliest reason and the tree would keep it full.
+                    let _ = remove_tree(self.writing.path());
+                    return Err(e);
+                }
             }
         }
         Ok(fs::metadata(target.join("symbol_info").join(name))?.len())

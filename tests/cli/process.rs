@@ -357,8 +357,8 @@ fn a_chart_whose_write_fails_keeps_its_published_series_in_per_file_mode() {
     let yesterday = harness::tree(&wd.join("out/data/daily"));
 
     // Today A has one bar with prices and 400 without: PRICE_DATA (written first) and RLST stay
-    // small while BC_INDICATOR grows past the file size limit the run gets, so A's write fails
-    // after two of its series are written.
+    // small while BC_INDICATOR grows past the 16 KiB file size limit the run gets, so A's write
+    // fails after two of its series are written.
     let mut rows = vec![bar(0)];
     for day in 1..=400 {
         let mut priceless = chart::row(-day, [0.0; 4], Some(1000.0));
@@ -370,13 +370,7 @@ fn a_chart_whose_write_fails_keeps_its_published_series_in_per_file_mode() {
     }
     wd.write("in/A_daily.json", chart::chart(Some("A"), rows, json!([])));
     let today = process(&["--workers", "1"]);
-    // 16 KiB (32 blocks of 512 bytes); the signal is ignored, so the write fails with EFBIG.
-    let limited = harness::run(
-        std::process::Command::new("sh")
-            .args(["-c", "trap '' XFSZ; ulimit -f 32 && exec \"$0\" \"$@\""])
-            .arg(today.get_program())
-            .args(today.get_args()),
-    );
+    let limited = harness::run(&mut with_file_size_limit(&today, 32));
 
     assert_eq!(limited.status.code(), Some(1));
     let report = harness::report(&wd.join("out"));
@@ -439,4 +433,63 @@ fn a_file_larger_than_a_chart_can_be_fails_alone() {
     );
     assert_eq!(file_entry(&report, "AT_LIMIT_daily.json")["outcome"], "ok");
     assert_eq!(file_entry(&report, "B_daily.json")["outcome"], "ok");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_that_cannot_publish_removes_what_it_staged_and_keeps_the_last_output() {
+    let wd = WorkDir::new();
+    let charts = |bars: Vec<serde_json::Value>| {
+        for i in 0..300 {
+            let symbol = format!("S{i:03}");
+            let chart = chart::chart(Some(&symbol), bars.clone(), json!([]));
+            wd.write(&format!("in/{symbol}_daily.json"), chart);
+        }
+    };
+    charts(vec![bar(0)]);
+    let process = || harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
+    assert!(harness::run(&mut process()).status.success());
+    let series = || harness::tree(&wd.join("out/data/daily"));
+    let (yesterday, yesterday_report) = (series(), wd.read("out/report.json"));
+
+    // Today's series fit a 16 KiB file size limit; the symbol list of 300 charts does not, as
+    // when the disk fills up at the end of a run.
+    charts(vec![bar(0), bar(-1)]);
+    let today = process();
+    let limited = harness::run(&mut with_file_size_limit(&today, 32));
+
+    assert_eq!(limited.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&limited.stderr);
+    assert!(stderr.contains("File too large"), "{stderr}");
+    // The failed run's lock file, empty, is left for the next run to remove, as a crash's is.
+    let data: Vec<_> = std::fs::read_dir(wd.join("out/data"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with(".lock-"))
+        .collect();
+    assert_eq!(data, ["daily"], "nothing staged is left");
+    assert!(
+        series() == yesterday,
+        "the last series are kept as they were"
+    );
+    assert_eq!(wd.read("out/report.json"), yesterday_report);
+}
+
+/// `cmd` with every file it writes limited to `blocks` of 512 bytes: a write past that fails
+/// (`EFBIG`; the signal that would kill the process is ignored), as on a disk that filled up.
+#[cfg(target_os = "linux")]
+fn with_file_size_limit(cmd: &std::process::Command, blocks: u32) -> std::process::Command {
+    let script = format!("trap '' XFSZ; ulimit -f {blocks} && exec \"$0\" \"$@\"");
+    let mut limited = std::process::Command::new("sh");
+    limited
+        .args(["-c", &script])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => limited.env(key, value),
+            None => limited.env_remove(key),
+        };
+    }
+    limited
 }
