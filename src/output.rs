@@ -20,6 +20,7 @@ use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum WriteMode {
@@ -35,6 +36,10 @@ pub struct SeriesTree<'c> {
     /// Where files go during the run (the staging directory, or the target itself).
     writing: Folder,
     mode: WriteMode,
+    /// The first error writing the staging tree. No chart causes one (names are checked, and
+    /// nobody else writes there): it is the output's (a full disk, a quota, a read-only file
+    /// system), and the run must not publish a tree it could write only part of.
+    broken: OnceLock<String>,
 }
 
 impl<'c> SeriesTree<'c> {
@@ -56,6 +61,7 @@ impl<'c> SeriesTree<'c> {
             claim,
             writing: Folder::open(&writing)?,
             mode,
+            broken: OnceLock::new(),
         })
     }
 
@@ -77,6 +83,7 @@ impl<'c> SeriesTree<'c> {
                 .and_then(|mut file| file.write_all(bytes));
             if let Err(e) = created {
                 self.remove(files[..i].iter().map(|(n, _)| n.as_str()));
+                let _ = self.broken.set(e.to_string());
                 return Err(e);
             }
             written += bytes.len() as u64;
@@ -113,6 +120,12 @@ impl<'c> SeriesTree<'c> {
             }
         }
         Ok(written)
+    }
+
+    /// Why the staging tree could not be written, once a chart's files could not be: the run
+    /// then has nothing it may publish.
+    pub fn broken(&self) -> Option<&str> {
+        self.broken.get().map(String::as_str)
     }
 
     pub fn remove<'a>(&self, names: impl IntoIterator<Item = &'a str>) {

@@ -145,9 +145,19 @@ pub fn run(
             );
             progress.file_done(&file);
             done.lock().expect("outcomes lock").push(file);
+            if tree.broken().is_some() {
+                // The charts not reached yet are neither converted nor downloaded.
+                stop.store(true, Ordering::Relaxed);
+            }
         })
     });
     let mut files = done.into_inner().expect("outcomes lock");
+    if let Some(reason) = tree.broken() {
+        let reason = reason.to_owned();
+        progress.finish();
+        tree.discard();
+        anyhow::bail!("{reason}; nothing was published");
+    }
 
     let finalize = Instant::now();
     for (entry, reason) in skipped {
@@ -230,7 +240,8 @@ pub fn run(
                 || json.begin(&report),
             )
         });
-        bytes_out += published?;
+        bytes_out += published
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{e}; nothing was published")))?;
         let open = open?;
         progress.finish();
         let micros_to_ms = |c: &AtomicU64| c.load(Ordering::Relaxed) / 1000;

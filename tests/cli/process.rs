@@ -437,30 +437,46 @@ fn a_file_larger_than_a_chart_can_be_fails_alone() {
 
 #[cfg(target_os = "linux")]
 #[test]
-fn a_run_that_cannot_publish_removes_what_it_staged_and_keeps_the_last_output() {
+fn a_run_that_cannot_write_its_output_publishes_nothing_and_leaves_nothing() {
+    // Under a 16 KiB file size limit, as when the disk fills up during a run: one chart of 1000
+    // bars, whose PRICE_DATA outgrows it...
+    let long = (0..1000).map(|day| bar(-day)).collect::<Vec<_>>();
+    fails_to_replace(20, |i| {
+        if i == 10 {
+            long.clone()
+        } else {
+            vec![bar(0), bar(-1)]
+        }
+    });
+    // ...or, every series fitting, the symbol list of 300 charts at the end.
+    fails_to_replace(300, |_| vec![bar(0), bar(-1)]);
+}
+
+/// Publishes `count` one-bar charts, then runs again on `today`'s bars for each under a 16 KiB
+/// file size limit, which must fail the run (exit 2) and leave the output as it was.
+#[cfg(target_os = "linux")]
+fn fails_to_replace(count: usize, today: impl Fn(usize) -> Vec<serde_json::Value>) {
     let wd = WorkDir::new();
-    let charts = |bars: Vec<serde_json::Value>| {
-        for i in 0..300 {
+    let charts = |bars: &dyn Fn(usize) -> Vec<serde_json::Value>| {
+        for i in 0..count {
             let symbol = format!("S{i:03}");
-            let chart = chart::chart(Some(&symbol), bars.clone(), json!([]));
+            let chart = chart::chart(Some(&symbol), bars(i), json!([]));
             wd.write(&format!("in/{symbol}_daily.json"), chart);
         }
     };
-    charts(vec![bar(0)]);
+    charts(&|_| vec![bar(0)]);
     let process = || harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
     assert!(harness::run(&mut process()).status.success());
     let series = || harness::tree(&wd.join("out/data/daily"));
     let (yesterday, yesterday_report) = (series(), wd.read("out/report.json"));
 
-    // Today's series fit a 16 KiB file size limit; the symbol list of 300 charts does not, as
-    // when the disk fills up at the end of a run.
-    charts(vec![bar(0), bar(-1)]);
-    let today = process();
-    let limited = harness::run(&mut with_file_size_limit(&today, 32));
+    charts(&today);
+    let limited = harness::run(&mut with_file_size_limit(&process(), 32));
 
     assert_eq!(limited.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&limited.stderr);
     assert!(stderr.contains("File too large"), "{stderr}");
+    assert!(stderr.contains("nothing was published"), "{stderr}");
     // The failed run's lock file, empty, is left for the next run to remove, as a crash's is.
     let data: Vec<_> = std::fs::read_dir(wd.join("out/data"))
         .unwrap()
