@@ -9,4 +9,6 @@ mod harness;
 mod held_files;
 mod process;
 mod synth;
+#[cfg(target_os = "linux")]
+mod unwritable_output;
 mod validator;

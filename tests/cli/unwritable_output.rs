@@ -1,0 +1,137 @@
+//! What a run does when its output cannot take what it writes (a full disk, simulated by a
+//! file size limit): nothing published is lost.
+
+use crate::chart::{self, bar};
+use crate::harness::{self, WorkDir, file_entry};
+use serde_json::json;
+
+#[test]
+fn a_run_that_cannot_write_its_output_publishes_nothing_and_leaves_nothing() {
+    // Under a 16 KiB file size limit, as when the disk fills up during a run: one chart of 1000
+    // bars, whose PRICE_DATA outgrows it...
+    let long = (0..1000).map(|day| bar(-day)).collect::<Vec<_>>();
+    fails_to_replace(20, |i| {
+        if i == 10 {
+            long.clone()
+        } else {
+            vec![bar(0), bar(-1)]
+        }
+    });
+    // ...or, every series fitting, the symbol list of 300 charts at the end.
+    fails_to_replace(300, |_| vec![bar(0), bar(-1)]);
+}
+
+/// Publishes `count` one-bar charts, then runs again on `today`'s bars for each under a 16 KiB
+/// file size limit, which must fail the run (exit 2) and leave the output as it was.
+fn fails_to_replace(count: usize, today: impl Fn(usize) -> Vec<serde_json::Value>) {
+    let wd = WorkDir::new();
+    let charts = |bars: &dyn Fn(usize) -> Vec<serde_json::Value>| {
+        for i in 0..count {
+            let symbol = format!("S{i:03}");
+            let chart = chart::chart(Some(&symbol), bars(i), json!([]));
+            wd.write(&format!("in/{symbol}_daily.json"), chart);
+        }
+    };
+    charts(&|_| vec![bar(0)]);
+    let process = || harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
+    assert!(harness::run(&mut process()).status.success());
+    let series = || harness::tree(&wd.join("out/data/daily"));
+    let (yesterday, yesterday_report) = (series(), wd.read("out/report.json"));
+
+    charts(&today);
+    let limited = harness::run(&mut with_file_size_limit(&process(), 32));
+
+    assert_eq!(limited.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&limited.stderr);
+    assert!(stderr.contains("File too large"), "{stderr}");
+    assert!(stderr.contains("nothing was published"), "{stderr}");
+    // The failed run's lock file, empty, is left for the next run to remove, as a crash's is.
+    let data = names_in(&wd.join("out/data"), |name| !name.starts_with(".lock-"));
+    assert_eq!(data, ["daily"], "nothing staged is left");
+    assert!(
+        series() == yesterday,
+        "the last series are kept as they were"
+    );
+    assert_eq!(wd.read("out/report.json"), yesterday_report);
+}
+
+#[test]
+fn a_chart_whose_write_fails_keeps_its_published_series_in_per_file_mode() {
+    let wd = WorkDir::new();
+    let process = |extra: &[&str]| {
+        let mut cmd = harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
+        cmd.args(["--write-mode", "per-file"]).args(extra);
+        cmd
+    };
+    for symbol in ["A", "B"] {
+        let one_bar = chart::chart(Some(symbol), vec![bar(0)], json!([]));
+        wd.write(&format!("in/{symbol}_daily.json"), one_bar);
+    }
+    assert!(harness::run(&mut process(&[])).status.success());
+    let yesterday = harness::tree(&wd.join("out/data/daily"));
+
+    // Today A has one bar with prices and 400 without: PRICE_DATA (written first) and RLST stay
+    // small while BC_INDICATOR grows past the 16 KiB file size limit the run gets, so A's write
+    // fails after two of its series are written.
+    let mut rows = vec![bar(0)];
+    for day in 1..=400 {
+        let mut priceless = chart::row(-day, [0.0; 4], Some(1000.0));
+        for price in ["open", "high", "low", "close"] {
+            priceless[price] = serde_json::Value::Null;
+        }
+        priceless["bc"] = json!(123456.789012);
+        rows.push(priceless);
+    }
+    wd.write("in/A_daily.json", chart::chart(Some("A"), rows, json!([])));
+    let today = process(&["--workers", "1"]);
+    let limited = harness::run(&mut with_file_size_limit(&today, 32));
+
+    assert_eq!(limited.status.code(), Some(1));
+    let report = harness::report(&wd.join("out"));
+    let reason = file_entry(&report, "A_daily.json")["reason"]
+        .as_str()
+        .unwrap();
+    assert!(reason.starts_with("cannot write series"), "{reason}");
+    assert_eq!(file_entry(&report, "B_daily.json")["outcome"], "ok");
+    let now = harness::tree(&wd.join("out/data/daily"));
+    for series in ["PRICE_DATA", "RLST_RATING", "BC_INDICATOR", "BLUE_DOTS"] {
+        let name = format!("A_{series}.csv");
+        assert!(yesterday.contains_key(&name), "{name}");
+        assert_eq!(now.get(&name), yesterday.get(&name), "{name}");
+    }
+    let hidden = names_in(&wd.join("out/data/daily"), |name| name.starts_with('.'));
+    assert_eq!(hidden, Vec::<String>::new(), "no temporary file is left");
+
+    // Until then the symbol list names today's charts only; the next run without the limit
+    // brings A's series and the list together again.
+    assert!(harness::run(&mut process(&[])).status.success());
+    harness::validate_output(&wd.join("out"));
+    assert_ne!(harness::tree(&wd.join("out/data/daily")), now);
+}
+
+/// `cmd` with every file it writes limited to `blocks` of 512 bytes: a write past that fails
+/// (`EFBIG`; the signal that would kill the process is ignored), as on a disk that filled up.
+fn with_file_size_limit(cmd: &std::process::Command, blocks: u32) -> std::process::Command {
+    let script = format!("trap '' XFSZ; ulimit -f {blocks} && exec \"$0\" \"$@\"");
+    let mut limited = std::process::Command::new("sh");
+    limited
+        .args(["-c", &script])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => limited.env(key, value),
+            None => limited.env_remove(key),
+        };
+    }
+    limited
+}
+
+/// The names in `dir` that `keep` keeps.
+fn names_in(dir: &std::path::Path, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| keep(name))
+        .collect()
+}
