@@ -428,9 +428,15 @@ impl Report {
     /// The few lines a person reads on stderr after a run.
     pub fn human_summary(&self) -> String {
         let t = &self.totals;
-        let secs = self.timings_ms.wall as f64 / 1000.0;
+        let wall = self.timings_ms.wall;
+        // A laptop's folder of a few charts takes milliseconds, which "0.00 s" would hide.
+        let took = if wall < 1000 {
+            format!("{wall} ms")
+        } else {
+            format!("{:.2} s", wall as f64 / 1000.0)
+        };
         let mut out = format!(
-            "bluedot {} (shard {}/{}): {} files: {} ok, {} failed, {} skipped in {:.2} s ({:.0} files/s, {:.1} MB in, {:.1} MB out",
+            "bluedot {} (shard {}/{}): {} files: {} ok, {} failed, {} skipped in {took} ({:.0} files/s, {:.1} MB in, {:.1} MB out",
             self.timeframe,
             self.shard_index,
             self.shard_count,
@@ -438,7 +444,6 @@ impl Report {
             t.ok,
             t.failed,
             t.skipped,
-            secs,
             self.files_per_second(),
             self.bytes.input as f64 / 1e6,
             self.bytes.output as f64 / 1e6,
@@ -557,5 +562,21 @@ mod tests {
         let at = |key: &str| text.find(&format!("\n  \"{key}\": ")).unwrap();
         assert!(at("interrupted") < at("files") && at("files") < at("timings_ms"));
         assert!(at("timings_ms") < at("bytes") && at("bytes") < at("peak_rss_bytes"));
+    }
+
+    #[test]
+    fn the_summary_gives_short_runs_in_milliseconds() {
+        let mut report = report();
+        let took = |report: &Report| {
+            let summary = report.human_summary();
+            let after = summary.split_once(" skipped in ").unwrap().1;
+            after.split_once(" (").unwrap().0.to_owned()
+        };
+        report.timings_ms.wall = 3;
+        assert_eq!(took(&report), "3 ms");
+        report.timings_ms.wall = 999;
+        assert_eq!(took(&report), "999 ms");
+        report.timings_ms.wall = 12_345;
+        assert_eq!(took(&report), "12.35 s");
     }
 }
