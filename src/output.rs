@@ -36,9 +36,9 @@ pub struct SeriesTree<'c> {
     /// Where files go during the run (the staging directory, or the target itself).
     writing: Folder,
     mode: WriteMode,
-    /// The first error writing the staging tree. No chart causes one (names are checked, and
-    /// nobody else writes there): it is the output's (a full disk, a quota, a read-only file
-    /// system), and the run must not publish a tree it could write only part of.
+    /// The first error writing the staging tree that says the output takes no more (a full
+    /// disk, a quota, a read-only file system, a file size limit): whichever chart met it, the
+    /// next would too, and the run must not publish a tree it could write only part of.
     broken: OnceLock<String>,
 }
 
@@ -83,7 +83,9 @@ impl<'c> SeriesTree<'c> {
                 .and_then(|mut file| file.write_all(bytes));
             if let Err(e) = created {
                 self.remove(files[..i].iter().map(|(n, _)| n.as_str()));
-                let _ = self.broken.set(e.to_string());
+                if takes_no_more(&e) {
+                    let _ = self.broken.set(e.to_string());
+                }
                 return Err(e);
             }
             written += bytes.len() as u64;
@@ -122,8 +124,8 @@ impl<'c> SeriesTree<'c> {
         Ok(written)
     }
 
-    /// Why the staging tree could not be written, once a chart's files could not be: the run
-    /// then has nothing it may publish.
+    /// Why the staging tree takes no more files, once a chart's could not be written for that
+    /// reason: the run then has nothing it may publish.
     pub fn broken(&self) -> Option<&str> {
         self.broken.get().map(String::as_str)
     }
@@ -187,6 +189,16 @@ pub fn write_atomic_with(
         .inspect_err(|_| {
             let _ = fs::remove_file(&tmp);
         })
+}
+
+/// Whether `e` is the file system refusing any more writes, rather than something about one
+/// file (such as Windows refusing to replace a colliding name a virus scanner holds open).
+fn takes_no_more(e: &io::Error) -> bool {
+    use io::ErrorKind::{FileTooLarge, QuotaExceeded, ReadOnlyFilesystem, StorageFull};
+    matches!(
+        e.kind(),
+        StorageFull | QuotaExceeded | ReadOnlyFilesystem | FileTooLarge
+    )
 }
 
 fn remove_files(paths: &[std::path::PathBuf]) {
@@ -315,6 +327,33 @@ fn remove_tree(path: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_full_or_closed_file_system_stops_a_run() {
+        use io::ErrorKind::*;
+        for kind in [StorageFull, QuotaExceeded, ReadOnlyFilesystem, FileTooLarge] {
+            assert!(takes_no_more(&kind.into()), "{kind:?}");
+        }
+        for kind in [
+            PermissionDenied,
+            AlreadyExists,
+            NotFound,
+            Interrupted,
+            Other,
+        ] {
+            assert!(!takes_no_more(&kind.into()), "{kind:?}");
+        }
+        #[cfg(target_os = "linux")]
+        for (errno, name) in [
+            (28, "ENOSPC"),
+            (122, "EDQUOT"),
+            (30, "EROFS"),
+            (27, "EFBIG"),
+        ] {
+            let e = io::Error::from_raw_os_error(errno);
+            assert!(takes_no_more(&e), "{name}");
+        }
+    }
 
     #[test]
     fn a_tree_is_removed_whole_from_several_threads_without_following_links() {
