@@ -56,6 +56,41 @@ fn fails_to_replace(count: usize, today: impl Fn(usize) -> Vec<serde_json::Value
 }
 
 #[test]
+fn a_run_out_of_room_stops_downloading() {
+    let d = crate::drive::drive(10, 0);
+    // Charts of 1000 bars, whose PRICE_DATA outgrows the 16 KiB limit: the first one written
+    // stops the run.
+    let long = (0..1000).map(|day| bar(-day)).collect::<Vec<_>>();
+    for i in 0..40 {
+        let symbol = format!("S{i:03}");
+        let chart = chart::chart(Some(&symbol), long.clone(), json!([]));
+        d.standin
+            .file(&d.day, &format!("{symbol}_daily.json"), chart);
+    }
+    let wd = WorkDir::new();
+    let args = [
+        "--date",
+        crate::drive::DAY,
+        "--workers",
+        "1",
+        "--download-concurrency",
+        "2",
+    ];
+    let command = crate::drive::command(&d, &wd.join("out"), &args, &[]);
+    let limited = harness::run(&mut with_file_size_limit(&command, 32));
+
+    assert_eq!(limited.status.code(), Some(2));
+    let downloads = d.standin.stats().media_calls;
+    // Two in flight, two waiting and the one converted when the disk refused it, give or take
+    // the one each worker had taken.
+    assert!(downloads <= 10, "{downloads} of 40 charts downloaded");
+    assert_eq!(
+        names_in(&wd.join("out/data"), |name| !name.starts_with(".lock-")),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
 fn a_chart_whose_write_fails_keeps_its_published_series_in_per_file_mode() {
     let wd = WorkDir::new();
     let process = |extra: &[&str]| {

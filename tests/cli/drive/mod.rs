@@ -9,7 +9,7 @@ mod listing;
 use crate::harness::{bluedot, file_entry, run, tree};
 use standins::{DriveStandin, Options};
 use std::path::Path;
-use std::process::Output;
+use std::process::{Command, Output};
 
 pub const DAY: &str = "2024-08-02";
 
@@ -66,6 +66,13 @@ pub fn drive(page_size: usize, charts: usize) -> Drive {
 /// The real binary against the stand-in, with service-account credentials unless `extra`
 /// brings an API key. Waits are scaled down (test-only hooks).
 pub fn process(drive: &Drive, out: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Output {
+    let output = run(&mut command(drive, out, extra, envs));
+    crate::harness::validate_output(out);
+    output
+}
+
+/// The command [`process`] runs.
+pub fn command(drive: &Drive, out: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Command {
     let mut cmd = bluedot();
     cmd.arg("process")
         .arg("--source")
@@ -83,9 +90,7 @@ pub fn process(drive: &Drive, out: &Path, extra: &[&str], envs: &[(&str, &str)])
     for (key, value) in envs {
         cmd.env(key, value);
     }
-    let output = run(&mut cmd);
-    crate::harness::validate_output(out);
-    output
+    cmd
 }
 
 pub fn outcomes(report: &serde_json::Value) -> (u64, u64, u64) {
