@@ -159,3 +159,29 @@ pub fn file_entry<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_js
         .find(|f| f["name"] == name)
         .unwrap_or_else(|| panic!("{name} not in report"))
 }
+
+/// Every name under `dir` starting with a dot: staging trees, temporary files, lock files.
+#[cfg(target_os = "linux")]
+pub fn hidden_entries(dir: &std::path::Path) -> Vec<String> {
+    let mut hidden = Vec::new();
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                hidden.push(
+                    path.strip_prefix(dir)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            } else if path.is_dir() {
+                folders.push(path);
+            }
+        }
+    }
+    hidden
+}

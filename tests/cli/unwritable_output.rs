@@ -45,9 +45,11 @@ fn fails_to_replace(count: usize, today: impl Fn(usize) -> Vec<serde_json::Value
     let stderr = String::from_utf8_lossy(&limited.stderr);
     assert!(stderr.contains("File too large"), "{stderr}");
     assert!(stderr.contains("nothing was published"), "{stderr}");
-    // The failed run's lock file, empty, is left for the next run to remove, as a crash's is.
-    let data = names_in(&wd.join("out/data"), |name| !name.starts_with(".lock-"));
-    assert_eq!(data, ["daily"], "nothing staged is left");
+    assert_eq!(
+        unfinished(&wd.join("out")),
+        Vec::<String>::new(),
+        "nothing staged is left"
+    );
     assert!(
         series() == yesterday,
         "the last series are kept as they were"
@@ -84,10 +86,8 @@ fn a_run_out_of_room_stops_downloading() {
     // Two in flight, two waiting and the one converted when the disk refused it, give or take
     // the one each worker had taken.
     assert!(downloads <= 10, "{downloads} of 40 charts downloaded");
-    assert_eq!(
-        names_in(&wd.join("out/data"), |name| !name.starts_with(".lock-")),
-        Vec::<String>::new()
-    );
+    assert_eq!(unfinished(&wd.join("out")), Vec::<String>::new());
+    assert!(!wd.join("out/data/daily").exists(), "nothing published");
 }
 
 #[test]
@@ -134,7 +134,7 @@ fn a_chart_whose_write_fails_keeps_its_published_series_in_per_file_mode() {
         assert!(yesterday.contains_key(&name), "{name}");
         assert_eq!(now.get(&name), yesterday.get(&name), "{name}");
     }
-    let hidden = names_in(&wd.join("out/data/daily"), |name| name.starts_with('.'));
+    let hidden = harness::hidden_entries(&wd.join("out"));
     assert_eq!(hidden, Vec::<String>::new(), "no temporary file is left");
 
     // Until then the symbol list names today's charts only; the next run without the limit
@@ -162,11 +162,10 @@ fn with_file_size_limit(cmd: &std::process::Command, blocks: u32) -> std::proces
     limited
 }
 
-/// The names in `dir` that `keep` keeps.
-fn names_in(dir: &std::path::Path, keep: impl Fn(&str) -> bool) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| keep(name))
-        .collect()
+/// What a failed run left unfinished under `dir`: its hidden names but for its lock file, which
+/// it leaves, empty, for the next run to remove, as a crash's is.
+fn unfinished(dir: &std::path::Path) -> Vec<String> {
+    let mut left = harness::hidden_entries(dir);
+    left.retain(|name| !name.contains(".lock-"));
+    left
 }

@@ -154,7 +154,7 @@ fn a_run_killed_mid_write_leaves_nothing_the_next_run_does_not_remove() {
             assert!(sent.success());
         };
         let unfinished = || {
-            hidden_entries(&output)
+            harness::hidden_entries(&output)
                 .iter()
                 .any(|e| !e.contains(".lock-"))
         };
@@ -182,7 +182,11 @@ fn a_run_killed_mid_write_leaves_nothing_the_next_run_does_not_remove() {
         assert!(unfinished(), "{mode}");
 
         assert!(harness::run(&mut process()).status.success(), "{mode}");
-        assert_eq!(hidden_entries(&output), Vec::<String>::new(), "{mode}");
+        assert_eq!(
+            harness::hidden_entries(&output),
+            Vec::<String>::new(),
+            "{mode}"
+        );
         harness::validate_output(&output);
         assert_eq!(harness::report(&output)["totals"]["ok"], 200, "{mode}");
     }
@@ -195,32 +199,6 @@ fn stopped(pid: &str) -> bool {
     // The state follows the command name, which is in parentheses.
     stat.rsplit_once(") ")
         .is_some_and(|(_, rest)| rest.starts_with('T'))
-}
-
-#[cfg(target_os = "linux")]
-/// Every name under `dir` starting with a dot: staging trees, temporary files, lock files.
-fn hidden_entries(dir: &std::path::Path) -> Vec<String> {
-    let mut hidden = Vec::new();
-    let mut folders = vec![dir.to_owned()];
-    while let Some(folder) = folders.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if entry.file_name().to_string_lossy().starts_with('.') {
-                hidden.push(
-                    path.strip_prefix(dir)
-                        .unwrap()
-                        .to_string_lossy()
-                        .into_owned(),
-                );
-            } else if path.is_dir() {
-                folders.push(path);
-            }
-        }
-    }
-    hidden
 }
 
 // ---- symbol_info ----
