@@ -353,6 +353,19 @@ mod tests {
             let e = io::Error::from_raw_os_error(errno);
             assert!(takes_no_more(&e), "{name}");
         }
+        #[cfg(windows)]
+        {
+            for (code, name) in [
+                (112, "ERROR_DISK_FULL"),
+                (39, "ERROR_HANDLE_DISK_FULL"),
+                (19, "ERROR_WRITE_PROTECT"),
+            ] {
+                assert!(takes_no_more(&io::Error::from_raw_os_error(code)), "{name}");
+            }
+            // A virus scanner holding a colliding name: that chart's failure only.
+            let sharing_violation = io::Error::from_raw_os_error(32);
+            assert!(!takes_no_more(&sharing_violation));
+        }
     }
 
     #[test]
