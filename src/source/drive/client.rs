@@ -3,6 +3,7 @@
 //! a 401 refreshes the token once).
 
 use super::auth::{AccessToken, DRIVE_READONLY_SCOPE, DriveAuth, Secret, TokenResponse};
+use super::outage::Outage;
 pub use super::retry::{AttemptError, RetryPolicy, transport_error};
 use super::retry::{classify, retry_after};
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub struct DriveClient {
     pub retry: RetryPolicy,
     /// The backoff is slept on; the factor only shrinks it in tests.
     backoff_scale: f64,
+    outage: Outage,
 }
 
 impl DriveClient {
@@ -54,13 +56,15 @@ impl DriveClient {
         } else {
             format!("{api_root}/")
         };
+        let retry = retry.scaled(backoff_scale);
         Ok(DriveClient {
             http,
             auth,
             api_root,
             token: tokio::sync::Mutex::new(None),
             on_token,
-            retry: retry.scaled(backoff_scale),
+            outage: Outage::new(retry.give_up_after),
+            retry,
             backoff_scale,
         })
     }
@@ -71,7 +75,8 @@ impl DriveClient {
 
     /// Runs `op` until it succeeds, fails for good, or runs out of attempts. A 401 (the token
     /// was already dropped by [`Self::get`]) is retried once; a second 401 is final. `op` gets a
-    /// tally to pass to `get`, so retries of a token request count for this operation.
+    /// tally to pass to `get`, so retries of a token request count for this operation. Once
+    /// Drive has not answered for the outage window, every operation fails without a request.
     pub async fn retrying<T, F, Fut>(&self, what: &str, mut op: F) -> Attempted<T>
     where
         F: FnMut(Tally) -> Fut,
@@ -94,6 +99,12 @@ impl DriveClient {
         let mut refreshed = false;
         let mut attempt = 0;
         loop {
+            if let Some(outage) = self.outage.declared() {
+                return Attempted {
+                    result: Err(outage),
+                    retries,
+                };
+            }
             attempt += 1;
             let error = match op().await {
                 Ok(value) => {
@@ -142,6 +153,12 @@ impl DriveClient {
                     reason,
                     retry_after,
                 } => {
+                    if let Some(outage) = self.outage.failed(&reason, Instant::now()) {
+                        return Attempted {
+                            result: Err(outage),
+                            retries,
+                        };
+                    }
                     if attempt >= self.retry.max_attempts {
                         return Attempted {
                             result: Err(format!("{reason} (gave up after {attempt} attempts)")),
@@ -197,11 +214,15 @@ impl DriveClient {
         let response = request.send().await.map_err(transport_error)?;
         let status = response.status();
         if status.is_success() {
+            self.outage.answered();
             return Ok(response);
         }
         let retry_after = retry_after(&response);
         let body = response.bytes().await.unwrap_or_default();
         let error = classify(status.as_u16(), &body, retry_after);
+        if !matches!(error, AttemptError::Retry { .. }) {
+            self.outage.answered();
+        }
         if let (AttemptError::Unauthorized(reason), Some(used)) = (&error, used_token) {
             // Only the token that was refused is dropped. If another request already dropped
             // or replaced it, this refusal says nothing new about the credentials.
@@ -269,6 +290,7 @@ impl DriveClient {
         let body = response.bytes().await.map_err(transport_error)?;
         let parsed: Option<TokenResponse> = serde_json::from_slice(&body).ok();
         if (200..300).contains(&status) {
+            self.outage.answered();
             return parsed.and_then(|r| r.into_token(received)).ok_or_else(|| {
                 AttemptError::Fatal(format!(
                     "token endpoint answered {status} without an access_token"
@@ -290,11 +312,14 @@ impl DriveClient {
                 "internal_failure" | "server_error" | "temporarily_unavailable"
             );
         if transient {
-            Err(AttemptError::Retry {
+            return Err(AttemptError::Retry {
                 reason,
                 retry_after,
-            })
-        } else if error == "invalid_grant" && description.contains("short-lived") {
+            });
+        }
+        // Refused, but answered: the credentials are wrong, not the network.
+        self.outage.answered();
+        if error == "invalid_grant" && description.contains("short-lived") {
             Err(AttemptError::Fatal(format!(
                 "{reason} (is this machine's clock right?)"
             )))

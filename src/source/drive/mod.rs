@@ -11,6 +11,7 @@ pub mod client;
 pub mod download;
 pub mod files;
 pub mod listing;
+mod outage;
 pub mod retry;
 
 pub use auth::{DriveAuth, Secret};

@@ -16,6 +16,9 @@ pub struct RetryPolicy {
     pub cap: Duration,
     /// Longest `Retry-After` obeyed; a longer one is cut to this.
     pub max_retry_after: Duration,
+    /// How long every request may fail, with no answer in between, before Drive is taken to be
+    /// unreachable and the run stops asking (`outage.rs`).
+    pub give_up_after: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -25,6 +28,7 @@ impl Default for RetryPolicy {
             base: Duration::from_secs(1),
             cap: Duration::from_secs(32),
             max_retry_after: Duration::from_secs(120),
+            give_up_after: Duration::from_secs(300),
         }
     }
 }
@@ -42,11 +46,13 @@ impl RetryPolicy {
         window.mul_f64(rand::random::<f64>())
     }
 
-    /// Every wait multiplied by `factor` (tests only: keeps fault tests fast).
+    /// Every wait, and the outage window, multiplied by `factor` (tests only: keeps fault tests
+    /// fast).
     pub fn scaled(mut self, factor: f64) -> RetryPolicy {
         self.base = self.base.mul_f64(factor);
         self.cap = self.cap.mul_f64(factor);
         self.max_retry_after = self.max_retry_after.mul_f64(factor);
+        self.give_up_after = self.give_up_after.mul_f64(factor);
         self
     }
 }

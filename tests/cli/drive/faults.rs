@@ -191,3 +191,57 @@ fn fault_soak_300_files() {
     assert_eq!(ok, files - expect_failed.len());
     assert!(report["totals"]["retries"].as_u64().unwrap() >= 50);
 }
+
+/// Drive stops answering after a few charts. Once every request has failed for the outage
+/// window (5 min; 3 s at the tests' scale), the charts still retrying and every one not yet
+/// asked for fail at once with that reason, instead of each spending its minute of retries;
+/// the charts downloaded before it are published.
+#[test]
+fn a_drive_that_stops_answering_is_given_up_on_not_retried_chart_by_chart() {
+    let files = 100;
+    let d = drive(1000, files);
+    let answered = 4;
+    for i in answered..files {
+        d.standin
+            .inject(Target::Media(name(i)), vec![Fault::ServerError(503); 8]);
+    }
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(
+        &d,
+        &out,
+        &["--date", DAY, "--download-concurrency", "2"],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report = report(&out);
+    let failed = (files - answered) as u64;
+    assert_eq!(outcomes(&report), (answered as u64, failed, 0));
+    let outage = "Google Drive failed every request for 3 s (the last: 503 backendError";
+    let mut never_asked = 0u64;
+    for i in answered..files {
+        let entry = file_entry(&report, &name(i));
+        let reason = entry["reason"].as_str().unwrap();
+        assert!(
+            reason.contains(outage) || reason.contains("gave up after 8 attempts"),
+            "{reason}"
+        );
+        if reason.contains(outage) && retries(&report, &name(i)) == 0 {
+            never_asked += 1;
+        }
+    }
+    assert!(
+        never_asked >= failed / 2,
+        "only {never_asked} charts were spared their retries"
+    );
+    let asked = failed - never_asked;
+    let media_calls = d.standin.stats().media_calls;
+    assert!(
+        media_calls <= answered as u64 + 8 * asked,
+        "{media_calls} downloads asked for, {asked} charts"
+    );
+    let series = csvs(&out).into_keys().filter(|name| name.ends_with(".csv"));
+    assert_eq!(series.count(), answered * 4);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(outage), "{stderr}");
+}
