@@ -19,6 +19,19 @@ pub type Tally = Arc<AtomicU32>;
 pub struct Attempted<T> {
     pub result: Result<T, String>,
     pub retries: u32,
+    /// It failed only because its attempts ran out on errors worth retrying (no answer, 5xx,
+    /// 429, a body that did not match): the same operation later may well succeed.
+    pub ran_out: bool,
+}
+
+impl<T> Attempted<T> {
+    fn ended(result: Result<T, String>, retries: u32) -> Attempted<T> {
+        Attempted {
+            result,
+            retries,
+            ran_out: false,
+        }
+    }
 }
 
 pub struct DriveClient {
@@ -73,6 +86,12 @@ impl DriveClient {
         &self.auth
     }
 
+    /// Why nothing more is asked of Drive, once it has failed every request for the outage
+    /// window.
+    pub fn outage(&self) -> Option<String> {
+        self.outage.declared()
+    }
+
     /// Runs `op` until it succeeds, fails for good, or runs out of attempts. A 401 (the token
     /// was already dropped by [`Self::get`]) is retried once; a second 401 is final. `op` gets a
     /// tally to pass to `get`, so retries of a token request count for this operation. Once
@@ -85,8 +104,8 @@ impl DriveClient {
         let tally = Tally::default();
         let attempted = self.retrying_inner(what, || op(tally.clone())).await;
         Attempted {
-            result: attempted.result,
             retries: attempted.retries + tally.load(Ordering::Relaxed),
+            ..attempted
         }
     }
 
@@ -100,37 +119,28 @@ impl DriveClient {
         let mut attempt = 0;
         loop {
             if let Some(outage) = self.outage.declared() {
-                return Attempted {
-                    result: Err(outage),
-                    retries,
-                };
+                return Attempted::ended(Err(outage), retries);
             }
             attempt += 1;
             let error = match op().await {
                 Ok(value) => {
-                    return Attempted {
-                        result: Ok(value),
-                        retries,
-                    };
+                    return Attempted::ended(Ok(value), retries);
                 }
                 Err(error) => error,
             };
             match error {
                 AttemptError::Fatal(reason) => {
-                    return Attempted {
-                        result: Err(reason),
-                        retries,
-                    };
+                    return Attempted::ended(Err(reason), retries);
                 }
                 AttemptError::StaleToken(reason) if attempt < self.retry.max_attempts => {
                     retries += 1;
                     tracing::info!("{what}: {reason}; retrying with the token already renewed");
                 }
                 AttemptError::StaleToken(reason) => {
-                    return Attempted {
-                        result: Err(format!("{reason} (gave up after {attempt} attempts)")),
+                    return Attempted::ended(
+                        Err(format!("{reason} (gave up after {attempt} attempts)")),
                         retries,
-                    };
+                    );
                 }
                 AttemptError::Unauthorized(reason) => {
                     let can_refresh = matches!(self.auth, DriveAuth::ServiceAccount(_));
@@ -140,10 +150,10 @@ impl DriveClient {
                         } else {
                             ""
                         };
-                        return Attempted {
-                            result: Err(format!("{reason}{detail}; {}", self.auth.describe())),
+                        return Attempted::ended(
+                            Err(format!("{reason}{detail}; {}", self.auth.describe())),
                             retries,
-                        };
+                        );
                     }
                     refreshed = true;
                     retries += 1;
@@ -154,15 +164,13 @@ impl DriveClient {
                     retry_after,
                 } => {
                     if let Some(outage) = self.outage.failed(&reason, Instant::now()) {
-                        return Attempted {
-                            result: Err(outage),
-                            retries,
-                        };
+                        return Attempted::ended(Err(outage), retries);
                     }
                     if attempt >= self.retry.max_attempts {
                         return Attempted {
                             result: Err(format!("{reason} (gave up after {attempt} attempts)")),
                             retries,
+                            ran_out: true,
                         };
                     }
                     let delay = self

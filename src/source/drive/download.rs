@@ -1,6 +1,6 @@
 //! Concurrent downloads on tokio feeding the rayon conversion through a bounded queue, with size
 //! and MD5 verification (a mismatch re-reads the metadata, since the file may have been replaced,
-//! then retries).
+//! then retries), and a second try, after every other chart, for those whose retries ran out.
 
 use super::client::{AttemptError, DriveClient, transport_error};
 use super::files::{Planned, RemoteFile, get_metadata};
@@ -37,28 +37,55 @@ pub fn start(
     let (sender, receiver) = tokio::sync::mpsc::channel(concurrency);
     runtime.spawn(async move {
         let slots = Arc::new(tokio::sync::Semaphore::new(concurrency));
+        // Charts whose attempts ran out while Drive was failing (a network blip of a few
+        // minutes, a burst of 503s) are tried once more after every other chart, when the blip
+        // has most likely passed, instead of being lost for the day.
+        let later: Arc<Mutex<Vec<(Fetched, RemoteFile)>>> = Arc::default();
         for (name, planned) in work {
             let Ok(slot) = slots.clone().acquire_owned().await else {
-                break;
+                return;
             };
-            let sender = sender.clone();
-            let client = client.clone();
-            let stop = stop.clone();
+            let (sender, client, stop, later) =
+                (sender.clone(), client.clone(), stop.clone(), later.clone());
             tokio::spawn(async move {
                 let fetched = match planned {
-                    _ if stop.load(Ordering::Relaxed) => Fetched {
-                        name,
-                        content: Err("not downloaded: the run was interrupted".into()),
-                        retries: 0,
-                    },
+                    Ok(file) if !stop.load(Ordering::Relaxed) => {
+                        let (fetched, ran_out) = download_chart(&client, name, &file).await;
+                        if ran_out {
+                            later.lock().expect("later lock").push((fetched, file));
+                            return;
+                        }
+                        fetched
+                    }
+                    Ok(_) => interrupted(name, 0),
                     Err(reason) => Fetched {
                         name,
                         content: Err(reason),
                         retries: 0,
                     },
-                    Ok(file) => download_chart(&client, name, file).await,
                 };
                 // The receiver only goes away when the run is over.
+                let _ = sender.send(fetched).await;
+                drop(slot);
+            });
+        }
+        // Every first try has ended once every slot is free again.
+        let Ok(all) = slots.acquire_many(concurrency as u32).await else {
+            return;
+        };
+        drop(all);
+        let later = std::mem::take(&mut *later.lock().expect("later lock"));
+        for (first, file) in later {
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let (sender, client, stop) = (sender.clone(), client.clone(), stop.clone());
+            tokio::spawn(async move {
+                let fetched = if stop.load(Ordering::Relaxed) {
+                    interrupted(first.name, first.retries)
+                } else {
+                    again(&client, first, &file).await
+                };
                 let _ = sender.send(fetched).await;
                 drop(slot);
             });
@@ -70,6 +97,30 @@ pub fn start(
     }
 }
 
+fn interrupted(name: String, retries: u32) -> Fetched {
+    Fetched {
+        name,
+        content: Err("not downloaded: the run was interrupted".into()),
+        retries,
+    }
+}
+
+/// The second try of a chart whose first ran out of attempts; trying it counts as a retry.
+async fn again(client: &DriveClient, first: Fetched, file: &RemoteFile) -> Fetched {
+    if let Some(outage) = client.outage() {
+        return Fetched {
+            content: Err(format!("download failed: {outage}")),
+            ..first
+        };
+    }
+    let (mut fetched, ran_out) = download_chart(client, first.name, file).await;
+    fetched.retries += first.retries + 1;
+    if ran_out && let Err(reason) = &mut fetched.content {
+        reason.push_str(", and again once the other charts were done");
+    }
+    fetched
+}
+
 /// What the bytes must look like, refreshed from metadata after a mismatch.
 struct Expected {
     size: Option<u64>,
@@ -77,13 +128,16 @@ struct Expected {
     stale: bool,
 }
 
-async fn download_chart(client: &DriveClient, name: String, file: RemoteFile) -> Fetched {
+/// The chart's bytes, or why not; and whether it failed only because its attempts ran out on
+/// errors worth retrying, not on a mismatch Drive repeated every time.
+async fn download_chart(client: &DriveClient, name: String, file: &RemoteFile) -> (Fetched, bool) {
     if let Some(size) = file.size().filter(|&size| size > LARGEST_CHART) {
-        return Fetched {
+        let fetched = Fetched {
             name,
             content: Err(too_large(Some(size))),
             retries: 0,
         };
+        return (fetched, false);
     }
     let expected = Mutex::new(Expected {
         size: file.size(),
@@ -136,14 +190,18 @@ async fn download_chart(client: &DriveClient, name: String, file: RemoteFile) ->
         })
         .await;
     let retries = attempted.retries + *metadata_retries.lock().expect("retries lock");
-    Fetched {
+    // A body that kept differing from what Drive lists is not a blip: trying later would only
+    // download it eight more times.
+    let mismatched = expected.lock().expect("expected lock").stale;
+    let fetched = Fetched {
         name,
         content: attempted
             .result
             .map(Content::Bytes)
             .map_err(|e| format!("download failed: {e}")),
         retries,
-    }
+    };
+    (fetched, attempted.ran_out && !mismatched)
 }
 
 /// The response's body, refused once it passes [`LARGEST_CHART`] (the file's listed size said

@@ -88,7 +88,9 @@ pub async fn list_children(
     let mut page_token: Option<String> = None;
     let mut restarted = false;
     loop {
-        let Attempted { result, retries: r } = client
+        let Attempted {
+            result, retries: r, ..
+        } = client
             .retrying("files.list", |tally| {
                 let q = &q;
                 let page_token = page_token.clone();
@@ -142,7 +144,9 @@ pub async fn get_metadata(
     retries: &mut u32,
 ) -> Result<RemoteFile, String> {
     let path = format!("drive/v3/files/{id}");
-    let Attempted { result, retries: r } = client
+    let Attempted {
+        result, retries: r, ..
+    } = client
         .retrying("files.get", |tally| {
             let path = &path;
             async move {
@@ -171,7 +175,9 @@ pub async fn fetch_bytes(
     resource_key: Option<(&str, &str)>,
     retries: &mut u32,
 ) -> Result<Vec<u8>, String> {
-    let Attempted { result, retries: r } = client
+    let Attempted {
+        result, retries: r, ..
+    } = client
         .retrying(path, |tally| async move {
             let response = client.get(path, query, resource_key, &tally).await?;
             Ok(response.bytes().await.map_err(transport_error)?.to_vec())

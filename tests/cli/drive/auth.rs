@@ -127,7 +127,7 @@ fn key_material_tokens_and_api_keys_never_leak() {
     d.standin
         .inject(Target::Media(name(0)), [Fault::Reset, Fault::NotFound]);
     d.standin
-        .inject(Target::Media(name(1)), vec![Fault::TruncatedBody; 10]);
+        .inject(Target::Media(name(1)), vec![Fault::TruncatedBody; 16]);
     d.standin.inject(Target::List, [Fault::Reset]);
     let out = work.join("key");
     let output = process(

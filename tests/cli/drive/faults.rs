@@ -245,3 +245,62 @@ fn a_drive_that_stops_answering_is_given_up_on_not_retried_chart_by_chart() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains(outage), "{stderr}");
 }
+
+/// A burst of errors longer than one chart's retries (a network blip) costs nothing: a chart
+/// whose attempts ran out is tried once more after the others, and converts.
+#[test]
+fn charts_whose_retries_ran_out_are_tried_again_after_the_others() {
+    let files = 12;
+    let d = drive(100, files);
+    let blipped = 3;
+    for i in 0..blipped {
+        d.standin
+            .inject(Target::Media(name(i)), vec![Fault::ServerError(503); 8]);
+    }
+    // More than a first and a second try take: failed for good.
+    let lost = name(blipped);
+    d.standin.inject(
+        Target::Media(lost.clone()),
+        vec![Fault::ServerError(503); 16],
+    );
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = report(&out);
+    assert_eq!(outcomes(&report), (files as u64 - 1, 1, 0));
+    for i in 0..blipped {
+        assert_eq!(
+            retries(&report, &name(i)),
+            8,
+            "7 retries, then the second try"
+        );
+    }
+    let reason = file_entry(&report, &lost)["reason"].as_str().unwrap();
+    assert!(
+        reason.ends_with(
+            "503 backendError: Backend Error (gave up after 8 attempts), \
+             and again once the other charts were done"
+        ),
+        "{reason}"
+    );
+    assert_eq!(retries(&report, &lost), 15);
+    let clean_files = (files - blipped - 1) as u64;
+    assert_eq!(
+        d.standin.stats().media_calls,
+        clean_files + 9 * blipped as u64 + 16
+    );
+    let clean = drive(100, files);
+    let reference = work.join("clean");
+    process(&clean, &reference, &["--date", DAY], &[]);
+    let mut expected = csvs(&reference);
+    expected.retain(|series, _| !series.starts_with(&lost[..5]));
+    let got = csvs(&out);
+    let series = |tree: &std::collections::BTreeMap<String, Vec<u8>>| {
+        tree.iter()
+            .filter(|(name, _)| name.ends_with(".csv"))
+            .map(|(name, bytes)| (name.clone(), bytes.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(series(&got), series(&expected));
+}
