@@ -24,7 +24,7 @@ impl SeriesKind {
     ];
 
     /// The suffix after the series symbol: `DIX_IN` + `_PRICE_DATA`.
-    pub fn suffix(self) -> &'static str {
+    pub const fn suffix(self) -> &'static str {
         match self {
             SeriesKind::PriceData => "_PRICE_DATA",
             SeriesKind::RlstRating => "_RLST_RATING",

@@ -1,12 +1,25 @@
 //! Which symbol a chart belongs to, and the name its series files carry.
 
-use super::Timeframe;
+use super::{SeriesKind, Timeframe};
 
-/// The suffixes appended to a series symbol; the longest decides the length budget.
-pub const LONGEST_SERIES_SUFFIX: &str = "_RLST_RATING";
 /// TradingView's limit on a Pine Seeds symbol, suffix included.
 pub const MAX_SERIES_NAME: usize = 42;
-pub const MAX_SERIES_SYMBOL: usize = MAX_SERIES_NAME - LONGEST_SERIES_SUFFIX.len();
+/// The longest series symbol whose every series name fits: the longest suffix
+/// (`_BC_INDICATOR`, 13) decides, so 29.
+pub const MAX_SERIES_SYMBOL: usize = MAX_SERIES_NAME - longest_suffix();
+
+const fn longest_suffix() -> usize {
+    let mut longest = 0;
+    let mut i = 0;
+    while i < SeriesKind::ALL.len() {
+        let len = SeriesKind::ALL[i].suffix().len();
+        if len > longest {
+            longest = len;
+        }
+        i += 1;
+    }
+    longest
+}
 
 /// `DIX.IN_daily.json` -> `DIX.IN`; `M_M_daily.json` -> `M_M` (only the trailing timeframe goes).
 pub fn symbol_from_file_name(file_name: &str) -> &str {
@@ -74,7 +87,14 @@ mod tests {
     }
 
     #[test]
-    fn length_budget_matches_tradingview_limit() {
-        assert_eq!(MAX_SERIES_SYMBOL + "_RLST_RATING".len(), 42);
+    fn every_series_name_of_the_longest_symbol_fits_and_one_uses_the_whole_limit() {
+        let symbol = "A".repeat(MAX_SERIES_SYMBOL);
+        let lengths: Vec<usize> = SeriesKind::ALL
+            .iter()
+            .map(|kind| format!("{symbol}{}", kind.suffix()).len())
+            .collect();
+        assert!(lengths.iter().all(|&len| len <= 42), "{lengths:?}");
+        assert_eq!(lengths.iter().max(), Some(&42));
+        assert_eq!(MAX_SERIES_SYMBOL, 29);
     }
 }

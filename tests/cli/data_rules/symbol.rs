@@ -85,14 +85,34 @@ fn symbol_collision_fails_every_colliding_file_and_writes_none() {
 
 #[test]
 fn symbol_too_long_for_tradingview_fails() {
-    let long = "A".repeat(31);
+    // 29 characters and `_BC_INDICATOR` make 42, TradingView's limit: the longest that fits.
+    let longest = "A".repeat(29);
+    let (wd, code) = convert(
+        "x_daily.json",
+        &chart::chart(Some(&longest), vec![bar(0)], json!([])),
+        &[],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        series(&wd, &format!("{longest}_BC_INDICATOR"))
+            .lines()
+            .count(),
+        1
+    );
+
+    let long = "A".repeat(30);
     let (wd, code) = convert(
         "x_daily.json",
         &chart::chart(Some(&long), vec![bar(0)], json!([])),
         &[],
     );
     assert_eq!(code, 1);
-    assert!(failure_reason(&wd, "x_daily.json").contains("characters"));
+    assert_eq!(
+        failure_reason(&wd, "x_daily.json"),
+        format!(
+            "series symbol {long} is 30 characters; TradingView allows 29 before the series suffix"
+        )
+    );
 }
 
 // ---- Output: four series ----
