@@ -182,7 +182,8 @@ fn check_symbol_info(
         problems.push(format!("symbol_info holds {} files, want 1", files.len()));
         return;
     }
-    let info: serde_json::Value = match serde_json::from_slice(&std::fs::read(&files[0]).unwrap()) {
+    let raw = std::fs::read_to_string(&files[0]).unwrap();
+    let info: serde_json::Value = match serde_json::from_str(&raw) {
         Ok(v) => v,
         Err(e) => return problems.push(format!("symbol_info is not JSON: {e}")),
     };
@@ -193,7 +194,7 @@ fn check_symbol_info(
     }
     let symbols = info["symbol"].as_array().unwrap();
     let descriptions = info["description"].as_array().unwrap();
-    let scales = info["pricescale"].as_array().unwrap();
+    let scales = pricescale_texts(&raw);
     if symbols.len() != descriptions.len() || symbols.len() != scales.len() {
         problems.push("symbol_info arrays differ in length".into());
         return;
@@ -219,7 +220,7 @@ fn check_symbol_info(
         if description.is_empty() || description.chars().count() > 128 {
             problems.push(format!("symbol_info: bad description for {symbol}"));
         }
-        let scale_text = scale.to_string();
+        let scale_text = scale;
         let exponent = scale_text.len() as u32 - 1;
         let power_of_ten =
             scale_text.starts_with('1') && scale_text[1..].bytes().all(|b| b == b'0');
@@ -236,6 +237,23 @@ fn check_symbol_info(
             ));
         }
     }
+}
+
+/// The `pricescale` entries as written. A power of ten past 10^19 is no `u64`: read into a
+/// `serde_json::Value` it would become a float, printed back as `1e21`.
+fn pricescale_texts(raw: &str) -> Vec<String> {
+    let Some(start) = raw.find("\"pricescale\"") else {
+        return Vec::new();
+    };
+    let rest = &raw[start..];
+    let (Some(open), Some(close)) = (rest.find('['), rest.find(']')) else {
+        return Vec::new();
+    };
+    rest[open + 1..close]
+        .split(',')
+        .map(|entry| entry.trim().to_owned())
+        .filter(|entry| !entry.is_empty())
+        .collect()
 }
 
 /// The validator itself must be able to fail: each broken tree below breaks one rule.
@@ -261,6 +279,21 @@ mod self_check {
         let wd = WorkDir::new();
         wd.write("d/A_PRICE_DATA.csv", "20250801T,1,2,1,2,0\n");
         wd.write("d/symbol_info/g.json", INFO);
+        validate_series_dir(&wd.join("d"));
+    }
+
+    #[test]
+    fn validator_reads_a_pricescale_past_what_an_integer_holds() {
+        let wd = WorkDir::new();
+        let tiny = format!("0.{}1", "0".repeat(20));
+        wd.write(
+            "d/A_PRICE_DATA.csv",
+            format!("20250801T,{tiny},2,{tiny},2,0\n"),
+        );
+        wd.write(
+            "d/symbol_info/g.json",
+            INFO.replace(":[1]", ":[1000000000000000000000]"),
+        );
         validate_series_dir(&wd.join("d"));
     }
 

@@ -123,6 +123,46 @@ fn rule_4_numbers_are_shortest_round_trip_without_exponent() {
     );
 }
 
+/// Exporters that compute their prices write them at full precision, as JavaScript and Python
+/// print a double (`1192.6000000000001`, `1.2345678901234568e-5`). Each is read as the double
+/// it names, however many digits it has, so it prints back as written, and a high one unit in
+/// the last place below the close is a violation, not a sound bar.
+#[test]
+fn rule_4_numbers_are_read_as_the_exact_double_however_many_digits() {
+    let sound = row(
+        0,
+        [1192.6000000000001, 1192.6000000000001, 1192.6, 1192.6],
+        Some(10.0),
+    );
+    let high_below_close = row(-1, [28991.06, 28991.059999999998, 28990.0, 28991.06], None);
+    let tiny = row(
+        -2,
+        [1.2345678901234568e-5, 2.0, 1.2345678901234568e-5, 1.0],
+        Some(15856.393333333333),
+    );
+    let chart = chart::chart(Some("X"), vec![sound, high_below_close, tiny], json!([]));
+    // serde_json writes the small number out in full; a JavaScript exporter uses an exponent.
+    let text = String::from_utf8(chart)
+        .unwrap()
+        .replace("0.000012345678901234568", "1.2345678901234568e-5");
+    for number in [
+        "1192.6000000000001",
+        "28991.059999999998",
+        "1.2345678901234568e-5",
+        "15856.393333333333",
+    ] {
+        assert!(text.contains(number), "the input holds {number}");
+    }
+    let (wd, code) = convert("X_daily.json", text.as_bytes(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        series(&wd, "X_PRICE_DATA"),
+        "20250730T,0.000012345678901234568,2,0.000012345678901234568,1,15856.393333333333\n\
+         20250801T,1192.6000000000001,1192.6000000000001,1192.6,1192.6,10\n"
+    );
+    assert_eq!(dropped(&wd, "X_daily.json", "ohlc_violation"), 1);
+}
+
 #[test]
 fn rule_4_pricescale_is_the_smallest_exact_power_of_ten() {
     let rows = vec![row(0, [10.25, 12.5, 9.125, 11.0], Some(1.0))];

@@ -278,6 +278,18 @@ fn outcome_invalid_json_names_line_and_column() {
     );
 }
 
+/// JSON has no literal for infinity; a number too large for a double is the only way one could
+/// arrive, and a price that large is no price. The file fails at the number's place rather than
+/// publishing a chart whose one bar was quietly dropped.
+#[test]
+fn outcome_a_number_too_large_for_a_double_fails_at_its_place() {
+    let reason = failure(b"{\"chart\": {\"prices\": [{\"open\": 1e999}]}}");
+    assert!(
+        reason.starts_with("invalid JSON at line 1 column 36: number out of range"),
+        "{reason}"
+    );
+}
+
 #[test]
 fn outcome_wrong_value_types_name_line_and_column() {
     let reason = failure(b"{\"chart\": {\"prices\": [{\"open\": \"ten\"}]}}");
