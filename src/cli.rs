@@ -105,8 +105,9 @@ pub struct ShardArgs {
     /// This job's shard, 0-based; files are split by a stable hash of their names.
     #[arg(long, value_name = "I", default_value_t = 0, requires = "shard_count")]
     pub shard_index: u32,
-    /// How many shards the files are split into (1 to 256).
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// How many shards the files are split into (1 to 256). Given without --shard-index it is
+    /// refused: every job of a matrix would quietly convert shard 0, and the rest go missing.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "shard_index")]
     pub shard_count: u32,
 }
 

@@ -116,6 +116,15 @@ impl Inputs {
     }
 
     pub fn shard(&self) -> Result<Shard, ActionError> {
+        // Without its index, every job of a matrix would convert shard 0 and the other shards'
+        // charts would go missing without an error.
+        if self.is_given("shard-count") && !self.is_given("shard-index") {
+            return Err(ActionError::usage(
+                "shard-count is given without shard-index; pass the matrix's shard \
+                 (shard-index: ${{ matrix.shard }})"
+                    .to_owned(),
+            ));
+        }
         let index = self.number("shard-index", 0, 0, u64::from(Shard::MAX_COUNT) - 1)?;
         let count = self.number("shard-count", 1, 1, u64::from(Shard::MAX_COUNT))?;
         Shard::new(index as u32, count as u32).map_err(ActionError::usage)
@@ -274,6 +283,15 @@ mod tests {
             ("workers", "0"),
         ]);
         assert!(bad.shard().is_err());
+        let no_index = inputs(&[("shard-count", "4"), ("shard-index", " ")]);
+        assert!(
+            no_index
+                .shard()
+                .unwrap_err()
+                .message
+                .contains("shard-index"),
+            "a matrix job without its index would convert shard 0 only"
+        );
         assert!(bad.min_success_rate().is_err());
         assert!(bad.date().is_err());
         assert!(

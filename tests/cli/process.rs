@@ -159,6 +159,15 @@ fn usage_errors_exit_two() {
         &["--shard-index", "3", "--shard-count", "3"],
     );
     assert_eq!(shard.status.code(), Some(2));
+    // A matrix job that forgot its index would convert shard 0, and the rest go missing.
+    let no_index = harness::process(
+        &wd.join("in"),
+        &wd.join("out"),
+        "daily",
+        &["--shard-count", "3"],
+    );
+    assert_eq!(no_index.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&no_index.stderr).contains("--shard-index"));
     let timeframe = harness::process(&wd.join("in"), &wd.join("out"), "monthly", &[]);
     assert_eq!(timeframe.status.code(), Some(2));
     let same = harness::process(&wd.join("in"), &wd.join("in/."), "daily", &[]);
