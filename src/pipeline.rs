@@ -111,6 +111,7 @@ pub fn run(
     let files_total = work.files();
     let ShardWork {
         skipped,
+        unreadable,
         costs,
         label,
         fetched,
@@ -160,8 +161,16 @@ pub fn run(
     }
 
     let finalize = Instant::now();
-    for (entry, reason) in skipped {
-        let mut file = FileReport::new(entry.name, Outcome::Skipped, Some(reason));
+    let not_converted = skipped
+        .into_iter()
+        .map(|(entry, reason)| (entry, Outcome::Skipped, reason))
+        .chain(
+            unreadable
+                .into_iter()
+                .map(|(entry, reason)| (entry, Outcome::Failed, reason)),
+        );
+    for (entry, outcome, reason) in not_converted {
+        let mut file = FileReport::new(entry.name, outcome, Some(reason));
         file.bytes_in = entry.size;
         progress.file_done(&file);
         files.push(file);

@@ -115,6 +115,7 @@ mod tests {
             skipped: (0..skipped)
                 .map(|i| (entry(i, "txt"), "not a .json file".into()))
                 .collect(),
+            unreadable: Vec::new(),
         }
     }
 

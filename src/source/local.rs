@@ -6,30 +6,64 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::path::Path;
 
-/// Lists `dir`. Sub-folders are not files and are not listed; other non-JSON files are skipped.
+/// Lists `dir`. Sub-folders are not files and are not listed; other non-JSON files are skipped,
+/// and a `*.json` that cannot be read is listed as unreadable, to fail.
 pub fn list(dir: &Path) -> std::io::Result<Listing> {
     let mut listing = Listing::default();
     for item in std::fs::read_dir(dir)? {
         let item = item?;
         let name = item.file_name();
-        let json_name = name.to_str().is_some_and(is_json_name);
+        let Some(utf8_name) = name.to_str() else {
+            if std::fs::metadata(item.path()).is_ok_and(|meta| meta.is_dir()) {
+                continue;
+            }
+            let entry = Entry {
+                name: escaped(name.as_encoded_bytes()),
+                size: None,
+            };
+            let reason = "file name is not valid UTF-8";
+            if is_json_name(&name.to_string_lossy()) {
+                let reason = format!("cannot read: the {reason}; rename the file");
+                listing.unreadable.push((entry, reason));
+            } else {
+                listing.skipped.push((entry, reason.into()));
+            }
+            continue;
+        };
+        let json_name = is_json_name(utf8_name);
         // The directory entry already says "regular file" on common file systems: a chart found
         // that way needs no stat of its own (its size is learnt when it is read), which keeps
         // a thousand system calls off the serial start of a run.
         if json_name && item.file_type().is_ok_and(|kind| kind.is_file()) {
-            let name = name.into_string().expect("checked to be UTF-8");
-            listing.charts.push(Entry { name, size: None });
+            listing.charts.push(Entry {
+                name: utf8_name.to_owned(),
+                size: None,
+            });
             continue;
         }
-        let utf8 = name.to_str().is_some();
-        let name = name.to_string_lossy().into_owned();
+        let name = utf8_name.to_owned();
         // Follows symlinks: a linked chart is a chart.
-        let Ok(meta) = std::fs::metadata(item.path()) else {
-            let entry = Entry { name, size: None };
-            listing
-                .skipped
-                .push((entry, "unreadable (broken link?)".into()));
-            continue;
+        let meta = match std::fs::metadata(item.path()) {
+            Ok(meta) => meta,
+            Err(e) if json_name => {
+                let link = item.file_type().is_ok_and(|kind| kind.is_symlink());
+                let reason = if link {
+                    format!("cannot read: a link to a file that is not there ({e})")
+                } else {
+                    format!("cannot read: {e}")
+                };
+                listing
+                    .unreadable
+                    .push((Entry { name, size: None }, reason));
+                continue;
+            }
+            Err(_) => {
+                let entry = Entry { name, size: None };
+                listing
+                    .skipped
+                    .push((entry, "unreadable (broken link?)".into()));
+                continue;
+            }
         };
         if meta.is_dir() {
             continue;
@@ -38,11 +72,7 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
             name,
             size: Some(meta.len()),
         };
-        if !utf8 {
-            listing
-                .skipped
-                .push((entry, "file name is not valid UTF-8".into()));
-        } else if !meta.is_file() {
+        if !meta.is_file() {
             listing.skipped.push((entry, "not a regular file".into()));
         } else if !json_name {
             listing.skipped.push((entry, "not a .json file".into()));
@@ -52,6 +82,19 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
     }
     listing.sort();
     Ok(listing)
+}
+
+/// A file name that is not UTF-8, as the report shows it: its valid parts as they are, each
+/// other byte as `\xNN`, so that two such names stay two names.
+fn escaped(name: &[u8]) -> String {
+    let mut text = String::new();
+    for chunk in name.utf8_chunks() {
+        text.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            text.push_str(&format!("\\x{byte:02X}"));
+        }
+    }
+    text
 }
 
 /// For a folder without charts: the sub-folders that hold some, as the end of an error message
@@ -162,6 +205,59 @@ fn will_need(_file: &File) {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Linux lets a file name be any bytes; a chart whose name is not UTF-8, or a link to a
+    /// chart that is not there, is listed to fail, not skipped: either may be a missing stock.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_json_that_cannot_be_read_is_listed_to_fail_and_other_files_to_be_skipped() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = |bytes: &[u8]| dir.path().join(OsStr::from_bytes(bytes));
+        std::fs::write(path(b"OK_daily.json"), "{}").unwrap();
+        std::fs::write(path(b"\xFF_daily.json"), "{}").unwrap();
+        std::fs::write(path(b"\xFE_daily.json"), "{}").unwrap();
+        std::fs::write(path(b"notes\xFF.txt"), "").unwrap();
+        std::fs::create_dir(path(b"folder\xFF.json")).unwrap();
+        std::os::unix::fs::symlink(path(b"gone.json"), path(b"GONE_daily.json")).unwrap();
+        std::os::unix::fs::symlink(path(b"gone.txt"), path(b"gone-link.txt")).unwrap();
+
+        let listing = list(dir.path()).unwrap();
+        let names = |files: &[(Entry, String)]| -> Vec<(String, String)> {
+            files
+                .iter()
+                .map(|(entry, reason)| (entry.name.clone(), reason.clone()))
+                .collect()
+        };
+        assert_eq!(listing.charts.len(), 1);
+        assert_eq!(listing.charts[0].name, "OK_daily.json");
+        let unreadable = names(&listing.unreadable);
+        assert_eq!(unreadable.len(), 3, "{unreadable:?}");
+        assert_eq!(unreadable[0].0, "GONE_daily.json");
+        assert!(
+            unreadable[0]
+                .1
+                .starts_with("cannot read: a link to a file that is not there ("),
+            "{unreadable:?}"
+        );
+        let not_utf8 = "cannot read: the file name is not valid UTF-8; rename the file";
+        assert_eq!(unreadable[1], ("\\xFE_daily.json".into(), not_utf8.into()));
+        assert_eq!(unreadable[2], ("\\xFF_daily.json".into(), not_utf8.into()));
+        assert_eq!(
+            names(&listing.skipped),
+            [
+                (
+                    "gone-link.txt".to_owned(),
+                    "unreadable (broken link?)".to_owned()
+                ),
+                (
+                    "notes\\xFF.txt".to_owned(),
+                    "file name is not valid UTF-8".to_owned()
+                ),
+            ]
+        );
+    }
 
     #[test]
     fn charts_come_in_listing_order_and_a_vanished_one_fails_alone() {

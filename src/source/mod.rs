@@ -27,29 +27,35 @@ pub struct Listing {
     pub charts: Vec<Entry>,
     /// Files that are not charts, with the reason (`not a .json file`).
     pub skipped: Vec<(Entry, String)>,
+    /// Files named like charts that cannot be read at all (a link to nothing, a name that is not
+    /// UTF-8), with the reason. Each may be a stock the run would otherwise miss, so each fails
+    /// rather than being skipped.
+    pub unreadable: Vec<(Entry, String)>,
 }
 
 impl Listing {
     /// Total files listed, charts and skipped.
     pub fn len(&self) -> usize {
-        self.charts.len() + self.skipped.len()
+        self.charts.len() + self.skipped.len() + self.unreadable.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Keeps this shard's files. Skipped files are sharded too, so each is reported exactly once
-    /// across the matrix.
+    /// Keeps this shard's files. Skipped and unreadable files are sharded too, so each is
+    /// reported exactly once across the matrix.
     pub fn retain_shard(&mut self, shard: Shard) {
         self.charts.retain(|e| shard.contains(&e.name));
         self.skipped.retain(|(e, _)| shard.contains(&e.name));
+        self.unreadable.retain(|(e, _)| shard.contains(&e.name));
     }
 
     /// Sorted by name so that everything downstream is order-independent of the source.
     pub fn sort(&mut self) {
         self.charts.sort_by(|a, b| a.name.cmp(&b.name));
         self.skipped.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        self.unreadable.sort_by(|a, b| a.0.name.cmp(&b.0.name));
     }
 }
 

@@ -74,7 +74,9 @@ impl Opened {
     /// a matrix may be empty, a source may not). Converting nothing would publish an empty tree
     /// in place of the last one, so every mode refuses, with the same words.
     pub fn require_charts(&self) -> Result<(), String> {
-        if !self.listing.charts.is_empty() {
+        // Unreadable charts are charts too: they fail, and the run says so (exit 1) while the
+        // tree published before stays, as when every chart fails.
+        if !self.listing.charts.is_empty() || !self.listing.unreadable.is_empty() {
             return Ok(());
         }
         let place = match &self.fetcher {
@@ -111,6 +113,7 @@ impl Opened {
         ShardWork {
             charts: count,
             skipped: listing.skipped,
+            unreadable: listing.unreadable,
             costs: self.costs,
             label: self.label,
             fetched,
@@ -124,14 +127,16 @@ pub struct ShardWork {
     pub charts: usize,
     /// Files of this shard recorded as skipped, with the reason.
     pub skipped: Vec<(Entry, String)>,
+    /// Files of this shard named like charts that cannot be read: recorded as failed.
+    pub unreadable: Vec<(Entry, String)>,
     pub costs: SourceCosts,
     pub label: String,
     pub fetched: Box<dyn Iterator<Item = Fetched> + Send>,
 }
 
 impl ShardWork {
-    /// Files this shard records: charts and skipped ones.
+    /// Files this shard records: charts, skipped and unreadable ones.
     pub fn files(&self) -> usize {
-        self.charts + self.skipped.len()
+        self.charts + self.skipped.len() + self.unreadable.len()
     }
 }

@@ -290,7 +290,7 @@ fn a_run_that_converts_no_chart_keeps_the_last_output() {
 // Links are made with Unix's call; elsewhere they need privileges.
 #[cfg(unix)]
 #[test]
-fn listing_follows_links_to_charts_and_skips_what_is_not_a_chart() {
+fn listing_follows_links_to_charts_fails_what_cannot_be_read_and_skips_what_is_not_a_chart() {
     let wd = WorkDir::new();
     let linked = chart::chart(Some("LINKED"), vec![bar(0)], json!([]));
     wd.write("elsewhere/LINKED_daily.json", &linked);
@@ -308,7 +308,11 @@ fn listing_follows_links_to_charts_and_skips_what_is_not_a_chart() {
     std::os::unix::fs::symlink(wd.join("gone.json"), wd.join("in/GONE_daily.json")).unwrap();
 
     let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
-    assert_eq!(out.status.code(), Some(0), "skipped files are not failures");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a chart that cannot be read fails; skipped files are not failures"
+    );
 
     let report = harness::report(&wd.join("out"));
     let names: Vec<&str> = report["files"]
@@ -328,7 +332,11 @@ fn listing_follows_links_to_charts_and_skips_what_is_not_a_chart() {
         "a sub-folder is not a file, whatever its name"
     );
     let expect = [
-        ("GONE_daily.json", "skipped", "unreadable (broken link?)"),
+        (
+            "GONE_daily.json",
+            "failed",
+            "cannot read: a link to a file that is not there (No such file or directory (os error 2))",
+        ),
         ("LINKED_daily.json", "ok", ""),
         ("PLAIN_daily.json", "ok", ""),
         ("notes.txt", "skipped", "not a .json file"),
