@@ -116,9 +116,11 @@ impl Inputs {
     }
 
     pub fn shard(&self) -> Result<Shard, ActionError> {
+        let count = self.number("shard-count", 1, 1, u64::from(Shard::MAX_COUNT))?;
         // Without its index, every job of a matrix would convert shard 0 and the other shards'
-        // charts would go missing without an error.
-        if self.is_given("shard-count") && !self.is_given("shard-index") {
+        // charts would go missing without an error. (action.yml gives shard-index no default
+        // for this: the runner passes every declared default.)
+        if count > 1 && !self.is_given("shard-index") {
             return Err(ActionError::usage(
                 "shard-count is given without shard-index; pass the matrix's shard \
                  (shard-index: ${{ matrix.shard }})"
@@ -126,7 +128,6 @@ impl Inputs {
             ));
         }
         let index = self.number("shard-index", 0, 0, u64::from(Shard::MAX_COUNT) - 1)?;
-        let count = self.number("shard-count", 1, 1, u64::from(Shard::MAX_COUNT))?;
         Shard::new(index as u32, count as u32).map_err(ActionError::usage)
     }
 
@@ -283,6 +284,8 @@ mod tests {
             ("workers", "0"),
         ]);
         assert!(bad.shard().is_err());
+        let alone = inputs(&[("shard-count", "1"), ("shard-index", "")]);
+        assert_eq!(alone.shard().unwrap(), Shard { index: 0, count: 1 });
         let no_index = inputs(&[("shard-count", "4"), ("shard-index", " ")]);
         assert!(
             no_index

@@ -250,6 +250,11 @@ fn folders_outside_the_workspace_and_unknown_modes_are_refused() {
             "shard index",
         ),
         (
+            // A matrix job that forgot its index: the runner passes shard-count with no index.
+            vec![("source", folder), ("shard-count", "4")],
+            "shard-count is given without shard-index",
+        ),
+        (
             vec![("source", folder), ("timezone", "Mars/Olympus")],
             "IANA",
         ),
