@@ -470,8 +470,8 @@ impl Report {
         for file in self.failures().take(SUMMARY_FAILURES) {
             out.push_str(&format!(
                 "failed: {}: {}\n",
-                file.name,
-                file.reason.as_deref().unwrap_or("unknown")
+                one_line(&file.name),
+                one_line(file.reason.as_deref().unwrap_or("unknown"))
             ));
         }
         if t.failed as usize > SUMMARY_FAILURES {
@@ -482,6 +482,25 @@ impl Report {
         }
         out
     }
+}
+
+/// `text` on one line, control characters spelled out (`\n`). A file name may hold a line
+/// break (Linux and Drive allow it), and a line of it starting with `::` would be a command to
+/// a GitHub runner reading this output (`bluedot process` in a workflow's `run:` step).
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
 }
 
 #[cfg(test)]
@@ -578,5 +597,22 @@ mod tests {
         assert_eq!(took(&report), "999 ms");
         report.timings_ms.wall = 12_345;
         assert_eq!(took(&report), "12.35 s");
+    }
+
+    /// Run in a workflow's `run:` step, a line of a file name starting with `::` would be a
+    /// command to the runner: every failure is one line, its breaks spelled out.
+    #[test]
+    fn the_summary_gives_each_failure_one_line() {
+        let mut report = report();
+        report.files[1].name = "X\n::add-mask::_daily.json".into();
+        let summary = report.human_summary();
+        assert!(
+            summary.contains("failed: X\\n::add-mask::_daily.json: bad\\n\"x\"\n"),
+            "{summary}"
+        );
+        assert!(
+            !summary.lines().any(|line| line.starts_with("::")),
+            "{summary}"
+        );
     }
 }

@@ -218,5 +218,5 @@ fn annotate(console: &mut Console<Stdout>, report: &Report, spec: &SourceSpec) {
             },
         );
     }
-    console.flush_annotations("every file is listed in the job summary and report.json");
+    console.flush_annotations("every file is listed in report.json");
 }
