@@ -156,7 +156,7 @@ async fn download_chart(client: &DriveClient, name: String, file: &RemoteFile) -
                     let mut retries = 0;
                     let fresh = get_metadata(
                         client,
-                        &file.id,
+                        &file.item_ref(),
                         Some("id,md5Checksum,size,version"),
                         &mut retries,
                     )

@@ -61,6 +61,19 @@ impl RemoteFile {
     pub fn resource_key(&self) -> Option<(&str, &str)> {
         self.resource_key.as_deref().map(|k| (self.id.as_str(), k))
     }
+
+    pub fn item_ref(&self) -> ItemRef {
+        ItemRef::new(&self.id, self.resource_key.as_deref())
+    }
+
+    /// The item a shortcut points to, with the key the shortcut gives for it.
+    pub fn shortcut_target(&self) -> Option<ItemRef> {
+        let details = self.shortcut_details.as_ref()?;
+        Some(ItemRef::new(
+            &details.target_id,
+            details.target_resource_key.as_deref(),
+        ))
+    }
 }
 
 #[derive(Deserialize)]
@@ -76,13 +89,38 @@ pub fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
+/// A folder or file as the requests for it name it: its id, and the resource key an older
+/// link-shared item needs in `X-Goog-Drive-Resource-Keys` (Drive answers 404 without it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemRef {
+    pub id: String,
+    pub resource_key: Option<String>,
+}
+
+impl ItemRef {
+    pub fn new(id: &str, resource_key: Option<&str>) -> ItemRef {
+        ItemRef {
+            id: id.to_owned(),
+            resource_key: resource_key.map(str::to_owned),
+        }
+    }
+
+    /// `(id, key)` for the header, when the item has a key.
+    pub fn key_header(&self) -> Option<(&str, &str)> {
+        self.resource_key
+            .as_deref()
+            .map(|key| (self.id.as_str(), key))
+    }
+}
+
 /// Lists every item under `parent` matching `filter`, following `nextPageToken` to the end.
 pub async fn list_children(
     client: &DriveClient,
-    parent: &str,
+    parent: &ItemRef,
     filter: &str,
     retries: &mut u32,
 ) -> Result<Vec<RemoteFile>, String> {
+    let (parent_key, parent) = (parent.key_header(), parent.id.as_str());
     let q = format!("{} in parents and trashed = false{filter}", quote(parent));
     let mut files = Vec::new();
     let mut page_token: Option<String> = None;
@@ -105,7 +143,9 @@ pub async fn list_children(
                     if let Some(token) = &page_token {
                         query.push(("pageToken", token));
                     }
-                    let response = client.get("drive/v3/files", &query, None, &tally).await?;
+                    let response = client
+                        .get("drive/v3/files", &query, parent_key, &tally)
+                        .await?;
                     let bytes = response.bytes().await.map_err(transport_error)?;
                     serde_json::from_slice::<FileList>(&bytes).map_err(|e| AttemptError::Retry {
                         reason: format!("files.list answer is not a file list: {e}"),
@@ -139,11 +179,11 @@ pub async fn list_children(
 /// `files.get` metadata for one item.
 pub async fn get_metadata(
     client: &DriveClient,
-    id: &str,
+    item: &ItemRef,
     fields: Option<&str>,
     retries: &mut u32,
 ) -> Result<RemoteFile, String> {
-    let path = format!("drive/v3/files/{id}");
+    let path = format!("drive/v3/files/{}", item.id);
     let Attempted {
         result, retries: r, ..
     } = client
@@ -154,7 +194,7 @@ pub async fn get_metadata(
                     ("fields", fields.unwrap_or(FILE_FIELDS)),
                     ("supportsAllDrives", "true"),
                 ];
-                let response = client.get(path, &query, None, &tally).await?;
+                let response = client.get(path, &query, item.key_header(), &tally).await?;
                 let bytes = response.bytes().await.map_err(transport_error)?;
                 serde_json::from_slice::<RemoteFile>(&bytes).map_err(|e| AttemptError::Retry {
                     reason: format!("files.get answer is not file metadata: {e}"),

@@ -4,7 +4,7 @@
 
 use super::client::DriveClient;
 use super::files::{
-    FOLDER_MIME, GOOGLE_APPS_PREFIX, GOOGLE_DOC_MIME, Planned, RemoteFile, SHORTCUT_MIME,
+    FOLDER_MIME, GOOGLE_APPS_PREFIX, GOOGLE_DOC_MIME, ItemRef, Planned, RemoteFile, SHORTCUT_MIME,
     fetch_bytes, get_metadata, list_children, quote,
 };
 use crate::convert::Timeframe;
@@ -63,28 +63,26 @@ pub fn trigger_text(bytes: &[u8]) -> String {
 }
 
 /// Follows a shortcut to a folder (confirming the target, whose recorded type may be stale);
-/// returns the folder's id, or why it is not one.
+/// returns the folder, or why it is not one.
 async fn as_folder(
     client: &DriveClient,
     item: &RemoteFile,
     retries: &mut u32,
-) -> Result<String, String> {
+) -> Result<ItemRef, String> {
     if item.mime_type == FOLDER_MIME {
-        return Ok(item.id.clone());
+        return Ok(item.item_ref());
     }
     if item.mime_type == SHORTCUT_MIME
-        && let Some(details) = &item.shortcut_details
+        && let Some(target_ref) = item.shortcut_target()
     {
-        let target = get_metadata(client, &details.target_id, None, retries)
+        let target = get_metadata(client, &target_ref, None, retries)
             .await
-            .map_err(|e| {
-                format!(
-                    "shortcut {:?} points to {}: {e}",
-                    item.name, details.target_id
-                )
-            })?;
+            .map_err(|e| format!("shortcut {:?} points to {}: {e}", item.name, target_ref.id))?;
         if target.mime_type == FOLDER_MIME {
-            return Ok(target.id);
+            return Ok(ItemRef {
+                resource_key: target.resource_key.or(target_ref.resource_key),
+                id: target.id,
+            });
         }
         return Err(format!(
             "shortcut {:?} points to a {}, not a folder",
@@ -119,12 +117,12 @@ fn newest<'a>(items: &[&'a RemoteFile]) -> &'a RemoteFile {
 /// when a segment does not exist.
 pub async fn resolve_path(
     client: &DriveClient,
-    root: &str,
+    root: &ItemRef,
     segments: &[&str],
     warnings: &mut Vec<String>,
     retries: &mut u32,
-) -> Result<Option<String>, String> {
-    let mut current = root.to_owned();
+) -> Result<Option<ItemRef>, String> {
+    let mut current = root.clone();
     let mut walked = String::new();
     for segment in segments {
         walked = if walked.is_empty() {
@@ -161,7 +159,7 @@ pub async fn resolve_path(
 /// Finds `triggers/<timeframe>_ready.txt` under `root` and reads the date in it, if it exists.
 pub async fn read_trigger(
     client: &DriveClient,
-    root: &str,
+    root: &ItemRef,
     timeframe: Timeframe,
     warnings: &mut Vec<String>,
     retries: &mut u32,
@@ -181,9 +179,11 @@ pub async fn read_trigger(
     }
     let mut file = newest(&exact).clone();
     if file.mime_type == SHORTCUT_MIME
-        && let Some(details) = &file.shortcut_details
+        && let Some(target) = file.shortcut_target()
     {
-        file = get_metadata(client, &details.target_id, None, retries).await?;
+        let mut read = get_metadata(client, &target, None, retries).await?;
+        read.resource_key = read.resource_key.or(target.resource_key);
+        file = read;
     }
     let bytes = if file.mime_type == GOOGLE_DOC_MIME {
         // A Doc cannot be downloaded, only exported; the text export starts with a BOM.
@@ -191,7 +191,7 @@ pub async fn read_trigger(
             client,
             &format!("drive/v3/files/{}/export", file.id),
             &[("mimeType", "text/plain")],
-            None,
+            file.resource_key(),
             retries,
         )
         .await
@@ -244,7 +244,9 @@ pub async fn classify_items(
                 ));
                 continue;
             }
-            match get_metadata(client, &details.target_id, None, retries).await {
+            let target_ref =
+                ItemRef::new(&details.target_id, details.target_resource_key.as_deref());
+            match get_metadata(client, &target_ref, None, retries).await {
                 Ok(target) if target.mime_type == FOLDER_MIME => {
                     listing.skipped.push((
                         entry,

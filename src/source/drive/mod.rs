@@ -21,7 +21,7 @@ pub use listing::{DateSource, validate_date};
 use crate::convert::Timeframe;
 use crate::source::{Entry, Listing};
 use client::DriveClient;
-use files::Planned;
+use files::{ItemRef, Planned};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -183,15 +183,14 @@ impl DriveSource {
             let mut retries = 0;
             let mut warnings = Vec::new();
             let root = &config.root_folder_id;
-            let root_item = files::get_metadata(client, root, None, &mut retries)
-                .await
-                .map_err(|e| context(format!("root folder {root}: {e}")))?;
-            let root_id = match root_item.mime_type.as_str() {
-                files::FOLDER_MIME => root_item.id.clone(),
+            let root_item =
+                files::get_metadata(client, &ItemRef::new(root, None), None, &mut retries)
+                    .await
+                    .map_err(|e| context(format!("root folder {root}: {e}")))?;
+            let root_ref = match root_item.mime_type.as_str() {
+                files::FOLDER_MIME => root_item.item_ref(),
                 files::SHORTCUT_MIME => root_item
-                    .shortcut_details
-                    .as_ref()
-                    .map(|d| d.target_id.clone())
+                    .shortcut_target()
                     .ok_or_else(|| format!("root {root} is a shortcut without a target"))?,
                 other => return Err(format!("root {root} is a {other}, not a folder")),
             };
@@ -202,7 +201,7 @@ impl DriveSource {
                 ),
                 None => match listing::read_trigger(
                     client,
-                    &root_id,
+                    &root_ref,
                     config.timeframe,
                     &mut warnings,
                     &mut retries,
@@ -219,8 +218,8 @@ impl DriveSource {
                 None => format!("{}/{date}", config.timeframe.as_str()),
             };
             let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-            let folder_id =
-                listing::resolve_path(client, &root_id, &segments, &mut warnings, &mut retries)
+            let folder =
+                listing::resolve_path(client, &root_ref, &segments, &mut warnings, &mut retries)
                     .await
                     .map_err(context)?
                     .ok_or_else(|| {
@@ -234,7 +233,7 @@ impl DriveSource {
                         ))
                     })?;
             let filter = format!(" and mimeType != '{}'", files::FOLDER_MIME);
-            let items = files::list_children(client, &folder_id, &filter, &mut retries)
+            let items = files::list_children(client, &folder, &filter, &mut retries)
                 .await
                 .map_err(context)?;
             let (found, planned, more_warnings) =
@@ -248,7 +247,7 @@ impl DriveSource {
             Ok(DriveListing {
                 listing: found,
                 path,
-                folder_id,
+                folder_id: folder.id,
                 date,
                 date_source,
                 warnings,

@@ -107,6 +107,64 @@ fn nested_path_through_a_shortcut_folder() {
     assert!(!out.join("report.json").exists());
 }
 
+/// Items shared by link before 2021 carry resource keys, and Drive answers 404 to any request
+/// naming one without its key in `X-Goog-Drive-Resource-Keys`: listing a keyed folder's
+/// children, reading a keyed shortcut target, downloading a keyed file.
+#[test]
+fn resource_keys_go_with_every_request_that_names_a_keyed_item() {
+    let standin = DriveStandin::start(Options {
+        api_key: Some("test-key".into()),
+        ..Options::default()
+    });
+    let daily = standin.folder(&standin.root(), "daily");
+    let archive = standin.folder(&standin.root(), "archive");
+    let real = standin.folder(&archive, "2024-08-05-final");
+    standin.set_resource_key(&real, "0-folderKey");
+    // daily/2024-08-05 is a shortcut to the keyed folder.
+    standin.shortcut(&daily, "2024-08-05", &real);
+    let keyed = standin.file(&real, "AAA_daily.json", chart("AAA", 1));
+    standin.set_resource_key(&keyed, "0-fileKey");
+    let elsewhere = standin.folder(&archive, "misc");
+    let target = standin.file(&elsewhere, "BBB_daily.json", chart("BBB", 2));
+    standin.set_resource_key(&target, "0-targetKey");
+    standin.shortcut(&real, "BBB_daily.json", &target);
+    let triggers = standin.folder(&standin.root(), "triggers");
+    standin.set_resource_key(&triggers, "0-triggersKey");
+    let trigger = standin.file(&triggers, "daily_ready.txt", "2024-08-05\n");
+    standin.set_resource_key(&trigger, "0-triggerKey");
+
+    // The stand-in refuses what Drive refuses: the keyed folder's children without its key.
+    let list = |key: &str| {
+        use std::io::{BufRead, Write};
+        let mut stream = std::net::TcpStream::connect(standin.addr()).unwrap();
+        let q = format!("%27{real}%27%20in%20parents");
+        write!(
+            stream,
+            "GET /drive/v3/files?q={q} HTTP/1.1\r\nHost: x\r\nx-goog-api-key: test-key\r\n\
+             {key}\r\n"
+        )
+        .unwrap();
+        // The status line only: the stand-in keeps the connection open.
+        let mut status = String::new();
+        std::io::BufReader::new(stream)
+            .read_line(&mut status)
+            .unwrap();
+        status.split(' ').nth(1).unwrap_or_default().to_owned()
+    };
+    assert_eq!(list(""), "404");
+    let header = format!("X-Goog-Drive-Resource-Keys: {real}/0-folderKey\r\n");
+    assert_eq!(list(&header), "200");
+
+    let d = Drive { standin, day: real };
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &[], &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("from the trigger file"), "{stderr}");
+    assert_eq!(outcomes(&report(&out)), (2, 0, 0));
+}
+
 #[test]
 fn trigger_file_decides_the_date() {
     let d = drive(100, 0);

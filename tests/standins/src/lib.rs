@@ -108,6 +108,10 @@ pub struct Item {
     pub trashed: bool,
     pub can_download: bool,
     pub shortcut_target: Option<String>,
+    /// Set on older link-shared items: every request naming the item (its metadata, its bytes,
+    /// a listing of its children) must carry `X-Goog-Drive-Resource-Keys: <id>/<key>`, or
+    /// Drive answers 404 as if it did not exist.
+    pub resource_key: Option<String>,
 }
 
 impl Item {
@@ -295,6 +299,7 @@ impl DriveStandin {
                     trashed: false,
                     can_download: true,
                     shortcut_target,
+                    resource_key: None,
                 },
             );
             inner.order.push(id.clone());
@@ -354,6 +359,11 @@ impl DriveStandin {
 
     pub fn set_trashed(&self, id: &str) {
         self.with(|inner| inner.items.get_mut(id).expect("item").trashed = true);
+    }
+
+    /// Gives an item a resource key, as Drive did to items shared by link before 2021.
+    pub fn set_resource_key(&self, id: &str, key: &str) {
+        self.with(|inner| inner.items.get_mut(id).expect("item").resource_key = Some(key.into()));
     }
 
     /// Replaces a file's content (as an upload mid-run would).

@@ -169,6 +169,24 @@ impl Parser {
     }
 }
 
+/// The folder ids a query names in `'<id>' in parents`.
+pub fn parents(q: &str) -> Vec<String> {
+    let Ok(tokens) = tokenize(q) else {
+        return Vec::new();
+    };
+    tokens
+        .windows(3)
+        .filter_map(|window| match window {
+            [Token::Str(id), Token::Word(is_in), Token::Word(parents)]
+                if is_in == "in" && parents == "parents" =>
+            {
+                Some(id.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 pub fn parse(q: &str) -> Result<Query, String> {
     let mut parser = Parser {
         tokens: tokenize(q)?,

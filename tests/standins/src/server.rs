@@ -162,7 +162,7 @@ pub fn route(state: &State, request: &Request) -> Reply {
         None => return Reply::error(404, "notFound", "Unknown path"),
     };
     let item = state.inner.lock().expect("state").items.get(id).cloned();
-    let Some(item) = item else {
+    let Some(item) = item.filter(|item| has_resource_key(request, item)) else {
         return Reply::error(404, "notFound", &format!("File not found: {id}."));
     };
     let media = export || request.query.get("alt").map(String::as_str) == Some("media");
@@ -257,27 +257,59 @@ fn item_json(state: &State, item: &Item) -> Value {
     if let Some(parent) = &item.parent {
         value["parents"] = json!([parent]);
     }
+    if let Some(key) = &item.resource_key {
+        value["resourceKey"] = key.clone().into();
+    }
     if is_blob(item) {
         let content = item.content.as_ref().expect("blob");
         value["size"] = content.len().to_string().into();
         value["md5Checksum"] = item.md5().into();
     }
     if let Some(target) = &item.shortcut_target {
-        let target_mime = state
+        let (target_mime, target_key) = state
             .inner
             .lock()
             .expect("state")
             .items
             .get(target)
-            .map(|t| t.mime_type.clone())
+            .map(|t| (t.mime_type.clone(), t.resource_key.clone()))
             .unwrap_or_default();
         value["shortcutDetails"] = json!({"targetId": target, "targetMimeType": target_mime});
+        if let Some(key) = target_key {
+            value["shortcutDetails"]["targetResourceKey"] = key.into();
+        }
     }
     value
 }
 
+/// Whether the request carries the item's resource key, when it has one.
+fn has_resource_key(request: &Request, item: &Item) -> bool {
+    let Some(key) = &item.resource_key else {
+        return true;
+    };
+    let wanted = format!("{}/{key}", item.id);
+    request
+        .headers
+        .get("x-goog-drive-resource-keys")
+        .is_some_and(|keys| keys.split(',').any(|pair| pair.trim() == wanted))
+}
+
 fn list(state: &State, request: &Request) -> Reply {
     let q = request.query.get("q").cloned().unwrap_or_default();
+    for parent in query::parents(&q) {
+        let folder = state
+            .inner
+            .lock()
+            .expect("state")
+            .items
+            .get(&parent)
+            .cloned();
+        if let Some(folder) = folder
+            && !has_resource_key(request, &folder)
+        {
+            return Reply::error(404, "notFound", &format!("File not found: {parent}."));
+        }
+    }
     let filter = match query::parse(&q) {
         Ok(filter) => Some(filter),
         Err(_) if q.is_empty() => None,
