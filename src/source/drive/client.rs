@@ -47,6 +47,24 @@ pub struct DriveClient {
     outage: Outage,
 }
 
+const MAX_REDIRECTS: usize = 5;
+
+/// Whether a request to `from` may follow a redirect to `to`. reqwest drops `Authorization` on
+/// a redirect to another host, but not `x-goog-api-key`: only the same origin, or Google's own
+/// hosts over https, get the request again.
+fn may_follow(from: &reqwest::Url, to: &reqwest::Url) -> bool {
+    let same_origin = from.scheme() == to.scheme()
+        && from.host_str() == to.host_str()
+        && from.port_or_known_default() == to.port_or_known_default();
+    let google = to.scheme() == "https"
+        && to.host_str().is_some_and(|host| {
+            ["googleapis.com", "googleusercontent.com"]
+                .iter()
+                .any(|domain| host == *domain || host.ends_with(&format!(".{domain}")))
+        });
+    same_origin || google
+}
+
 impl DriveClient {
     pub fn new(
         auth: DriveAuth,
@@ -62,6 +80,20 @@ impl DriveClient {
             .read_timeout(request_timeout)
             .timeout(request_timeout * 4)
             .pool_max_idle_per_host(64)
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let from = attempt.previous().first().cloned();
+                if attempt.previous().len() > MAX_REDIRECTS {
+                    attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+                } else if from.is_some_and(|from| may_follow(&from, attempt.url())) {
+                    attempt.follow()
+                } else {
+                    let host = attempt.url().host_str().unwrap_or("?").to_owned();
+                    attempt.error(format!(
+                        "redirected to {host}, not Google's: not followed, so that the credentials \
+                         do not go with it"
+                    ))
+                }
+            }))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {}", e.without_url()))?;
         let api_root = if api_root.ends_with('/') {
@@ -334,5 +366,35 @@ impl DriveClient {
         } else {
             Err(AttemptError::Fatal(reason))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_follow;
+
+    #[test]
+    fn redirects_are_followed_within_the_origin_or_to_google_only() {
+        let url = |text: &str| reqwest::Url::parse(text).unwrap();
+        let drive = url("https://www.googleapis.com/drive/v3/files/x?alt=media");
+        let follows = |to: &str| may_follow(&drive, &url(to));
+        assert!(follows(
+            "https://www.googleapis.com/download/drive/v3/files/x"
+        ));
+        assert!(follows(
+            "https://doc-0k-4c-docs.googleusercontent.com/docs/x"
+        ));
+        assert!(follows("https://googleapis.com/x"));
+        assert!(
+            !follows("http://www.googleapis.com/x"),
+            "no downgrade to http"
+        );
+        assert!(!follows("https://evil.example/x"));
+        assert!(!follows("https://googleapis.com.evil.example/x"));
+        assert!(!follows("https://notgoogleusercontent.com/x"));
+        let standin = url("http://127.0.0.1:4000/drive/v3/files/x");
+        assert!(may_follow(&standin, &url("http://127.0.0.1:4000/other")));
+        assert!(!may_follow(&standin, &url("http://127.0.0.2:4000/other")));
+        assert!(!may_follow(&standin, &url("http://127.0.0.1:4001/other")));
     }
 }

@@ -103,8 +103,10 @@ fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<
         .filter(|wait| !wait.is_zero())
 }
 
-/// A transport failure (timeout, reset, truncated body) is worth another attempt.
+/// A transport failure (timeout, reset, truncated body) is worth another attempt; a redirect
+/// refused (to a host that is not Google's) would be refused again.
 pub fn transport_error(error: reqwest::Error) -> AttemptError {
+    let redirect = error.is_redirect();
     let kind = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {
@@ -121,6 +123,9 @@ pub fn transport_error(error: reqwest::Error) -> AttemptError {
         detail.push_str(": ");
         detail.push_str(&cause.to_string());
         source = cause.source();
+    }
+    if redirect {
+        return AttemptError::Fatal(detail);
     }
     AttemptError::Retry {
         reason: format!("{kind}: {detail}"),

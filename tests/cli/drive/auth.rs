@@ -185,3 +185,41 @@ fn key_material_tokens_and_api_keys_never_leak() {
         .env("GOOGLE_API_KEY", key));
     assert!(!String::from_utf8_lossy(&help.stdout).contains(key));
 }
+
+/// reqwest drops `Authorization` on a redirect to another host but not `x-goog-api-key`: a
+/// download that Drive (or anything in between) redirects away from Google is not followed, and
+/// the other host never hears from bluedot.
+#[test]
+fn a_redirect_away_from_google_is_not_followed() {
+    let elsewhere = std::net::TcpListener::bind("127.0.0.2:0").unwrap();
+    let address = elsewhere.local_addr().unwrap();
+    elsewhere.set_nonblocking(true).unwrap();
+    let d = drive(100, 3);
+    d.standin.inject(
+        Target::Media(name(0)),
+        [Fault::Redirect(format!("http://{address}/elsewhere"))],
+    );
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let key = "AIzaSy-test-api-key-do-not-leak-1234";
+    let output = process(
+        &d,
+        &out,
+        &["--date", DAY],
+        &[("GOOGLE_CREDENTIALS", ""), ("GOOGLE_API_KEY", key)],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report = report(&out);
+    assert_eq!(outcomes(&report), (2, 1, 0));
+    let redirected = file_entry(&report, &name(0));
+    let reason = redirected["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("redirected to 127.0.0.2, not Google's: not followed"),
+        "{reason}"
+    );
+    assert_eq!(retries(&report, &name(0)), 0, "a refused redirect is final");
+    assert!(
+        elsewhere.accept().is_err(),
+        "the other host was never contacted"
+    );
+}

@@ -56,6 +56,8 @@ pub enum Fault {
     NotFound,
     /// 400 badRequest.
     BadRequest,
+    /// 302 to this URL (a host that is not Google's, for the secret-leak check).
+    Redirect(String),
 }
 
 impl Fault {
@@ -81,7 +83,10 @@ impl Fault {
     pub fn is_retryable(&self) -> bool {
         !matches!(
             self,
-            Fault::InsufficientPermissions | Fault::NotFound | Fault::BadRequest
+            Fault::InsufficientPermissions
+                | Fault::NotFound
+                | Fault::BadRequest
+                | Fault::Redirect(_)
         )
     }
 }

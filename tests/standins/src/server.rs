@@ -55,6 +55,11 @@ fn fault_reply(state: &State, fault: &Fault, token: Option<&str>, id: &str) -> O
         ),
         Fault::NotFound => Reply::error(404, "notFound", &format!("File not found: {id}.")),
         Fault::BadRequest => Reply::error(400, "badRequest", "Bad Request"),
+        Fault::Redirect(location) => {
+            let mut reply = Reply::error(302, "found", "Moved");
+            reply.headers.push(("Location".into(), location.clone()));
+            reply
+        }
         Fault::Pass | Fault::SlowBody(_) | Fault::TruncatedBody | Fault::WrongMd5 => return None,
     })
 }
