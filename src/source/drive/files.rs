@@ -13,7 +13,7 @@ pub const GOOGLE_DOC_MIME: &str = "application/vnd.google-apps.document";
 pub const GOOGLE_APPS_PREFIX: &str = "application/vnd.google-apps.";
 /// `nextPageToken` must be selected, or pagination silently stops after the first page.
 const LIST_FIELDS: &str = "nextPageToken,incompleteSearch,files(id,name,mimeType,size,md5Checksum,modifiedTime,version,resourceKey,shortcutDetails(targetId,targetMimeType,targetResourceKey),capabilities/canDownload)";
-const FILE_FIELDS: &str = "id,name,mimeType,size,md5Checksum,modifiedTime,version,resourceKey,shortcutDetails(targetId,targetMimeType,targetResourceKey),capabilities/canDownload";
+const FILE_FIELDS: &str = "id,name,mimeType,size,md5Checksum,modifiedTime,version,trashed,resourceKey,shortcutDetails(targetId,targetMimeType,targetResourceKey),capabilities/canDownload";
 const PAGE_SIZE: &str = "1000";
 
 /// A Drive item as `files.list`/`files.get` describe it (the fields we select).
@@ -33,6 +33,9 @@ pub struct RemoteFile {
     pub resource_key: Option<String>,
     pub shortcut_details: Option<ShortcutDetails>,
     pub capabilities: Option<Capabilities>,
+    /// Asked for only where a listing's `trashed = false` cannot apply: a shortcut's target.
+    #[serde(default)]
+    pub trashed: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

@@ -247,6 +247,13 @@ pub async fn classify_items(
             let target_ref =
                 ItemRef::new(&details.target_id, details.target_resource_key.as_deref());
             match get_metadata(client, &target_ref, None, retries).await {
+                Ok(target) if target.trashed => {
+                    // The listing leaves trashed files out; one reached by a shortcut is too.
+                    listing
+                        .skipped
+                        .push((entry, "shortcut to a file in the trash".into()));
+                    continue;
+                }
                 Ok(target) if target.mime_type == FOLDER_MIME => {
                     listing.skipped.push((
                         entry,

@@ -120,8 +120,12 @@ pub fn transport_error(error: reqwest::Error) -> AttemptError {
     let mut detail = error.to_string();
     let mut source = std::error::Error::source(&error);
     while let Some(cause) = source {
-        detail.push_str(": ");
-        detail.push_str(&cause.to_string());
+        // hyper's causes often repeat the error above them word for word.
+        let text = cause.to_string();
+        if !detail.ends_with(&text) {
+            detail.push_str(": ");
+            detail.push_str(&text);
+        }
         source = cause.source();
     }
     if redirect {

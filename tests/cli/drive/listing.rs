@@ -84,6 +84,10 @@ fn nested_path_through_a_shortcut_folder() {
     let elsewhere = standin.folder(&archive, "misc");
     let target = standin.file(&elsewhere, "BBB_daily.json", chart("BBB", 2));
     standin.shortcut(&real, "BBB_daily.json", &target);
+    // A shortcut to a file in the trash is left out, as the trashed file itself would be.
+    let binned = standin.file(&elsewhere, "CCC_daily.json", chart("CCC", 3));
+    standin.set_trashed(&binned);
+    standin.shortcut(&real, "CCC_daily.json", &binned);
     let d = Drive { standin, day: real };
     let work = WorkDir::new();
 
@@ -92,12 +96,16 @@ fn nested_path_through_a_shortcut_folder() {
         process(&d, &out, &["--date", DAY], &[]).status.code(),
         Some(0)
     );
-    assert_eq!(outcomes(&report(&out)), (2, 0, 0));
+    assert_eq!(outcomes(&report(&out)), (2, 0, 1));
+    assert_eq!(
+        file_entry(&report(&out), "CCC_daily.json")["reason"],
+        "shortcut to a file in the trash"
+    );
 
     let out = work.join("explicit-path");
     let output = process(&d, &out, &["--drive-path", "archive/2024-08-02-final"], &[]);
     assert_eq!(output.status.code(), Some(0));
-    assert_eq!(outcomes(&report(&out)), (2, 0, 0));
+    assert_eq!(outcomes(&report(&out)), (2, 0, 1));
 
     let out = work.join("missing");
     let output = process(&d, &out, &["--drive-path", "archive/nope"], &[]);
