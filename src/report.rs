@@ -484,10 +484,11 @@ impl Report {
     }
 }
 
-/// `text` on one line, control characters spelled out (`\n`). A file name may hold a line
-/// break (Linux and Drive allow it), and a line of it starting with `::` would be a command to
-/// a GitHub runner reading this output (`bluedot process` in a workflow's `run:` step).
-fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+/// `text` on one line, control characters spelled out (`\n`), for the summary and the logs. A
+/// file name may hold a line break (Linux and Drive allow it), and a line of it starting with
+/// `::` would be a command to a GitHub runner reading the output (`bluedot process` in a
+/// workflow's `run:` step).
+pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(char::is_control) {
         return text.into();
     }

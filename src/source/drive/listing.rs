@@ -148,7 +148,7 @@ pub async fn resolve_path(
                 chosen.id,
                 chosen.modified_time.as_deref().unwrap_or("?")
             );
-            tracing::warn!("{warning}");
+            tracing::warn!("{}", crate::report::one_line(&warning));
             warnings.push(warning);
         }
         current = as_folder(client, chosen, retries).await?;
@@ -308,7 +308,7 @@ pub async fn classify_items(
                 "{} files named {name:?}; using the newest ({keep}, modified {kept_time})",
                 group.len()
             );
-            tracing::warn!("{warning}");
+            tracing::warn!("{}", crate::report::one_line(&warning));
             warnings.push(warning);
             group.retain(|(item, _)| {
                 if item.id == keep {
