@@ -85,27 +85,19 @@ fn symbol_collision_fails_every_colliding_file_and_writes_none() {
 
 #[test]
 fn symbol_too_long_for_tradingview_fails() {
+    let convert_symbol = |symbol: &str| {
+        let chart = chart::chart(Some(symbol), vec![bar(0)], json!([]));
+        convert("x_daily.json", &chart, &[])
+    };
     // 29 characters and `_BC_INDICATOR` make 42, TradingView's limit: the longest that fits.
     let longest = "A".repeat(29);
-    let (wd, code) = convert(
-        "x_daily.json",
-        &chart::chart(Some(&longest), vec![bar(0)], json!([])),
-        &[],
-    );
+    let (wd, code) = convert_symbol(&longest);
     assert_eq!(code, 0);
-    assert_eq!(
-        series(&wd, &format!("{longest}_BC_INDICATOR"))
-            .lines()
-            .count(),
-        1
-    );
+    let bc = series(&wd, &format!("{longest}_BC_INDICATOR"));
+    assert_eq!(bc.lines().count(), 1);
 
     let long = "A".repeat(30);
-    let (wd, code) = convert(
-        "x_daily.json",
-        &chart::chart(Some(&long), vec![bar(0)], json!([])),
-        &[],
-    );
+    let (wd, code) = convert_symbol(&long);
     assert_eq!(code, 1);
     assert_eq!(
         failure_reason(&wd, "x_daily.json"),
