@@ -210,6 +210,20 @@ pub async fn get_metadata(
     result
 }
 
+/// The item a shortcut points to, read by its id, keeping the resource key the shortcut gives
+/// for it when the item's own metadata lists none.
+pub async fn get_shortcut_target(
+    client: &DriveClient,
+    target: &ItemRef,
+    retries: &mut u32,
+) -> Result<RemoteFile, String> {
+    let mut item = get_metadata(client, target, None, retries).await?;
+    if item.resource_key.is_none() {
+        item.resource_key = target.resource_key.clone();
+    }
+    Ok(item)
+}
+
 /// A whole small file (`alt=media`, or an export).
 pub async fn fetch_bytes(
     client: &DriveClient,

@@ -5,7 +5,7 @@
 use super::client::DriveClient;
 use super::files::{
     FOLDER_MIME, GOOGLE_APPS_PREFIX, GOOGLE_DOC_MIME, ItemRef, Planned, RemoteFile, SHORTCUT_MIME,
-    fetch_bytes, get_metadata, list_children, quote,
+    fetch_bytes, get_shortcut_target, list_children, quote,
 };
 use crate::convert::Timeframe;
 use crate::source::local::is_json_name;
@@ -75,14 +75,11 @@ async fn as_folder(
     if item.mime_type == SHORTCUT_MIME
         && let Some(target_ref) = item.shortcut_target()
     {
-        let target = get_metadata(client, &target_ref, None, retries)
+        let target = get_shortcut_target(client, &target_ref, retries)
             .await
             .map_err(|e| format!("shortcut {:?} points to {}: {e}", item.name, target_ref.id))?;
         if target.mime_type == FOLDER_MIME {
-            return Ok(ItemRef {
-                resource_key: target.resource_key.or(target_ref.resource_key),
-                id: target.id,
-            });
+            return Ok(target.item_ref());
         }
         return Err(format!(
             "shortcut {:?} points to a {}, not a folder",
@@ -181,9 +178,7 @@ pub async fn read_trigger(
     if file.mime_type == SHORTCUT_MIME
         && let Some(target) = file.shortcut_target()
     {
-        let mut read = get_metadata(client, &target, None, retries).await?;
-        read.resource_key = read.resource_key.or(target.resource_key);
-        file = read;
+        file = get_shortcut_target(client, &target, retries).await?;
     }
     let bytes = if file.mime_type == GOOGLE_DOC_MIME {
         // A Doc cannot be downloaded, only exported; the text export starts with a BOM.
@@ -246,7 +241,7 @@ pub async fn classify_items(
             }
             let target_ref =
                 ItemRef::new(&details.target_id, details.target_resource_key.as_deref());
-            match get_metadata(client, &target_ref, None, retries).await {
+            match get_shortcut_target(client, &target_ref, retries).await {
                 Ok(target) if target.trashed => {
                     // The listing leaves trashed files out; one reached by a shortcut is too.
                     listing
@@ -261,12 +256,7 @@ pub async fn classify_items(
                     ));
                     continue;
                 }
-                Ok(mut target) => {
-                    if target.resource_key.is_none() {
-                        target.resource_key = details.target_resource_key.clone();
-                    }
-                    Ok(target)
-                }
+                Ok(target) => Ok(target),
                 Err(e) => Err(format!(
                     "shortcut target {} cannot be read: {e}",
                     details.target_id
