@@ -50,7 +50,8 @@ impl Plan {
 /// `ceil(charts / files_per_shard)` clamped to `1..=256` (callers refuse a source without
 /// charts first: [`crate::source::Opened::require_charts`]).
 pub fn plan(listing: &Listing, files_per_shard: u32) -> Plan {
-    let charts = listing.charts.len();
+    // A chart that cannot be read still takes its place in a shard, which records it as failed.
+    let charts = listing.charts.len() + listing.unreadable.len();
     let per_shard = files_per_shard.max(1) as usize;
     let wanted = charts.div_ceil(per_shard);
     let max = Shard::MAX_COUNT as usize;
@@ -82,14 +83,18 @@ pub fn cli(args: PlanArgs) -> ExitCode {
 }
 
 pub fn describe(plan: &Plan, files_per_shard: u32) -> String {
+    let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     let mut text = format!(
-        "{} chart files -> {} shards of about {} files (target {files_per_shard})",
-        plan.charts,
-        plan.shard_count,
-        plan.charts.div_ceil(plan.shard_count as usize)
+        "{} -> {} of about {} (target {files_per_shard})",
+        count(plan.charts, "chart file"),
+        count(plan.shard_count as usize, "shard"),
+        count(plan.charts.div_ceil(plan.shard_count as usize), "file"),
     );
     if plan.skipped > 0 {
-        text.push_str(&format!("; {} other files will be skipped", plan.skipped));
+        text.push_str(&format!(
+            "; {} will be skipped",
+            count(plan.skipped, "other file")
+        ));
     }
     if plan.clamped {
         text.push_str(&format!(
@@ -134,6 +139,20 @@ mod tests {
     #[test]
     fn skipped_files_do_not_count() {
         assert_eq!(plan(&listing(250, 900), 250).shard_count, 1);
+    }
+
+    #[test]
+    fn unreadable_charts_count_since_a_shard_records_each() {
+        let mut source = listing(250, 0);
+        source.unreadable.push((
+            Entry {
+                name: "LOST_daily.json".into(),
+                size: None,
+            },
+            "cannot read: a link to a file that is not there".into(),
+        ));
+        let plan = plan(&source, 250);
+        assert_eq!((plan.charts, plan.shard_count), (251, 2));
     }
 
     #[test]

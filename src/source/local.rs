@@ -6,8 +6,9 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::path::Path;
 
-/// Lists `dir`. Sub-folders are not files and are not listed; other non-JSON files are skipped,
-/// and a `*.json` that cannot be read is listed as unreadable, to fail.
+/// Lists `dir`. Sub-folders are not read (one named like a chart is skipped, so that it is
+/// seen); files that are not charts are skipped, and a `*.json` that cannot be read is listed
+/// as unreadable, to fail.
 pub fn list(dir: &Path) -> std::io::Result<Listing> {
     let mut listing = Listing::default();
     for item in std::fs::read_dir(dir)? {
@@ -30,11 +31,11 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
             }
             continue;
         };
-        let json_name = is_json_name(utf8_name);
+        let not_chart = not_a_chart(utf8_name);
         // The directory entry already says "regular file" on common file systems: a chart found
         // that way needs no stat of its own (its size is learnt when it is read), which keeps
         // a thousand system calls off the serial start of a run.
-        if json_name && item.file_type().is_ok_and(|kind| kind.is_file()) {
+        if not_chart.is_none() && item.file_type().is_ok_and(|kind| kind.is_file()) {
             listing.charts.push(Entry {
                 name: utf8_name.to_owned(),
                 size: None,
@@ -45,7 +46,7 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
         // Follows symlinks: a linked chart is a chart.
         let meta = match std::fs::metadata(item.path()) {
             Ok(meta) => meta,
-            Err(e) if json_name => {
+            Err(e) if not_chart.is_none() => {
                 let link = item.file_type().is_ok_and(|kind| kind.is_symlink());
                 let reason = if link {
                     format!("cannot read: a link to a file that is not there ({e})")
@@ -66,18 +67,25 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
             }
         };
         if meta.is_dir() {
+            // Sub-folders are not read; one named like a chart is said so, not passed over.
+            if is_json_name(&name) {
+                let entry = Entry { name, size: None };
+                let reason = "a folder: charts are read from the files directly in the input folder, not from sub-folders";
+                listing.skipped.push((entry, reason.into()));
+            }
             continue;
         }
         let entry = Entry {
             name,
             size: Some(meta.len()),
         };
-        if !meta.is_file() {
-            listing.skipped.push((entry, "not a regular file".into()));
-        } else if !json_name {
-            listing.skipped.push((entry, "not a .json file".into()));
-        } else {
-            listing.charts.push(entry);
+        match not_chart {
+            Some(reason) => listing.skipped.push((entry, reason.into())),
+            None if meta.is_file() => listing.charts.push(entry),
+            None => {
+                let reason = "cannot read: not a regular file (a pipe, socket or device)";
+                listing.unreadable.push((entry, reason.into()));
+            }
         }
     }
     listing.sort();
@@ -131,6 +139,18 @@ pub fn subfolders_with_charts(dir: &Path) -> String {
         text.push_str(&format!(", and {more} more"));
     }
     text
+}
+
+/// Why a file named `name` is not a chart, if it is not: not `*.json`, or the metadata macOS
+/// writes beside each file it copies to a foreign disk (`._AAPL_daily.json`, AppleDouble).
+pub fn not_a_chart(name: &str) -> Option<&'static str> {
+    if !is_json_name(name) {
+        Some("not a .json file")
+    } else if name.starts_with("._") {
+        Some("macOS metadata (a `._` file beside the chart it describes), not a chart")
+    } else {
+        None
+    }
 }
 
 pub fn is_json_name(name: &str) -> bool {

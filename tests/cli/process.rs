@@ -306,6 +306,11 @@ fn listing_follows_links_to_charts_fails_what_cannot_be_read_and_skips_what_is_n
     )
     .unwrap();
     std::os::unix::fs::symlink(wd.join("gone.json"), wd.join("in/GONE_daily.json")).unwrap();
+    // What macOS leaves beside each file it copies to a USB disk.
+    wd.write("in/._PLAIN_daily.json", [0u8, 5, 22, 7]);
+    let fifo =
+        harness::run(std::process::Command::new("mkfifo").arg(wd.join("in/PIPE_daily.json")));
+    assert!(fifo.status.success());
 
     let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
     assert_eq!(
@@ -324,12 +329,14 @@ fn listing_follows_links_to_charts_fails_what_cannot_be_read_and_skips_what_is_n
     assert_eq!(
         names,
         [
+            "._PLAIN_daily.json",
             "GONE_daily.json",
             "LINKED_daily.json",
+            "PIPE_daily.json",
             "PLAIN_daily.json",
+            "nested.json",
             "notes.txt"
         ],
-        "a sub-folder is not a file, whatever its name"
     );
     let expect = [
         (
@@ -338,7 +345,22 @@ fn listing_follows_links_to_charts_fails_what_cannot_be_read_and_skips_what_is_n
             "cannot read: a link to a file that is not there (No such file or directory (os error 2))",
         ),
         ("LINKED_daily.json", "ok", ""),
+        (
+            "PIPE_daily.json",
+            "failed",
+            "cannot read: not a regular file (a pipe, socket or device)",
+        ),
         ("PLAIN_daily.json", "ok", ""),
+        (
+            "._PLAIN_daily.json",
+            "skipped",
+            "macOS metadata (a `._` file beside the chart it describes), not a chart",
+        ),
+        (
+            "nested.json",
+            "skipped",
+            "a folder: charts are read from the files directly in the input folder, not from sub-folders",
+        ),
         ("notes.txt", "skipped", "not a .json file"),
     ];
     for (name, outcome, reason) in expect {

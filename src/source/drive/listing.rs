@@ -8,7 +8,7 @@ use super::files::{
     fetch_bytes, get_shortcut_target, list_children, quote,
 };
 use crate::convert::Timeframe;
-use crate::source::local::is_json_name;
+use crate::source::local::not_a_chart;
 use crate::source::{Entry, Listing};
 use std::collections::{BTreeMap, HashMap};
 
@@ -275,8 +275,8 @@ pub async fn classify_items(
             listing.skipped.push((entry, reason));
             continue;
         }
-        if !is_json_name(&item.name) {
-            listing.skipped.push((entry, "not a .json file".into()));
+        if let Some(reason) = not_a_chart(&item.name) {
+            listing.skipped.push((entry, reason.into()));
             continue;
         }
         candidates
