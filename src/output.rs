@@ -47,6 +47,7 @@ impl<'c> SeriesTree<'c> {
     pub fn create(claim: &'c Claim, mode: WriteMode) -> io::Result<SeriesTree<'c>> {
         let writing = match mode {
             WriteMode::Staged => {
+                holds_only_series(claim.target())?;
                 let staging = claim.staging();
                 fs::create_dir(&staging)?;
                 fs::create_dir(staging.join("symbol_info"))?;
@@ -136,33 +137,37 @@ impl<'c> SeriesTree<'c> {
         }
     }
 
-    /// Writes the symbol list with `write_list` and makes the run's tree the published one.
-    /// Returns the symbol list's size.
-    pub fn publish(
+    /// Writes the symbol list with `write_list`, completing the run's tree, which is then ready
+    /// to be published.
+    pub fn finish(
         self,
         group: &str,
         write_list: impl FnOnce(&mut fs::File) -> io::Result<()>,
-    ) -> io::Result<u64> {
-        let name = format!("{group}.json");
-        let info = self.writing.path().join("symbol_info").join(&name);
-        let target = self.claim.target();
-        match self.mode {
-            WriteMode::PerFile => write_atomic_with(self.claim, &info, write_list)?,
+    ) -> io::Result<Finished<'c>> {
+        let info = self
+            .writing
+            .path()
+            .join("symbol_info")
+            .join(format!("{group}.json"));
+        let list = match self.mode {
+            WriteMode::PerFile => Some(write_pending(self.claim, &info, write_list)?),
             WriteMode::Staged => {
-                let published = fs::File::create(&info)
-                    .and_then(|mut file| write_list(&mut file))
-                    .and_then(|()| {
-                        swap_into_place(self.writing.path(), target, &self.claim.previous())
-                    });
-                if let Err(e) = published {
-                    // Still the staging tree: removed now, not by the next run, since a full
-                    // disk is the likeliest reason and the tree would keep it full.
-                    let _ = remove_tree(self.writing.path());
+                let written = fs::File::create(&info).and_then(|mut file| write_list(&mut file));
+                if let Err(e) = written {
+                    // Removed now, not by the next run, since a full disk is the likeliest
+                    // reason and the tree would keep it full.
+                    self.discard();
                     return Err(e);
                 }
+                None
             }
-        }
-        Ok(fs::metadata(target.join("symbol_info").join(name))?.len())
+        };
+        let list_size = fs::metadata(list.as_ref().map_or(&info, |l| &l.temporary))?.len();
+        Ok(Finished {
+            tree: self,
+            list,
+            list_size,
+        })
     }
 
     /// Drops everything this run staged (an interrupted run publishes nothing).
@@ -173,6 +178,156 @@ impl<'c> SeriesTree<'c> {
     }
 }
 
+/// A run's tree with every file written, not yet published.
+pub struct Finished<'c> {
+    tree: SeriesTree<'c>,
+    /// Per-file mode: the symbol list, under its temporary name.
+    list: Option<Pending>,
+    list_size: u64,
+}
+
+impl Finished<'_> {
+    pub fn list_size(&self) -> u64 {
+        self.list_size
+    }
+
+    /// Makes the run's tree the published one. The tree it replaces stays on disk until
+    /// [`Published::settle`], so that [`Published::undo`] can put it back.
+    pub fn publish(self) -> io::Result<Published> {
+        let Finished { tree, list, .. } = self;
+        if let Some(list) = list {
+            list.put_in_place()?;
+            return Ok(Published::InPlace);
+        }
+        let (staging, target) = (tree.writing.path().to_owned(), tree.claim.target());
+        let published = swap_into_place(&staging, target, &tree.claim.previous());
+        if published.is_err() {
+            tree.discard();
+        }
+        published
+    }
+
+    /// Drops everything the run wrote, publishing nothing.
+    pub fn discard(self) {
+        self.tree.discard();
+    }
+}
+
+/// A published tree, and the tree it replaced, kept until the run is complete.
+#[must_use = "the replaced tree stays on disk until settled"]
+pub enum Published {
+    /// Per-file mode: each chart replaced its series as it was written.
+    InPlace,
+    /// The two trees' names were swapped: the replaced one is under the staging name.
+    Swapped {
+        staging: std::path::PathBuf,
+        target: std::path::PathBuf,
+    },
+    /// The replaced tree (if there was one) was moved aside, then the new tree into place.
+    MovedAside {
+        staging: std::path::PathBuf,
+        target: std::path::PathBuf,
+        previous: Option<std::path::PathBuf>,
+    },
+}
+
+impl Published {
+    /// Removes the tree this one replaced. The new tree is in place by then, so a file that
+    /// will not go (held open by another program on Windows) does not fail the run: the rest
+    /// goes, and its hidden name, carrying this run's tag, is removed by the next run.
+    pub fn settle(self) {
+        let replaced = match self {
+            Published::InPlace | Published::MovedAside { previous: None, .. } => return,
+            Published::Swapped { staging, .. } => staging,
+            Published::MovedAside {
+                previous: Some(previous),
+                ..
+            } => previous,
+        };
+        if let Err(e) = remove_tree(&replaced) {
+            tracing::warn!(
+                path = %replaced.display(),
+                error = %e,
+                "the replaced series could not all be removed; the next run removes what is left"
+            );
+        }
+    }
+
+    /// Puts the replaced tree back and removes the run's own (the run could not be completed
+    /// after all). Per-file mode has nothing to put back.
+    pub fn undo(self) -> io::Result<()> {
+        match self {
+            Published::InPlace => Ok(()),
+            Published::Swapped { staging, target } => {
+                exchange(&staging, &target)?;
+                remove_tree(&staging)
+            }
+            Published::MovedAside {
+                staging,
+                target,
+                previous,
+            } => {
+                held::rename(&target, &staging, &target)?;
+                if let Some(previous) = previous {
+                    held::rename(&previous, &target, &target)?;
+                }
+                remove_tree(&staging)
+            }
+        }
+    }
+}
+
+/// Refuses a published tree holding anything this program does not write there, since
+/// publishing replaces the whole folder: charts kept in it (an `--input` pointing into the
+/// output) or a user's own files would be deleted with it. A link in the tree's place is fine:
+/// only the link is replaced.
+fn holds_only_series(target: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(target) {
+        Ok(meta) if meta.is_dir() => {}
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => return Ok(()),
+    }
+    let list = target.join("symbol_info");
+    let mut foreign = first_foreign(target, ".csv", Some("symbol_info"))?;
+    if foreign.is_none() && list.is_dir() {
+        foreign = first_foreign(&list, ".json", None)?;
+    }
+    match foreign {
+        None => Ok(()),
+        Some(path) => Err(io::Error::other(format!(
+            "{} was not written by bluedot, and a run replaces the whole of {}: move it elsewhere first (charts to convert belong in a folder of their own)",
+            crate::report::one_line(&path.to_string_lossy()),
+            target.display(),
+        ))),
+    }
+}
+
+/// The first entry of `folder` that is neither a file named `*<suffix>`, nor the folder
+/// `subfolder`, nor a live run's temporary file (dead runs' are gone by now).
+fn first_foreign(
+    folder: &Path,
+    suffix: &str,
+    subfolder: Option<&str>,
+) -> io::Result<Option<std::path::PathBuf>> {
+    for entry in fs::read_dir(folder)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let is_dir = entry.file_type()?.is_dir();
+        let ours = if name.starts_with('.') {
+            !is_dir && name.contains(claim::TEMPORARY_MARK)
+        } else if is_dir {
+            subfolder == Some(&*name)
+        } else {
+            name.ends_with(suffix)
+        };
+        if !ours {
+            return Ok(Some(entry.path()));
+        }
+    }
+    Ok(None)
+}
+
 /// Writes `path` through a temporary sibling named for the run's claim, and a rename, the
 /// content streamed by `write` (a report listing tens of thousands of files never sits whole in
 /// memory).
@@ -181,14 +336,47 @@ pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut fs::File) -> io::Result<()>,
 ) -> io::Result<()> {
+    write_pending(claim, path, write)?.put_in_place()
+}
+
+/// Writes `path`'s content under a temporary sibling, to be put in place later.
+pub fn write_pending(
+    claim: &Claim,
+    path: &Path,
+    write: impl FnOnce(&mut fs::File) -> io::Result<()>,
+) -> io::Result<Pending> {
     // Unique per call: two writers of one name (colliding symbols) never share a temporary.
-    let tmp = claim.temporary(path);
-    fs::File::create(&tmp)
-        .and_then(|mut file| write(&mut file))
-        .and_then(|()| held::rename(&tmp, path, path))
-        .inspect_err(|_| {
-            let _ = fs::remove_file(&tmp);
-        })
+    let pending = Pending {
+        temporary: claim.temporary(path),
+        path: path.to_owned(),
+        placed: false,
+    };
+    fs::File::create(&pending.temporary).and_then(|mut file| write(&mut file))?;
+    Ok(pending)
+}
+
+/// A file written in full under a temporary name; dropped before it is put in place, it is
+/// removed.
+pub struct Pending {
+    temporary: std::path::PathBuf,
+    path: std::path::PathBuf,
+    placed: bool,
+}
+
+impl Pending {
+    pub fn put_in_place(mut self) -> io::Result<()> {
+        held::rename(&self.temporary, &self.path, &self.path)?;
+        self.placed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.placed {
+            let _ = fs::remove_file(&self.temporary);
+        }
+    }
 }
 
 /// Whether `e` is the file system refusing any more writes, rather than something about one
@@ -207,15 +395,15 @@ fn remove_files(paths: &[std::path::PathBuf]) {
     }
 }
 
-/// Publishes the tree at `staging` under `target` and removes the tree it replaces. Readers of
-/// `target` see the old tree or the new one, never neither: the two names are swapped in one
-/// step where the system can (Linux's `RENAME_EXCHANGE`). Elsewhere the old tree is first moved
-/// to `previous`.
-fn swap_into_place(staging: &Path, target: &Path, previous: &Path) -> io::Result<()> {
+/// Publishes the tree at `staging` under `target`. Readers of `target` see the old tree or the
+/// new one, never neither: the two names are swapped in one step where the system can (Linux's
+/// `RENAME_EXCHANGE`). Elsewhere the old tree is first moved to `previous`.
+fn swap_into_place(staging: &Path, target: &Path, previous: &Path) -> io::Result<Published> {
     if exchange(staging, target).is_ok() {
-        // The tree that was published now has the staging name.
-        remove_replaced(staging);
-        return Ok(());
+        return Ok(Published::Swapped {
+            staging: staging.to_owned(),
+            target: target.to_owned(),
+        });
     }
     // Nothing published yet, or a system or file system that cannot swap two names: the old
     // tree is moved aside first, so `target` is missing for a moment.
@@ -230,23 +418,11 @@ fn swap_into_place(staging: &Path, target: &Path, previous: &Path) -> io::Result
         }
         return Err(e);
     }
-    if had_previous {
-        remove_replaced(previous);
-    }
-    Ok(())
-}
-
-/// Removes the tree a publish replaced. The new tree is in place by then, so a file that will
-/// not go (held open by another program on Windows) does not fail the run: the rest of the tree
-/// goes, and its hidden name, carrying this run's tag, is removed by the next run.
-fn remove_replaced(tree: &Path) {
-    if let Err(e) = remove_tree(tree) {
-        tracing::warn!(
-            path = %tree.display(),
-            error = %e,
-            "the replaced series could not all be removed; the next run removes what is left"
-        );
-    }
+    Ok(Published::MovedAside {
+        staging: staging.to_owned(),
+        target: target.to_owned(),
+        previous: had_previous.then(|| previous.to_owned()),
+    })
 }
 
 #[cfg(target_os = "linux")]
@@ -408,7 +584,9 @@ mod tests {
         fs::create_dir(&staging).unwrap();
         fs::write(staging.join("A_PRICE_DATA.csv"), "ours").unwrap();
 
-        swap_into_place(&staging, &target, &dir.path().join(".daily.previous-1")).unwrap();
+        swap_into_place(&staging, &target, &dir.path().join(".daily.previous-1"))
+            .unwrap()
+            .settle();
 
         assert_eq!(
             fs::read_to_string(target.join("A_PRICE_DATA.csv")).unwrap(),
@@ -420,6 +598,47 @@ mod tests {
             "theirs"
         );
         assert!(!staging.exists());
+    }
+
+    #[test]
+    fn a_publish_undone_puts_the_replaced_tree_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("daily");
+        let (staging, previous) = (dir.path().join(".s"), dir.path().join(".p"));
+        let stage = |content: &str| {
+            fs::create_dir(&staging).unwrap();
+            fs::write(staging.join("A_PRICE_DATA.csv"), content).unwrap();
+        };
+        let names = || {
+            let mut names: Vec<_> = fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            names.sort();
+            names
+        };
+        // The first publish replaces nothing; undone, there is nothing again.
+        stage("first");
+        swap_into_place(&staging, &target, &previous)
+            .unwrap()
+            .undo()
+            .unwrap();
+        assert!(names().is_empty(), "{:?}", names());
+
+        stage("first");
+        swap_into_place(&staging, &target, &previous)
+            .unwrap()
+            .settle();
+        stage("second");
+        swap_into_place(&staging, &target, &previous)
+            .unwrap()
+            .undo()
+            .unwrap();
+        assert_eq!(names(), ["daily"]);
+        assert_eq!(
+            fs::read_to_string(target.join("A_PRICE_DATA.csv")).unwrap(),
+            "first"
+        );
     }
 
     // Elsewhere the old tree is moved aside first, and `target` is missing for a moment.
@@ -446,7 +665,9 @@ mod tests {
                 fs::create_dir(&staging).unwrap();
                 fs::write(staging.join("A_PRICE_DATA.csv"), run.to_string()).unwrap();
                 let previous = dir.path().join(".daily.previous-1");
-                swap_into_place(&staging, &target, &previous).unwrap();
+                swap_into_place(&staging, &target, &previous)
+                    .unwrap()
+                    .settle();
             }
             done.store(true, Ordering::Relaxed);
         });

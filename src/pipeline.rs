@@ -8,7 +8,7 @@
 use crate::convert::{
     self, ChartSymbols, ConvertOptions, DroppedRows, SeriesKind, SeriesSymbols, write_symbol_info,
 };
-use crate::output::{Claim, SeriesTree, WriteMode};
+use crate::output::{Claim, Finished, Published, SeriesTree, WriteMode};
 use crate::report::{
     self, Bytes, ChartFacts, FileReport, Outcome, Report, ReportWriter, Timings, Totals,
 };
@@ -107,6 +107,23 @@ pub fn run(
     progress: &dyn Progress,
     stop: &AtomicBool,
 ) -> anyhow::Result<Report> {
+    let claim = Claim::take(&job.output, &job.series_dir())?;
+    let result = run_claimed(job, work, progress, stop, &claim);
+    // Whatever the run wrote is in place or gone by now (a tree it could not remove has no lock
+    // file left to keep it from the next run, which removes it).
+    if let Err(e) = claim.release() {
+        tracing::warn!(error = %e, "could not remove the run's lock file");
+    }
+    result
+}
+
+fn run_claimed(
+    job: &Job,
+    work: ShardWork,
+    progress: &dyn Progress,
+    stop: &AtomicBool,
+    claim: &Claim,
+) -> anyhow::Result<Report> {
     let started = Instant::now();
     let files_total = work.files();
     let ShardWork {
@@ -124,8 +141,7 @@ pub fn run(
         timeframe = %job.convert.timeframe,
         "processing"
     );
-    let claim = Claim::take(&job.output, &job.series_dir())?;
-    let tree = SeriesTree::create(&claim, job.write_mode)?;
+    let tree = SeriesTree::create(claim, job.write_mode)?;
     progress.start(files_total as u64);
 
     let clock = StageClock::default();
@@ -177,7 +193,7 @@ pub fn run(
     }
     // Names are unique within a listing, so the unstable sort (no scratch buffer) is exact.
     files.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-    settle_collisions(&mut files, &tree);
+    let collided_bytes = settle_collisions(&mut files, &tree);
 
     let interrupted = stop.load(Ordering::Relaxed);
     let mut totals = Totals {
@@ -202,7 +218,7 @@ pub fn run(
             }
         }
     }
-    let mut bytes_out = clock.bytes_out.load(Ordering::Relaxed);
+    let mut bytes_out = clock.bytes_out.load(Ordering::Relaxed) - collided_bytes;
     // A run in which every chart failed (the wrong folder, the wrong timeframe, an export format
     // that changed overnight) would publish an empty tree over the last good one.
     let converted_nothing = totals.ok == 0 && totals.failed > 0;
@@ -239,18 +255,21 @@ pub fn run(
         bytes: Bytes::default(),
         peak_rss_bytes: None,
     };
-    // The report's outcomes are written on one core while the symbol list is published on the
-    // other; the costs, known only then, close the report.
-    crate::output::write_atomic_with(&claim, &job.report_path(), |file| {
+    // The report's outcomes are written on one core while the symbol list is written on the
+    // other; the costs, known only then, close the report. Both are complete before either is
+    // put in place, so that the report in place describes the tree in place.
+    let report_path = job.report_path();
+    let (mut finished, mut tree_failed) = (None, false);
+    let report_written = crate::output::write_pending(claim, &report_path, |file| {
         let mut json = ReportWriter::new(&*file);
-        let (published, open) = pool.install(|| {
+        let (tree, open) = pool.install(|| {
             rayon::join(
-                || publish(publishing, job, &report.files),
+                || finish(publishing, job, &report.files),
                 || json.begin(&report),
             )
         });
-        bytes_out += published
-            .map_err(|e| std::io::Error::new(e.kind(), format!("{e}; nothing was published")))?;
+        finished = tree.inspect_err(|_| tree_failed = true)?;
+        bytes_out += finished.as_ref().map_or(0, Finished::list_size);
         let open = open?;
         progress.finish();
         let micros_to_ms = |c: &AtomicU64| c.load(Ordering::Relaxed) / 1000;
@@ -269,27 +288,56 @@ pub fn run(
         report.peak_rss_bytes = report::peak_rss_bytes();
         open.finish(&report)?;
         json.end()
-    })?;
-    // Everything is in place; a lock file left behind is removed by the next run.
-    if let Err(e) = claim.release() {
-        tracing::warn!(error = %e, "could not remove the run's lock file");
+    });
+    let report_written = match report_written {
+        Ok(pending) => pending,
+        Err(e) => {
+            if let Some(tree) = finished {
+                tree.discard();
+            }
+            let e = if tree_failed {
+                e.to_string()
+            } else {
+                format!("{}: {e}", report_path.display())
+            };
+            anyhow::bail!("{e}; nothing was published");
+        }
+    };
+    let published = finished
+        .map(Finished::publish)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("{e}; nothing was published"))?;
+    if let Err(e) = report_written.put_in_place() {
+        let outcome = match published.map_or(Ok(()), Published::undo) {
+            Ok(()) => "nothing was published".to_owned(),
+            Err(undo) => format!("the new series stay published ({undo})"),
+        };
+        anyhow::bail!("{}: {e}; {outcome}", report_path.display());
+    }
+    if let Some(published) = published {
+        published.settle();
     }
     Ok(report)
 }
 
-/// Writes the symbol list of the ok charts and publishes the series tree; returns the list's
-/// size. Nothing to publish (an interrupted run) is 0 bytes.
-fn publish(tree: Option<SeriesTree>, job: &Job, files: &[FileReport]) -> std::io::Result<u64> {
-    let Some(tree) = tree else { return Ok(0) };
+/// Writes the symbol list of the ok charts into the run's tree, which is then ready to publish.
+/// Nothing to publish (an interrupted run) is `None`.
+fn finish<'c>(
+    tree: Option<SeriesTree<'c>>,
+    job: &Job,
+    files: &[FileReport],
+) -> std::io::Result<Option<Finished<'c>>> {
+    let Some(tree) = tree else { return Ok(None) };
     let listed: Vec<&ChartSymbols> = files
         .iter()
         .filter(|f| f.outcome == Outcome::Ok)
         .filter_map(|f| f.chart.as_ref().map(|c| &c.symbols))
         .collect();
     let timeframe = job.convert.timeframe;
-    tree.publish(&job.group, |file| {
+    tree.finish(&job.group, |file| {
         write_symbol_info(&listed, timeframe, file)
     })
+    .map(Some)
 }
 
 fn convert_one(
@@ -307,7 +355,7 @@ fn convert_one(
         retries,
     } = item;
     let mut file = FileReport::new(name, Outcome::Failed, None);
-    file.retries = retries;
+    file.retries = retries.try_into().unwrap_or(u16::MAX);
     let failed = |mut file: FileReport, reason: String| {
         file.reason = Some(reason.into());
         file
@@ -353,6 +401,7 @@ fn convert_one(
     match result {
         Ok(bytes) => {
             clock.bytes_out.fetch_add(bytes, Ordering::Relaxed);
+            file.bytes_out = bytes.try_into().unwrap_or(u32::MAX);
             file.outcome = Outcome::Ok;
             file
         }
@@ -424,7 +473,8 @@ fn read_whole(mut file: &std::fs::File, buffer: &mut Vec<u8>) -> Result<usize, S
 /// run keeps no per-symbol index while it converts; in the default staged mode colliding writes
 /// land only in the staging tree and are gone before anything is published (per-file mode, the
 /// bench's comparison, has already published them and removes them).
-fn settle_collisions(files: &mut [FileReport], tree: &SeriesTree) {
+/// Returns the bytes the colliding charts had written.
+fn settle_collisions(files: &mut [FileReport], tree: &SeriesTree) -> u64 {
     // Ok files, ordered by series symbol and then by name (files are sorted by name), so that
     // the files of one symbol stand together: a few bytes per file, where a map from symbol
     // strings cost over a hundred at the run's peak.
@@ -445,24 +495,41 @@ fn settle_collisions(files: &mut [FileReport], tree: &SeriesTree) {
         .filter(|same| same.len() > 1)
         .map(|same| same.iter().map(|&at| ok[at as usize]).collect())
         .collect();
+    let mut removed_bytes = 0;
     for members in collisions {
         let symbol = files[members[0]].series_symbol().unwrap_or_default();
         let names: Vec<&str> = members.iter().map(|&i| &*files[i].name).collect();
-        let reason = format!(
-            "symbol collision: {} all map to series symbol {symbol}",
-            names.join(", ")
-        );
+        // Every member carries the reason, so naming them all would grow with the square of
+        // their number: an export that stamped one symbol into every file fails thousands.
+        let reason = if names.len() <= COLLIDING_NAMED {
+            format!(
+                "symbol collision: {} all map to series symbol {symbol}",
+                names.join(", ")
+            )
+        } else {
+            format!(
+                "symbol collision: {} files map to series symbol {symbol}: {} and {} more",
+                names.len(),
+                names[..COLLIDING_NAMED].join(", "),
+                names.len() - COLLIDING_NAMED
+            )
+        };
         if let Some(chart) = &files[members[0]].chart {
             let written: Vec<String> = chart.file_names().collect();
             tree.remove(written.iter().map(String::as_str));
         }
         for &i in &members {
             let file = &mut files[i];
+            removed_bytes += u64::from(file.bytes_out);
             file.outcome = Outcome::Failed;
             file.reason = Some(reason.as_str().into());
         }
     }
+    removed_bytes
 }
+
+/// How many of a collision's files its reason names.
+const COLLIDING_NAMED: usize = 5;
 
 #[cfg(test)]
 mod tests {

@@ -184,7 +184,11 @@ pub struct FileReport {
     pub outcome: Outcome,
     pub reason: Option<Box<str>>,
     pub bytes_in: Option<u64>,
-    pub retries: u32,
+    /// The bytes of the series written (0 for a file that wrote none); not in the report, which
+    /// gives the run's total.
+    pub bytes_out: u32,
+    /// Saturates: past 65,535 retries of one file the count says nothing more.
+    pub retries: u16,
     /// What the conversion found, for files that parsed into a chart. Inline rather than boxed:
     /// the outcomes are one allocation sized for the whole run, not one more per file.
     pub chart: Option<ChartFacts>,
@@ -281,6 +285,7 @@ impl FileReport {
             outcome,
             reason: reason.map(String::into_boxed_str),
             bytes_in: None,
+            bytes_out: 0,
             retries: 0,
             chart: None,
         }

@@ -8,6 +8,7 @@ mod harness;
 #[cfg(windows)]
 mod held_files;
 mod process;
+mod publishing;
 mod synth;
 #[cfg(target_os = "linux")]
 mod unwritable_output;

@@ -46,7 +46,7 @@ fn fails_to_replace(count: usize, today: impl Fn(usize) -> Vec<serde_json::Value
     assert!(stderr.contains("File too large"), "{stderr}");
     assert!(stderr.contains("nothing was published"), "{stderr}");
     assert_eq!(
-        unfinished(&wd.join("out")),
+        harness::hidden_entries(&wd.join("out")),
         Vec::<String>::new(),
         "nothing staged is left"
     );
@@ -86,7 +86,10 @@ fn a_run_out_of_room_stops_downloading() {
     // Two in flight, two waiting and the one converted when the disk refused it, give or take
     // the one each worker had taken.
     assert!(downloads <= 10, "{downloads} of 40 charts downloaded");
-    assert_eq!(unfinished(&wd.join("out")), Vec::<String>::new());
+    assert_eq!(
+        harness::hidden_entries(&wd.join("out")),
+        Vec::<String>::new()
+    );
     assert!(!wd.join("out/data/daily").exists(), "nothing published");
 }
 
@@ -160,12 +163,4 @@ fn with_file_size_limit(cmd: &std::process::Command, blocks: u32) -> std::proces
         };
     }
     limited
-}
-
-/// What a failed run left unfinished under `dir`: its hidden names but for its lock file, which
-/// it leaves, empty, for the next run to remove, as a crash's is.
-fn unfinished(dir: &std::path::Path) -> Vec<String> {
-    let mut left = harness::hidden_entries(dir);
-    left.retain(|name| !name.contains(".lock-"));
-    left
 }

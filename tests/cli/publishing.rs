@@ -1,0 +1,115 @@
+//! What a run may replace, and the order in which its tree and its report take their places:
+//! the report in place always describes the tree in place, and a run never deletes what it did
+//! not write.
+
+use crate::chart::{self, bar};
+use crate::harness::{self, WorkDir};
+use serde_json::json;
+
+fn chart_named(symbol: &str, bars: usize) -> Vec<u8> {
+    let rows = (0..bars as i64).map(|day| bar(-day)).collect();
+    chart::chart(Some(symbol), rows, json!([]))
+}
+
+#[test]
+fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
+    let wd = WorkDir::new();
+    // Charts dropped straight into the folder a run replaces, as `--input site/data/daily`.
+    for symbol in ["A", "B"] {
+        wd.write(
+            &format!("site/data/daily/{symbol}_daily.json"),
+            chart_named(symbol, 2),
+        );
+    }
+    let into_itself = harness::run(&mut harness::process_command(
+        &wd.join("site/data/daily"),
+        &wd.join("site"),
+        "daily",
+    ));
+    assert_eq!(into_itself.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&into_itself.stderr);
+    assert!(stderr.contains("was not written by bluedot"), "{stderr}");
+    assert!(wd.join("site/data/daily/A_daily.json").is_file());
+    assert!(wd.join("site/data/daily/B_daily.json").is_file());
+
+    // A folder of the user's inside a tree a run published before.
+    wd.write("in/A_daily.json", chart_named("A", 2));
+    let process = || harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
+    assert!(harness::run(&mut process()).status.success());
+    wd.write("out/data/daily/incoming/C_daily.json", "kept");
+    let refused = harness::run(&mut process());
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(wd.read("out/data/daily/incoming/C_daily.json"), "kept");
+    assert!(wd.join("out/data/daily/A_PRICE_DATA.csv").is_file());
+    let left: Vec<_> = std::fs::read_dir(wd.join("out/data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["daily"], "no staging folder or lock file is left");
+
+    // Without it the run replaces its own tree as usual.
+    std::fs::remove_dir_all(wd.join("out/data/daily/incoming")).unwrap();
+    assert!(harness::run(&mut process()).status.success());
+}
+
+#[test]
+fn a_report_that_cannot_be_written_publishes_nothing() {
+    let wd = WorkDir::new();
+    wd.write("in/A_daily.json", chart_named("A", 2));
+    let process = || harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
+    assert!(harness::run(&mut process()).status.success());
+    let yesterday = harness::tree(&wd.join("out/data/daily"));
+
+    // Something (here a folder) that a file cannot replace where the report goes.
+    std::fs::remove_file(wd.join("out/report.json")).unwrap();
+    wd.write("out/report.json/note", "");
+    wd.write("in/B_daily.json", chart_named("B", 3));
+    let failed = harness::run(&mut process());
+
+    assert_eq!(failed.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        stderr.contains("report.json") && stderr.contains("nothing was published"),
+        "{stderr}"
+    );
+    assert!(
+        harness::tree(&wd.join("out/data/daily")) == yesterday,
+        "the series the last report describes stay published"
+    );
+    let left: Vec<_> = std::fs::read_dir(wd.join("out/data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["daily"], "no staging folder or lock file is left");
+}
+
+#[test]
+fn charts_of_one_symbol_fail_with_a_reason_of_bounded_length_and_write_no_bytes() {
+    let wd = WorkDir::new();
+    // An export that stamped one symbol into every file.
+    for i in 0..40 {
+        wd.write(&format!("in/S{i:02}_daily.json"), chart_named("SAME", 2));
+    }
+    wd.write("in/OK_daily.json", chart_named("OK", 2));
+    let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+    assert_eq!(out.status.code(), Some(1));
+
+    let report = harness::report(&wd.join("out"));
+    let reason = harness::file_entry(&report, "S39_daily.json")["reason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        reason,
+        "symbol collision: 40 files map to series symbol SAME: S00_daily.json, S01_daily.json, \
+         S02_daily.json, S03_daily.json, S04_daily.json and 35 more"
+    );
+    let written: usize = harness::tree(&wd.join("out/data/daily"))
+        .values()
+        .map(Vec::len)
+        .sum();
+    assert_eq!(
+        report["bytes"]["out"], written,
+        "bytes out are what is there"
+    );
+}
