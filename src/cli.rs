@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Exit status: every file ok.
 pub const EXIT_OK: u8 = 0;
@@ -130,12 +130,33 @@ pub fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
-/// Installs SIGINT/SIGTERM handlers that ask the run to stop; a second SIGINT exits at once.
+/// How long after the first stop signal another is the same request again, not a second one.
+const SAME_REQUEST: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Installs SIGINT/SIGTERM handlers that ask the run to stop. A second signal at least
+/// [`SAME_REQUEST`] after the first (a second Ctrl-C) exits at once with 130, leaving what the
+/// run staged for the next run to remove; one sooner is the first one again, as when GNU
+/// `timeout` signals the program and then its whole process group.
 pub fn stop_flag() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
+    let since = std::time::Instant::now();
+    // Milliseconds after `since` plus one when the first signal came; 0 before it.
+    let first_signal = Arc::new(AtomicU64::new(0));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, stop.clone());
-        let _ = signal_hook::flag::register(signal, stop.clone());
+        let (stop, first_signal) = (stop.clone(), first_signal.clone());
+        let on_signal = move || {
+            let now = since.elapsed().as_millis() as u64 + 1;
+            match first_signal.compare_exchange(0, now, Ordering::SeqCst, Ordering::SeqCst) {
+                Ok(_) => stop.store(true, Ordering::SeqCst),
+                Err(first) if now - first >= SAME_REQUEST.as_millis() as u64 => {
+                    signal_hook::low_level::exit(130)
+                }
+                Err(_) => {}
+            }
+        };
+        // SAFETY: the handler only reads the monotonic clock (`clock_gettime`), updates atomics
+        // and may call `_exit`, all of which are async-signal-safe.
+        let _ = unsafe { signal_hook::low_level::register(signal, on_signal) };
     }
     stop
 }

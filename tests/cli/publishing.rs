@@ -113,3 +113,55 @@ fn charts_of_one_symbol_fail_with_a_reason_of_bounded_length_and_write_no_bytes(
         "bytes out are what is there"
     );
 }
+
+// GNU `timeout` signals the program, then its whole process group: two signals at once. Windows
+// has no such signal to send.
+#[cfg(target_os = "linux")]
+#[test]
+fn two_stop_signals_at_once_are_one_request() {
+    let wd = WorkDir::new();
+    let generate = ["gen", "--no-pad", "--bars", "30", "--count", "3000"];
+    let generated = harness::run(
+        harness::bluedot()
+            .args(generate)
+            .args(["--timeframe", "daily", "--output"])
+            .arg(wd.join("in")),
+    );
+    assert!(generated.status.success());
+    let child = harness::process_command(&wd.join("in"), &wd.join("out"), "daily")
+        .args(["--workers", "1"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let data = wd.join("out/data");
+    let started = std::time::Instant::now();
+    let converting = || {
+        std::fs::read_dir(&data).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| std::fs::read_dir(e.path()).is_ok_and(|mut files| files.nth(2).is_some()))
+        })
+    };
+    while !converting() {
+        assert!(started.elapsed().as_secs() < 60, "conversion never started");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let pid = child.id().to_string();
+    // Apart enough that the first is handled before the second comes, not merged with it.
+    for pause in [0, 10] {
+        std::thread::sleep(std::time::Duration::from_millis(pause));
+        let kill = harness::run(std::process::Command::new("kill").args(["-TERM", &pid]));
+        assert!(kill.status.success());
+    }
+    let out = child.wait_with_output().unwrap();
+
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let report = harness::report(&wd.join("out"));
+    assert_eq!(report["interrupted"], true);
+    assert_eq!(report["published"], false);
+    assert_eq!(
+        harness::hidden_entries(&wd.join("out")),
+        Vec::<String>::new(),
+        "nothing staged is left"
+    );
+}
