@@ -137,47 +137,64 @@ fn a_run_killed_mid_write_leaves_nothing_the_next_run_does_not_remove() {
         // The first run publishes a tree, so the second is killed while replacing it.
         assert!(harness::run(&mut process()).status.success(), "{mode}");
 
-        let mut child = process()
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
         // Killed (SIGKILL: no chance to clean up) while something beside its lock file is there:
         // its staging tree, or a series' temporary file. Stopped first, so that what is seen is
-        // still there when it dies.
-        let pid = child.id().to_string();
-        let signal = |name: &str| {
-            let sent = std::process::Command::new("kill")
-                .args([name, &pid])
-                .status()
-                .unwrap();
-            assert!(sent.success());
-        };
+        // still there when it dies; a run that ends before it is caught is run again.
         let unfinished = || {
             harness::hidden_entries(&output)
                 .iter()
                 .any(|e| !e.contains(".lock-"))
         };
-        let started = std::time::Instant::now();
-        loop {
-            assert!(started.elapsed().as_secs() < 60, "{mode}: no writing seen");
-            assert!(
-                child.try_wait().unwrap().is_none(),
-                "{mode}: finished too soon"
-            );
-            if unfinished() {
-                signal("-STOP");
-                // The signal is only queued when `kill` returns.
-                while !stopped(&pid) {
-                    std::thread::yield_now();
+        let signal = |pid: &str, name: &str| {
+            let sent = std::process::Command::new("kill")
+                .args([name, pid])
+                .status()
+                .unwrap();
+            assert!(sent.success());
+        };
+        let caught = |child: &mut std::process::Child| {
+            let pid = child.id().to_string();
+            loop {
+                if child.try_wait().unwrap().is_some() {
+                    return false;
                 }
                 if unfinished() {
-                    break;
+                    signal(&pid, "-STOP");
+                    // The signal is only queued when `kill` returns.
+                    let seen = loop {
+                        let now = state(&pid);
+                        if matches!(now, 'T' | 'Z') {
+                            break now;
+                        }
+                        std::thread::yield_now();
+                    };
+                    if seen == 'Z' {
+                        return false;
+                    }
+                    if unfinished() {
+                        return true;
+                    }
+                    signal(&pid, "-CONT");
                 }
-                signal("-CONT");
             }
-        }
-        signal("-KILL");
+        };
+        let mut child = (0..20)
+            .find_map(|_| {
+                let mut child = process()
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap();
+                if caught(&mut child) {
+                    Some(child)
+                } else {
+                    child.wait().unwrap();
+                    None
+                }
+            })
+            .unwrap_or_else(|| panic!("{mode}: never caught writing"));
+        let pid = child.id().to_string();
+        signal(&pid, "-KILL");
         child.wait().unwrap();
         assert!(unfinished(), "{mode}");
 
@@ -193,12 +210,13 @@ fn a_run_killed_mid_write_leaves_nothing_the_next_run_does_not_remove() {
 }
 
 #[cfg(target_os = "linux")]
-/// Whether the process `pid` is stopped by a signal (`T` in `/proc/<pid>/stat`).
-fn stopped(pid: &str) -> bool {
+/// The state of the process `pid` (`T` stopped by a signal, `Z` exited), from `/proc/<pid>/stat`.
+fn state(pid: &str) -> char {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
     // The state follows the command name, which is in parentheses.
     stat.rsplit_once(") ")
-        .is_some_and(|(_, rest)| rest.starts_with('T'))
+        .and_then(|(_, rest)| rest.chars().next())
+        .unwrap_or('?')
 }
 
 // ---- symbol_info ----
