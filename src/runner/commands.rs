@@ -225,7 +225,8 @@ impl<W: Write> Neutralized<W> {
 impl<W: Write> Write for Neutralized<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let mut out = Vec::with_capacity(buf.len() + 8);
-        for line in buf.split_inclusive(|&b| b == b'\n') {
+        // The runner reads lines as .NET does: `\r`, `\n` and `\r\n` all end one.
+        for line in buf.split_inclusive(|&b| b == b'\n' || b == b'\r') {
             if self.at_line_start {
                 let start = line
                     .iter()
@@ -237,7 +238,7 @@ impl<W: Write> Write for Neutralized<W> {
                 }
             }
             out.extend_from_slice(line);
-            self.at_line_start = line.ends_with(b"\n");
+            self.at_line_start = line.ends_with(b"\n") || line.ends_with(b"\r");
         }
         self.inner.write_all(&out)?;
         Ok(buf.len())
@@ -292,11 +293,13 @@ mod tests {
         let mut w = Neutralized::new(Vec::new());
         w.write_all(b"file=a\n::add-mask::x\n  ##[set-env]y\nok :: fine\n")
             .unwrap();
-        w.write_all(b"::error::z").unwrap();
+        w.write_all(b"::error::z\rfile=b\r::error::cr\r\n::warning::crlf\n")
+            .unwrap();
         let text = String::from_utf8(w.inner).unwrap();
         assert_eq!(
             text,
-            "file=a\n| ::add-mask::x\n|   ##[set-env]y\nok :: fine\n| ::error::z"
+            "file=a\n| ::add-mask::x\n|   ##[set-env]y\nok :: fine\n| ::error::z\rfile=b\r\
+             | ::error::cr\r\n| ::warning::crlf\n"
         );
     }
 

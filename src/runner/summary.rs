@@ -22,6 +22,8 @@ const CELL_CHARS: usize = 300;
 /// Room kept for the closing lines of each section.
 const FOOTER_ROOM: usize = 1024;
 
+const EMPTY_COMMENT_AT: &str = "<!-- -->@";
+
 /// A table cell holding text we do not control.
 pub fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -37,9 +39,14 @@ pub fn cell(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '|' => out.push_str("&#124;"),
             '\r' | '\n' | '\t' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '!' | '~' | '\'' | '$' => {
+            // `.` and `:` as well: GitHub links `www.` and `https://` in plain text.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '!' | '~' | '\'' | '$' | '.'
+            | ':' => {
                 let _ = write!(out, "&#{};", c as u32);
             }
+            // It links e-mail addresses too, recognised after entities are decoded: an empty
+            // comment splits the text before the `@`, and GitHub does not show it.
+            '@' => out.push_str(EMPTY_COMMENT_AT),
             c if c.is_control() => out.push(' '),
             c => out.push(c),
         }
@@ -129,7 +136,7 @@ fn stages_table(out: &mut String, report: &Report) {
         ("read files", ms.read, " (summed over workers)"),
         ("convert", ms.convert, " (summed over workers)"),
         ("write series", ms.write, " (summed over workers)"),
-        ("finalize (symbol list, publish, report)", ms.finalize, ""),
+        ("finalize (symbol list, report)", ms.finalize, ""),
         ("wall clock", ms.wall, ""),
     ];
     for (stage, millis, note) in rows {
@@ -263,10 +270,22 @@ mod tests {
 
     #[test]
     fn cells_cannot_break_the_table_or_inject_markup() {
-        let text = cell("a|b\n| x | y |<img src=x>[l](http://e)`c`*");
-        assert!(!text.contains('|') && !text.contains('\n') && !text.contains('<'));
+        let text = cell("a|b\n| x | y |<img src=x>[l](http://e)`c`*@");
+        assert!(!text.contains('|') && !text.contains('\n'));
+        assert!(!text.replace(EMPTY_COMMENT_AT, "").contains(['<', '@']));
         assert!(!text.contains('[') && !text.contains('`') && !text.contains('*'));
         assert_eq!(cell(&"é".repeat(400)).chars().count(), CELL_CHARS + 1);
+    }
+
+    /// What GitHub's Markdown (cmark-gfm's autolink extension) links without any markup.
+    #[test]
+    fn cells_hold_no_text_github_would_make_a_link() {
+        let text = cell("www.evil.example login https://evil.example/x support@evil.example");
+        assert!(!text.contains("www.") && !text.contains("://"), "{text}");
+        assert_eq!(
+            text.matches('@').count(),
+            text.matches(EMPTY_COMMENT_AT).count()
+        );
     }
 
     #[test]

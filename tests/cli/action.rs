@@ -79,11 +79,11 @@ fn process_writes_outputs_summary_and_the_same_files_as_the_cli() {
     assert!(summary.contains("| ok | 12 |"));
     assert!(
         summary.contains(
-            "### Failed files (1)\n\n| file | reason |\n|---|---|\n| BROKEN.IN&#95;daily.json |"
+            "### Failed files (1)\n\n| file | reason |\n|---|---|\n| BROKEN&#46;IN&#95;daily&#46;json |"
         ),
         "{summary}"
     );
-    assert!(summary.contains("| notes.txt | not a .json file |"));
+    assert!(summary.contains("| notes&#46;txt | not a &#46;json file |"));
     assert!(summary.contains("| peak memory |"));
     assert!(summary.contains("| wall clock |"));
     // Every table row has as many cells as its header.
