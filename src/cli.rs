@@ -57,10 +57,17 @@ pub struct SourceArgs {
 }
 
 impl SourceArgs {
-    /// Lists the source once; errors are for people and never hold secrets.
-    pub fn open(&self, timeframe: Timeframe) -> Result<Opened, String> {
+    /// Lists the source once; errors are for people and never hold secrets. Setting `stop`
+    /// ends a Drive listing early.
+    pub fn open(
+        &self,
+        timeframe: Timeframe,
+        stop: Option<&Arc<AtomicBool>>,
+    ) -> Result<Opened, String> {
         if let Some(config) = self.drive.config(timeframe) {
-            return Opened::drive(config?);
+            let mut config = config?;
+            config.stop = stop.cloned();
+            return Opened::drive(config);
         }
         let input = self
             .input
@@ -221,8 +228,12 @@ fn process(args: ProcessArgs) -> ExitCode {
         write_mode: args.write_mode,
     };
     let stop = stop_flag();
-    let opened = match args.source.open(args.timeframe) {
+    let opened = match args.source.open(args.timeframe, Some(&stop)) {
         Ok(opened) => opened,
+        Err(e) if stop.load(Ordering::Relaxed) => {
+            eprintln!("interrupted: {e}; nothing was converted, and the output is as it was");
+            return ExitCode::from(EXIT_SOME_FAILED);
+        }
         Err(e) => return usage_error(e),
     };
     if let Err(e) = opened.require_charts() {

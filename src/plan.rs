@@ -65,7 +65,8 @@ pub fn plan(listing: &Listing, files_per_shard: u32) -> Plan {
 
 /// `bluedot plan`: the matrix JSON on stdout, a one-line explanation on stderr.
 pub fn cli(args: PlanArgs) -> ExitCode {
-    let opened = match args.source.open(args.timeframe) {
+    // No stop flag: a signal ends `plan` at once, and it has nothing to clean up.
+    let opened = match args.source.open(args.timeframe, None) {
         Ok(opened) => opened,
         Err(e) => {
             eprintln!("error: {e}");

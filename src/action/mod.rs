@@ -11,7 +11,7 @@ mod source;
 
 pub use inputs::{ALL as INPUT_NAMES, SECRETS as SECRET_INPUTS, env_name};
 
-use crate::cli::{EXIT_OK, EXIT_USAGE};
+use crate::cli::{EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
 use crate::runner::commands::{Console, Neutralized};
 use crate::runner::{outputs, summary};
 use inputs::{Inputs, Mode};
@@ -19,7 +19,7 @@ use std::io::Stdout;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A run that could not go on, with its exit status and a message free of secrets.
 #[derive(Debug)]
@@ -108,6 +108,7 @@ pub fn main() -> ExitCode {
     let runner = RunnerEnv::from_env();
     let finished = match mode.and_then(|mode| run(mode, &inputs, &runner, &mut console, &stop)) {
         Ok(finished) => finished,
+        Err(error) if stop.load(Ordering::Relaxed) => interrupted(&mut console, title, error),
         Err(error) => failed(&mut console, title, error),
     };
     let mut exit = finished.exit;
@@ -130,7 +131,7 @@ fn run(
 ) -> Result<Finished, ActionError> {
     not_yet_available(inputs, mode)?;
     match mode {
-        Mode::Plan => plan(inputs, runner, console),
+        Mode::Plan => plan(inputs, runner, console, stop),
         Mode::Process => process::run(inputs, runner, console, stop),
         Mode::Merge | Mode::Health => unreachable!("refused by not_yet_available"),
     }
@@ -165,10 +166,11 @@ fn plan(
     inputs: &Inputs,
     runner: &RunnerEnv,
     console: &mut Console<Stdout>,
+    stop: &Arc<AtomicBool>,
 ) -> Result<Finished, ActionError> {
     let files_per_shard = inputs.files_per_shard()?;
     let spec = source::parse(inputs, runner.workspace()?)?;
-    let opened = source::open(&spec, inputs, inputs.timeframe()?, console)?;
+    let opened = source::open(&spec, inputs, inputs.timeframe()?, console, stop)?;
     opened.require_charts().map_err(ActionError::usage)?;
     let plan = crate::plan::plan(&opened.listing, files_per_shard);
     let description = crate::plan::describe(&plan, files_per_shard);
@@ -204,6 +206,21 @@ fn failed(console: &mut Console<Stdout>, title: &str, error: ActionError) -> Fin
         exit: error.code,
         outputs: vec![("status", "error".into())],
         summary: summary::error(&format!("{title}: stopped"), &error.message),
+    }
+}
+
+/// A signal stopped the run before it had a chart to convert (while listing Drive): the status
+/// a run stopped while converting has, and nothing written.
+fn interrupted(console: &mut Console<Stdout>, title: &str, error: ActionError) -> Finished {
+    let message = format!(
+        "{}; nothing was converted, and the output is as it was",
+        error.message
+    );
+    console.fatal(title, &message);
+    Finished {
+        exit: EXIT_SOME_FAILED,
+        outputs: vec![("status", "interrupted".into())],
+        summary: summary::error(&format!("{title}: interrupted"), &message),
     }
 }
 

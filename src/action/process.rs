@@ -43,7 +43,7 @@ pub fn run(
         ));
     }
 
-    let opened = source::open(&spec, inputs, timeframe, console)?;
+    let opened = source::open(&spec, inputs, timeframe, console, stop)?;
     opened.require_charts().map_err(ActionError::usage)?;
     let listed = opened.costs.listed;
     let label = opened.label.clone();

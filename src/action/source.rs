@@ -13,6 +13,7 @@ use crate::source::drive::{self, DriveAuth, DriveConfig};
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 #[derive(Debug, Clone)]
 pub enum SourceSpec {
@@ -56,12 +57,14 @@ pub fn parse(inputs: &Inputs, workspace: &Path) -> Result<SourceSpec, ActionErro
     )?))
 }
 
-/// Lists the source. Drive key material and every access token are masked before use.
+/// Lists the source. Drive key material and every access token are masked before use; setting
+/// `stop` ends a Drive listing early.
 pub fn open<W: Write>(
     spec: &SourceSpec,
     inputs: &Inputs,
     timeframe: Timeframe,
     console: &mut Console<W>,
+    stop: &Arc<AtomicBool>,
 ) -> Result<Opened, ActionError> {
     match spec {
         SourceSpec::Local(dir) => {
@@ -81,7 +84,8 @@ pub fn open<W: Write>(
             })
         }
         SourceSpec::Drive { folder_id } => {
-            let config = drive_config(folder_id, inputs, timeframe)?;
+            let mut config = drive_config(folder_id, inputs, timeframe)?;
+            config.stop = Some(stop.clone());
             console.group(&format!("Listing Drive folder {folder_id}"));
             let opened = Opened::drive(config).map_err(ActionError::usage);
             console.end_group();

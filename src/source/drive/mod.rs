@@ -24,7 +24,7 @@ use client::DriveClient;
 use files::{ItemRef, Planned};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// `--source` prefix of a Drive folder.
@@ -66,6 +66,8 @@ pub struct DriveConfig {
     pub download_concurrency: usize,
     /// Hears each access token as it is minted (e.g. to `::add-mask::` it).
     pub on_token: Option<TokenObserver>,
+    /// Set by a stop signal: listing ends at once (downloads are given their own flag).
+    pub stop: Option<Arc<AtomicBool>>,
     pub retry: RetryPolicy,
     pub request_timeout: Duration,
     api_root: String,
@@ -96,6 +98,7 @@ impl DriveConfig {
             auth,
             download_concurrency: DEFAULT_CONCURRENCY,
             on_token: None,
+            stop: None,
             retry: RetryPolicy::default(),
             request_timeout: test_var(TEST_TIMEOUT_MS_VAR)
                 .and_then(|v| v.parse().ok())
@@ -140,6 +143,16 @@ pub struct DriveSource {
     client: Arc<DriveClient>,
 }
 
+/// Why a listing ended early.
+pub const LISTING_INTERRUPTED: &str = "stopped by a signal while listing Google Drive";
+
+/// Returns once `stop` is set, looking every 20 ms.
+async fn stopped(stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 impl DriveSource {
     /// Builds the client and its runtime; nothing is sent yet.
     pub fn new(config: DriveConfig) -> Result<DriveSource, String> {
@@ -179,7 +192,7 @@ impl DriveSource {
         let client = &self.client;
         let config = &self.config;
         let context = |e: String| format!("{e} [{}]", config.auth.describe());
-        self.runtime.block_on(async {
+        let listing = async {
             let mut retries = 0;
             let mut warnings = Vec::new();
             let root = &config.root_folder_id;
@@ -254,6 +267,17 @@ impl DriveSource {
                 retries,
                 planned,
             })
+        };
+        self.runtime.block_on(async {
+            let Some(stop) = &config.stop else {
+                return listing.await;
+            };
+            // A listing retrying through an outage could otherwise outlast the runner's patience
+            // (it kills a cancelled job a few seconds after asking it to stop).
+            tokio::select! {
+                listed = listing => listed,
+                () = stopped(stop) => Err(LISTING_INTERRUPTED.to_owned()),
+            }
         })
     }
 

@@ -86,6 +86,31 @@ fn drive_source_converts_its_shard_and_masks_the_key_and_every_token() {
     }
 }
 
+// The runner's cancel: SIGINT, and a kill a few seconds later if the job is still there.
+#[cfg(unix)]
+#[test]
+fn a_cancel_while_listing_drive_still_ends_with_outputs_and_a_summary() {
+    let drive = standin::drive(1000, 3);
+    let runner = Runner::new();
+    let root = format!("gdrive:{}", drive.standin.root());
+    let credentials = drive.standin.credentials_json();
+    for mode in ["plan", "process"] {
+        let (mut cmd, output_file, summary_file) = runner.command(&[
+            ("mode", mode),
+            ("source", &root),
+            ("date", DAY),
+            ("google-credentials", &credentials),
+        ]);
+        cmd.env("BLUEDOT_TEST_DRIVE_API_URL", drive.standin.api_url());
+        let (output, took) = standin::interrupted_while_listing(&drive, &mut cmd);
+        assert!(took.as_secs() < 5, "{mode} went on for {took:?}");
+        let step = runner::collect(output, &output_file, &summary_file);
+        assert_eq!(step.code(), 1, "{mode}");
+        assert_eq!(step.outputs()["status"], "interrupted", "{mode}");
+        assert!(step.summary.contains("interrupted"), "{}", step.summary);
+    }
+}
+
 #[test]
 fn plan_on_drive_outputs_the_date_the_trigger_file_named() {
     let drive = standin::drive(1000, 3);

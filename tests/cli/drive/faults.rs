@@ -246,6 +246,26 @@ fn a_drive_that_stops_answering_is_given_up_on_not_retried_chart_by_chart() {
     assert!(stderr.contains(outage), "{stderr}");
 }
 
+/// A runner cancelling a job sends SIGINT, and kills the job a few seconds later if it is still
+/// there: a listing stalled on Drive must not outlast that.
+#[cfg(unix)]
+#[test]
+fn a_signal_while_listing_drive_ends_the_run_at_once() {
+    let d = drive(1000, 3);
+    let work = WorkDir::new();
+    let mut cmd = super::command(&d, &work.join("out"), &["--date", DAY], &[]);
+    cmd.env("BLUEDOT_TEST_DRIVE_TIMEOUT_MS", "60000");
+    let (output, took) = super::interrupted_while_listing(&d, &mut cmd);
+    assert!(took.as_secs() < 5, "went on for {took:?} after the signal");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("interrupted: stopped by a signal while listing Google Drive"),
+        "{stderr}"
+    );
+    assert!(!work.join("out").exists(), "nothing was written");
+}
+
 /// A burst of errors longer than one chart's retries (a network blip) costs nothing: a chart
 /// whose attempts ran out is tried once more after the others, and converts.
 #[test]

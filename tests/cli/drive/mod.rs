@@ -106,6 +106,39 @@ pub fn csvs(out: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     tree(&out.join("data/daily"))
 }
 
+/// Runs `cmd` against a Drive whose listing stalls (30 s per answer, eight times), stops it
+/// with SIGINT once it is listing, as a runner cancelling the job does, and returns what it
+/// printed and how long it went on after the signal.
+#[cfg(unix)]
+pub fn interrupted_while_listing(
+    drive: &Drive,
+    cmd: &mut Command,
+) -> (Output, std::time::Duration) {
+    use standins::{Fault, Target};
+    use std::time::{Duration, Instant};
+    let stall = Fault::SlowBody(Duration::from_secs(30));
+    drive.standin.inject(Target::List, vec![stall; 8]);
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (started, listed_before) = (Instant::now(), drive.standin.stats().list_calls);
+    while drive.standin.stats().list_calls == listed_before {
+        assert!(started.elapsed().as_secs() < 30, "never listed");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let kill = run(Command::new("kill").args(["-INT", &child.id().to_string()]));
+    assert!(kill.status.success());
+    let signalled = Instant::now();
+    while child.try_wait().unwrap().is_none() && signalled.elapsed().as_secs() < 20 {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let took = signalled.elapsed();
+    let _ = child.kill();
+    (child.wait_with_output().unwrap(), took)
+}
+
 pub fn retries(report: &serde_json::Value, name: &str) -> u64 {
     file_entry(report, name)["retries"].as_u64().unwrap_or(0)
 }
