@@ -16,7 +16,7 @@ pub struct DriveArgs {
     /// triggers/<timeframe>_ready.txt on Drive, else today (UTC) or this ISO week].
     #[arg(long, value_name = "DATE", requires = "source")]
     pub date: Option<String>,
-    /// Drive downloads in flight at once.
+    /// Drive downloads in flight at once (`process`; `plan` downloads nothing).
     #[arg(long, value_name = "N", default_value_t = 16,
           value_parser = clap::value_parser!(u32).range(1..=256))]
     pub download_concurrency: u32,
