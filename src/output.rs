@@ -303,7 +303,9 @@ fn holds_only_series(target: &Path) -> io::Result<()> {
 }
 
 /// The first entry of `folder` that is neither a file named `*<suffix>`, nor the folder
-/// `subfolder`, nor a live run's temporary file (dead runs' are gone by now).
+/// `subfolder`, nor a hidden file (a live run's temporary file, what macOS's Finder leaves:
+/// `.DS_Store`, `._<name>`), nor what Windows' Explorer leaves (`Thumbs.db`, `desktop.ini`).
+/// Those go with the tree; a user's folder, charts or notes do not.
 fn first_foreign(
     folder: &Path,
     suffix: &str,
@@ -314,14 +316,14 @@ fn first_foreign(
         let name = entry.file_name();
         let name = name.to_string_lossy();
         let is_dir = entry.file_type()?.is_dir();
-        let ours = if name.starts_with('.') {
-            !is_dir && name.contains(claim::TEMPORARY_MARK)
-        } else if is_dir {
+        let replaceable = if is_dir {
             subfolder == Some(&*name)
         } else {
             name.ends_with(suffix)
+                || name.starts_with('.')
+                || ["thumbs.db", "desktop.ini"].contains(&&*name.to_ascii_lowercase())
         };
-        if !ours {
+        if !replaceable {
             return Ok(Some(entry.path()));
         }
     }

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 const LOCK_MARK: &str = ".lock-";
 const STAGING_MARK: &str = ".staging-";
 const PREVIOUS_MARK: &str = ".previous-";
-pub(super) const TEMPORARY_MARK: &str = ".tmp-";
+const TEMPORARY_MARK: &str = ".tmp-";
 
 /// A run's hold on its tag. Dropped without [`Claim::release`] (a failed run), it leaves what the
 /// run wrote for the next run to remove, as a crash would.

@@ -47,8 +47,10 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
         .collect();
     assert_eq!(left, ["daily"], "no staging folder or lock file is left");
 
-    // Without it the run replaces its own tree as usual.
+    // Without it the run replaces its own tree as usual, with what file browsers leave in it.
     std::fs::remove_dir_all(wd.join("out/data/daily/incoming")).unwrap();
+    wd.write("out/data/daily/.DS_Store", "Finder");
+    wd.write("out/data/daily/Thumbs.db", "Explorer");
     assert!(harness::run(&mut process()).status.success());
 }
 
