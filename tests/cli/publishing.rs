@@ -11,6 +11,15 @@ fn chart_named(symbol: &str, bars: usize) -> Vec<u8> {
     chart::chart(Some(symbol), rows, json!([]))
 }
 
+/// `data` holds the published tree and nothing else: no staging folder, no lock file.
+fn only_the_tree_in(data: &std::path::Path) {
+    let left: Vec<_> = std::fs::read_dir(data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["daily"], "no staging folder or lock file is left");
+}
+
 #[test]
 fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     let wd = WorkDir::new();
@@ -41,11 +50,7 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     assert_eq!(refused.status.code(), Some(2));
     assert_eq!(wd.read("out/data/daily/incoming/C_daily.json"), "kept");
     assert!(wd.join("out/data/daily/A_PRICE_DATA.csv").is_file());
-    let left: Vec<_> = std::fs::read_dir(wd.join("out/data"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(left, ["daily"], "no staging folder or lock file is left");
+    only_the_tree_in(&wd.join("out/data"));
 
     // Without it the run replaces its own tree as usual, with what file browsers leave in it.
     std::fs::remove_dir_all(wd.join("out/data/daily/incoming")).unwrap();
@@ -78,11 +83,7 @@ fn a_report_that_cannot_be_written_publishes_nothing() {
         harness::tree(&wd.join("out/data/daily")) == yesterday,
         "the series the last report describes stay published"
     );
-    let left: Vec<_> = std::fs::read_dir(wd.join("out/data"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(left, ["daily"], "no staging folder or lock file is left");
+    only_the_tree_in(&wd.join("out/data"));
 }
 
 #[test]
