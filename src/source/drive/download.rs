@@ -4,6 +4,7 @@
 
 use super::client::{AttemptError, DriveClient, transport_error};
 use super::files::{Planned, RemoteFile, get_metadata};
+use super::until_stopped;
 use crate::source::{Content, Fetched, LARGEST_CHART, too_large};
 use md5::{Digest, Md5};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -50,12 +51,15 @@ pub fn start(
             tokio::spawn(async move {
                 let fetched = match planned {
                     Ok(file) if !stop.load(Ordering::Relaxed) => {
-                        let (fetched, ran_out) = download_chart(&client, name, &file).await;
-                        if ran_out {
-                            later.lock().expect("later lock").push((fetched, file));
-                            return;
+                        let download = download_chart(&client, name.clone(), &file);
+                        match until_stopped(&stop, download).await {
+                            Some((fetched, true)) => {
+                                later.lock().expect("later lock").push((fetched, file));
+                                return;
+                            }
+                            Some((fetched, false)) => fetched,
+                            None => interrupted(name, 0),
                         }
-                        fetched
                     }
                     Ok(_) => interrupted(name, 0),
                     Err(reason) => Fetched {
@@ -84,7 +88,10 @@ pub fn start(
                 let fetched = if stop.load(Ordering::Relaxed) {
                     interrupted(first.name, first.retries)
                 } else {
-                    again(&client, first, &file).await
+                    let (name, retries) = (first.name.clone(), first.retries);
+                    until_stopped(&stop, again(&client, first, &file))
+                        .await
+                        .unwrap_or_else(|| interrupted(name, retries))
                 };
                 let _ = sender.send(fetched).await;
                 drop(slot);

@@ -146,10 +146,21 @@ pub struct DriveSource {
 /// Why a listing ended early.
 pub const LISTING_INTERRUPTED: &str = "stopped by a signal while listing Google Drive";
 
-/// Returns once `stop` is set, looking every 20 ms.
-async fn stopped(stop: &AtomicBool) {
-    while !stop.load(Ordering::Relaxed) {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+/// `work`'s result, or `None` as soon as `stop` is set (looked at every 20 ms): a request
+/// retrying through an outage could otherwise outlast the runner's patience (it kills a
+/// cancelled job a few seconds after asking it to stop).
+async fn until_stopped<T>(
+    stop: &AtomicBool,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    let stopped = async {
+        while !stop.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::select! {
+        done = work => Some(done),
+        () = stopped => None,
     }
 }
 
@@ -269,14 +280,11 @@ impl DriveSource {
             })
         };
         self.runtime.block_on(async {
-            let Some(stop) = &config.stop else {
-                return listing.await;
-            };
-            // A listing retrying through an outage could otherwise outlast the runner's patience
-            // (it kills a cancelled job a few seconds after asking it to stop).
-            tokio::select! {
-                listed = listing => listed,
-                () = stopped(stop) => Err(LISTING_INTERRUPTED.to_owned()),
+            match &config.stop {
+                None => listing.await,
+                Some(stop) => until_stopped(stop, listing)
+                    .await
+                    .unwrap_or_else(|| Err(LISTING_INTERRUPTED.to_owned())),
             }
         })
     }

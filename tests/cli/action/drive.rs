@@ -102,7 +102,8 @@ fn a_cancel_while_listing_drive_still_ends_with_outputs_and_a_summary() {
             ("google-credentials", &credentials),
         ]);
         cmd.env("BLUEDOT_TEST_DRIVE_API_URL", drive.standin.api_url());
-        let (output, took) = standin::interrupted_while_listing(&drive, &mut cmd);
+        let (output, took) =
+            standin::interrupted_while_asking(&drive, standins::Target::List, &mut cmd);
         assert!(took.as_secs() < 5, "{mode} went on for {took:?}");
         let step = runner::collect(output, &output_file, &summary_file);
         assert_eq!(step.code(), 1, "{mode}");

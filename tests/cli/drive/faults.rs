@@ -255,7 +255,7 @@ fn a_signal_while_listing_drive_ends_the_run_at_once() {
     let work = WorkDir::new();
     let mut cmd = super::command(&d, &work.join("out"), &["--date", DAY], &[]);
     cmd.env("BLUEDOT_TEST_DRIVE_TIMEOUT_MS", "60000");
-    let (output, took) = super::interrupted_while_listing(&d, &mut cmd);
+    let (output, took) = super::interrupted_while_asking(&d, Target::List, &mut cmd);
     assert!(took.as_secs() < 5, "went on for {took:?} after the signal");
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -264,6 +264,28 @@ fn a_signal_while_listing_drive_ends_the_run_at_once() {
         "{stderr}"
     );
     assert!(!work.join("out").exists(), "nothing was written");
+}
+
+/// The same while a chart is being downloaded: the download in flight is given up, not retried
+/// to the end of its attempts, and the run reports what it had.
+#[cfg(unix)]
+#[test]
+fn a_signal_while_downloading_ends_the_run_at_once() {
+    let d = drive(1000, 3);
+    let work = WorkDir::new();
+    let mut cmd = super::command(&d, &work.join("out"), &["--date", DAY], &[]);
+    cmd.env("BLUEDOT_TEST_DRIVE_TIMEOUT_MS", "60000");
+    let (output, took) = super::interrupted_while_asking(&d, Target::Media(name(1)), &mut cmd);
+    assert!(took.as_secs() < 5, "went on for {took:?} after the signal");
+    assert_eq!(output.status.code(), Some(1));
+    let report = report(&work.join("out"));
+    assert_eq!(report["interrupted"], true);
+    assert_eq!(report["published"], false);
+    let reason = file_entry(&report, &name(1))["reason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(reason.ends_with("the run was interrupted"), "{reason}");
 }
 
 /// A burst of errors longer than one chart's retries (a network blip) costs nothing: a chart

@@ -106,26 +106,36 @@ pub fn csvs(out: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     tree(&out.join("data/daily"))
 }
 
-/// Runs `cmd` against a Drive whose listing stalls (30 s per answer, eight times), stops it
-/// with SIGINT once it is listing, as a runner cancelling the job does, and returns what it
+/// Runs `cmd` against a Drive whose answers to `target` stall (30 s each, eight times), stops
+/// it with SIGINT once it has asked, as a runner cancelling the job does, and returns what it
 /// printed and how long it went on after the signal.
 #[cfg(unix)]
-pub fn interrupted_while_listing(
+pub fn interrupted_while_asking(
     drive: &Drive,
+    target: standins::Target,
     cmd: &mut Command,
 ) -> (Output, std::time::Duration) {
     use standins::{Fault, Target};
     use std::time::{Duration, Instant};
+    let asked = |target: &Target| {
+        let stats = drive.standin.stats();
+        match target {
+            Target::List => stats.list_calls,
+            Target::Media(_) => stats.media_calls,
+            Target::Metadata(_) => stats.metadata_calls,
+            Target::Token => stats.token_grants,
+        }
+    };
     let stall = Fault::SlowBody(Duration::from_secs(30));
-    drive.standin.inject(Target::List, vec![stall; 8]);
+    drive.standin.inject(target.clone(), vec![stall; 8]);
     let mut child = cmd
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let (started, listed_before) = (Instant::now(), drive.standin.stats().list_calls);
-    while drive.standin.stats().list_calls == listed_before {
-        assert!(started.elapsed().as_secs() < 30, "never listed");
+    let (started, before) = (Instant::now(), asked(&target));
+    while asked(&target) == before {
+        assert!(started.elapsed().as_secs() < 30, "never asked");
         std::thread::sleep(Duration::from_millis(10));
     }
     let kill = run(Command::new("kill").args(["-INT", &child.id().to_string()]));
