@@ -156,6 +156,9 @@ impl DriveClient {
             attempt += 1;
             let error = match op().await {
                 Ok(value) => {
+                    // Only a whole answer counts: Drive sending headers and then stalling every
+                    // body is as down as Drive not answering at all.
+                    self.outage.answered();
                     return Attempted::ended(Ok(value), retries);
                 }
                 Err(error) => error,
@@ -254,7 +257,6 @@ impl DriveClient {
         let response = request.send().await.map_err(transport_error)?;
         let status = response.status();
         if status.is_success() {
-            self.outage.answered();
             return Ok(response);
         }
         let retry_after = retry_after(&response);

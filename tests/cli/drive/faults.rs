@@ -288,6 +288,48 @@ fn a_signal_while_downloading_ends_the_run_at_once() {
     assert!(reason.ends_with("the run was interrupted"), "{reason}");
 }
 
+/// Drive answering every download with its headers, then never sending the rest of the body, is
+/// as down as Drive not answering: the run gives up after the outage window, not after each
+/// chart's sixteen timeouts.
+#[test]
+fn a_drive_whose_bodies_all_stall_is_given_up_on_too() {
+    let files = 20;
+    let d = drive(1000, files);
+    for i in 0..files {
+        let stall = Fault::SlowBody(std::time::Duration::from_secs(30));
+        d.standin.inject(Target::Media(name(i)), vec![stall; 16]);
+    }
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let mut cmd = super::command(
+        &d,
+        &out,
+        &["--date", DAY, "--download-concurrency", "2"],
+        &[("BLUEDOT_TEST_DRIVE_TIMEOUT_MS", "500")],
+    );
+    let started = std::time::Instant::now();
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Each chart alone would take 16 timeouts of 0.5 s: 80 s for all, two at a time.
+    while child.try_wait().unwrap().is_none() && started.elapsed().as_secs() < 40 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let took = started.elapsed();
+    let _ = child.kill();
+    assert_eq!(child.wait().unwrap().code(), Some(1), "after {took:?}");
+    let report = report(&out);
+    assert_eq!(outcomes(&report), (0, files as u64, 0));
+    let outage = "Google Drive failed every request for 3 s";
+    let reason = file_entry(&report, &name(files - 1))["reason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(reason.contains(outage), "{reason}");
+}
+
 /// A burst of errors longer than one chart's retries (a network blip) costs nothing: a chart
 /// whose attempts ran out is tried once more after the others, and converts.
 #[test]
