@@ -213,6 +213,16 @@ fn process(args: ProcessArgs) -> ExitCode {
             input.display()
         ));
     }
+    let series_dir = args.output.join("data").join(args.timeframe.as_str());
+    if let Some(input) = &args.source.input
+        && crate::output::is_within(input, &series_dir)
+    {
+        return usage_error(format_args!(
+            "--input {} is inside {}, which each run replaces whole: the charts would be deleted with it",
+            input.display(),
+            series_dir.display()
+        ));
+    }
     let job = Job {
         convert: ConvertOptions {
             timeframe: args.timeframe,

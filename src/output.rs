@@ -200,7 +200,9 @@ impl Finished<'_> {
             return Ok(Published::InPlace);
         }
         let (staging, target) = (tree.writing.path().to_owned(), tree.claim.target());
-        let published = swap_into_place(&staging, target, &tree.claim.previous());
+        // Again, for what was put there while the run converted.
+        let published = holds_only_series(target)
+            .and_then(|()| swap_into_place(&staging, target, &tree.claim.previous()));
         if published.is_err() {
             tree.discard();
         }
@@ -277,6 +279,15 @@ impl Published {
     }
 }
 
+/// Whether `path` is `folder` or lies inside it, links and `..` resolved. A folder that does not
+/// exist holds nothing.
+pub fn is_within(path: &Path, folder: &Path) -> bool {
+    match (path.canonicalize(), folder.canonicalize()) {
+        (Ok(path), Ok(folder)) => path.starts_with(folder),
+        _ => false,
+    }
+}
+
 /// Refuses a published tree holding anything this program does not write there, since
 /// publishing replaces the whole folder: charts kept in it (an `--input` pointing into the
 /// output) or a user's own files would be deleted with it. A link in the tree's place is fine:
@@ -284,13 +295,22 @@ impl Published {
 fn holds_only_series(target: &Path) -> io::Result<()> {
     match fs::symlink_metadata(target) {
         Ok(meta) if meta.is_dir() => {}
-        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-        _ => return Ok(()),
+        // A link: only the link is replaced. Nothing: nothing is.
+        Ok(meta) if meta.is_symlink() => return Ok(()),
+        Ok(_) => {
+            return Err(io::Error::other(format!(
+                "{} is a file, where bluedot publishes a folder of series: move it elsewhere first",
+                target.display()
+            )));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
     }
     let list = target.join("symbol_info");
-    let mut foreign = first_foreign(target, ".csv", Some("symbol_info"))?;
+    let series = |name: &str| crate::convert::SeriesKind::is_series_file_name(name);
+    let mut foreign = first_foreign(target, &series, Some("symbol_info"))?;
     if foreign.is_none() && list.is_dir() {
-        foreign = first_foreign(&list, ".json", None)?;
+        foreign = first_foreign(&list, &|name| name.ends_with(".json"), None)?;
     }
     match foreign {
         None => Ok(()),
@@ -302,13 +322,13 @@ fn holds_only_series(target: &Path) -> io::Result<()> {
     }
 }
 
-/// The first entry of `folder` that is neither a file named `*<suffix>`, nor the folder
+/// The first entry of `folder` that is neither a file whose name is `ours`, nor the folder
 /// `subfolder`, nor a hidden file (a live run's temporary file, what macOS's Finder leaves:
 /// `.DS_Store`, `._<name>`), nor what Windows' Explorer leaves (`Thumbs.db`, `desktop.ini`).
 /// Those go with the tree; a user's folder, charts or notes do not.
 fn first_foreign(
     folder: &Path,
-    suffix: &str,
+    ours: &dyn Fn(&str) -> bool,
     subfolder: Option<&str>,
 ) -> io::Result<Option<std::path::PathBuf>> {
     for entry in fs::read_dir(folder)? {
@@ -319,7 +339,7 @@ fn first_foreign(
         let replaceable = if is_dir {
             subfolder == Some(&*name)
         } else {
-            name.ends_with(suffix)
+            ours(&name)
                 || name.starts_with('.')
                 || ["thumbs.db", "desktop.ini"].contains(&&*name.to_ascii_lowercase())
         };

@@ -259,12 +259,12 @@ fn run_claimed(
     // other; the costs, known only then, close the report. Both are complete before either is
     // put in place, so that the report in place describes the tree in place.
     let report_path = job.report_path();
-    let (mut finished, mut tree_failed) = (None, false);
+    let (mut publishing, mut finished, mut tree_failed) = (publishing, None, false);
     let report_written = crate::output::write_pending(claim, &report_path, |file| {
         let mut json = ReportWriter::new(&*file);
         let (tree, open) = pool.install(|| {
             rayon::join(
-                || finish(publishing, job, &report.files),
+                || finish(publishing.take(), job, &report.files),
                 || json.begin(&report),
             )
         });
@@ -292,6 +292,10 @@ fn run_claimed(
     let report_written = match report_written {
         Ok(pending) => pending,
         Err(e) => {
+            // Unfinished if the report's file could not even be created.
+            if let Some(tree) = publishing {
+                tree.discard();
+            }
             if let Some(tree) = finished {
                 tree.discard();
             }

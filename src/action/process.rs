@@ -35,12 +35,19 @@ pub fn run(
         inputs.get("output-dir").unwrap_or(DEFAULT_OUTPUT_DIR),
         "output-dir",
     )?;
-    if let SourceSpec::Local(dir) = &spec
-        && dir.absolute == output.absolute
-    {
-        return Err(ActionError::usage(
-            "inputs `source` and `output-dir` name the same folder; the report would be read as a chart on the next run",
-        ));
+    if let SourceSpec::Local(dir) = &spec {
+        if dir.absolute == output.absolute {
+            return Err(ActionError::usage(
+                "inputs `source` and `output-dir` name the same folder; the report would be read as a chart on the next run",
+            ));
+        }
+        let series_dir = output.absolute.join("data").join(timeframe.as_str());
+        if crate::output::is_within(&dir.absolute, &series_dir) {
+            return Err(ActionError::usage(format!(
+                "input `source` ({}) is inside `output-dir`'s data/{timeframe}, which each run replaces whole: the charts would be deleted with it",
+                dir.relative
+            )));
+        }
     }
 
     let opened = source::open(&spec, inputs, timeframe, console, stop)?;

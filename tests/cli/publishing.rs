@@ -23,40 +23,52 @@ fn only_the_tree_in(data: &std::path::Path) {
 #[test]
 fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     let wd = WorkDir::new();
-    // Charts dropped straight into the folder a run replaces, as `--input site/data/daily`.
-    for symbol in ["A", "B"] {
-        wd.write(
-            &format!("site/data/daily/{symbol}_daily.json"),
-            chart_named(symbol, 2),
-        );
-    }
-    let into_itself = harness::run(&mut harness::process_command(
-        &wd.join("site/data/daily"),
-        &wd.join("site"),
-        "daily",
-    ));
-    assert_eq!(into_itself.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&into_itself.stderr);
-    assert!(stderr.contains("was not written by bluedot"), "{stderr}");
-    assert!(wd.join("site/data/daily/A_daily.json").is_file());
-    assert!(wd.join("site/data/daily/B_daily.json").is_file());
-
-    // A folder of the user's inside a tree a run published before.
     wd.write("in/A_daily.json", chart_named("A", 2));
-    let process = || harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
-    assert!(harness::run(&mut process()).status.success());
-    wd.write("out/data/daily/incoming/C_daily.json", "kept");
-    let refused = harness::run(&mut process());
-    assert_eq!(refused.status.code(), Some(2));
-    assert_eq!(wd.read("out/data/daily/incoming/C_daily.json"), "kept");
-    assert!(wd.join("out/data/daily/A_PRICE_DATA.csv").is_file());
-    only_the_tree_in(&wd.join("out/data"));
+    let process = |input: &str| harness::process_command(&wd.join(input), &wd.join("out"), "daily");
+    assert!(harness::run(&mut process("in")).status.success());
+    let published = harness::tree(&wd.join("out/data/daily"));
 
-    // Without it the run replaces its own tree as usual, with what file browsers leave in it.
-    std::fs::remove_dir_all(wd.join("out/data/daily/incoming")).unwrap();
+    // Charts dropped into the folder a run replaces, or anywhere inside it, converted from there.
+    for folder in ["out/data/daily", "out/data/daily/symbol_info"] {
+        wd.write(&format!("{folder}/B_daily.json"), chart_named("B", 2));
+        let from_inside = harness::run(&mut process(folder));
+        assert_eq!(from_inside.status.code(), Some(2), "{folder}");
+        let stderr = String::from_utf8_lossy(&from_inside.stderr);
+        assert!(stderr.contains("which each run replaces whole"), "{stderr}");
+        assert!(wd.join(&format!("{folder}/B_daily.json")).is_file());
+        std::fs::remove_file(wd.join(&format!("{folder}/B_daily.json"))).unwrap();
+    }
+
+    // What a user keeps in the tree: a folder, a note, a CSV of their own, an edited copy.
+    for kept in [
+        "incoming/C_daily.json",
+        "notes.txt",
+        "watchlist.csv",
+        "A_PRICE_DATA (edited).csv",
+    ] {
+        wd.write(&format!("out/data/daily/{kept}"), "kept");
+        let refused = harness::run(&mut process("in"));
+        assert_eq!(refused.status.code(), Some(2), "{kept}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains("was not written by bluedot"), "{stderr}");
+        assert_eq!(wd.read(&format!("out/data/daily/{kept}")), "kept");
+        only_the_tree_in(&wd.join("out/data"));
+        let path = wd.join(&format!("out/data/daily/{kept}"));
+        std::fs::remove_file(&path).unwrap();
+        let _ = std::fs::remove_dir(path.parent().unwrap());
+    }
+    assert!(harness::tree(&wd.join("out/data/daily")) == published);
+
+    // Without them the run replaces its own tree as usual, with what file browsers leave in it.
     wd.write("out/data/daily/.DS_Store", "Finder");
     wd.write("out/data/daily/Thumbs.db", "Explorer");
-    assert!(harness::run(&mut process()).status.success());
+    assert!(harness::run(&mut process("in")).status.success());
+
+    // A file where the tree goes is not moved aside either.
+    std::fs::remove_dir_all(wd.join("out/data/daily")).unwrap();
+    wd.write("out/data/daily", "a file");
+    assert_eq!(harness::run(&mut process("in")).status.code(), Some(2));
+    assert_eq!(wd.read("out/data/daily"), "a file");
 }
 
 #[test]
