@@ -135,10 +135,32 @@ impl DriveClient {
     {
         let tally = Tally::default();
         let attempted = self.retrying_inner(what, || op(tally.clone())).await;
+        let result = match attempted.result {
+            Ok(value) => Ok(value),
+            Err(reason) => Err(self.redacted(reason).await),
+        };
         Attempted {
+            result,
             retries: attempted.retries + tally.load(Ordering::Relaxed),
             ..attempted
         }
+    }
+
+    /// `reason` without any credential in it: error texts quote what a server (or a proxy in
+    /// front of it) answered, and one that echoes the request would quote its key or token.
+    async fn redacted(&self, mut reason: String) -> String {
+        let token = self.token.lock().await.as_ref().map(|t| t.value.clone());
+        let secrets = self.auth.secrets();
+        let known = secrets
+            .iter()
+            .map(String::as_str)
+            .chain(token.as_ref().map(Secret::expose));
+        for secret in known.filter(|s| !s.is_empty()) {
+            if reason.contains(secret) {
+                reason = reason.replace(secret, "[redacted]");
+            }
+        }
+        reason
     }
 
     async fn retrying_inner<T, F, Fut>(&self, what: &str, mut op: F) -> Attempted<T>
@@ -373,7 +395,27 @@ impl DriveClient {
 
 #[cfg(test)]
 mod tests {
-    use super::may_follow;
+    use super::*;
+
+    #[test]
+    fn an_error_text_that_quotes_the_key_is_written_without_it() {
+        let key = "AIzaSy-echoed-by-a-proxy-0123456789";
+        let auth = DriveAuth::api_key(key).unwrap();
+        let client = DriveClient::new(
+            auth,
+            "http://127.0.0.1:9/".into(),
+            RetryPolicy::default(),
+            1.0,
+            Duration::from_secs(1),
+            None,
+        )
+        .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let reason = runtime.block_on(client.redacted(format!("400 badRequest: bad key {key}.")));
+        assert_eq!(reason, "400 badRequest: bad key [redacted].");
+    }
 
     #[test]
     fn redirects_are_followed_within_the_origin_or_to_google_only() {
