@@ -247,18 +247,24 @@ fn a_drive_that_stops_answering_is_given_up_on_not_retried_chart_by_chart() {
 }
 
 /// A runner cancelling a job sends SIGINT, and kills the job a few seconds later if it is still
-/// there: a listing stalled on Drive must not outlast that.
+/// there: `process` stopped while Drive stalls its answers to `target` must end at once (exit 1).
+/// Returns the work dir (the output is `out`) and what the run printed on stderr.
 #[cfg(unix)]
-#[test]
-fn a_signal_while_listing_drive_ends_the_run_at_once() {
+fn stopped_while_asking(target: Target) -> (WorkDir, String) {
     let d = drive(1000, 3);
     let work = WorkDir::new();
     let mut cmd = super::command(&d, &work.join("out"), &["--date", DAY], &[]);
     cmd.env("BLUEDOT_TEST_DRIVE_TIMEOUT_MS", "60000");
-    let (output, took) = super::interrupted_while_asking(&d, Target::List, &mut cmd);
+    let (output, took) = super::interrupted_while_asking(&d, target, &mut cmd);
     assert!(took.as_secs() < 5, "went on for {took:?} after the signal");
     assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    (work, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_signal_while_listing_drive_ends_the_run_at_once() {
+    let (work, stderr) = stopped_while_asking(Target::List);
     assert!(
         stderr.contains("interrupted: stopped by a signal while listing Google Drive"),
         "{stderr}"
@@ -266,18 +272,12 @@ fn a_signal_while_listing_drive_ends_the_run_at_once() {
     assert!(!work.join("out").exists(), "nothing was written");
 }
 
-/// The same while a chart is being downloaded: the download in flight is given up, not retried
-/// to the end of its attempts, and the run reports what it had.
+/// The download in flight is given up, not retried to the end of its attempts, and the run
+/// reports what it had.
 #[cfg(unix)]
 #[test]
 fn a_signal_while_downloading_ends_the_run_at_once() {
-    let d = drive(1000, 3);
-    let work = WorkDir::new();
-    let mut cmd = super::command(&d, &work.join("out"), &["--date", DAY], &[]);
-    cmd.env("BLUEDOT_TEST_DRIVE_TIMEOUT_MS", "60000");
-    let (output, took) = super::interrupted_while_asking(&d, Target::Media(name(1)), &mut cmd);
-    assert!(took.as_secs() < 5, "went on for {took:?} after the signal");
-    assert_eq!(output.status.code(), Some(1));
+    let (work, _) = stopped_while_asking(Target::Media(name(1)));
     let report = report(&work.join("out"));
     assert_eq!(report["interrupted"], true);
     assert_eq!(report["published"], false);
