@@ -2,7 +2,7 @@
 
 use crate::convert::{ConvertOptions, DateRule, Timeframe};
 use crate::output::WriteMode;
-use crate::pipeline::{self, Job};
+use crate::pipeline::{self, InputConflict, Job};
 use crate::progress::ConsoleProgress;
 use crate::shard::Shard;
 use crate::source::{self, Opened};
@@ -193,35 +193,28 @@ fn usage_error(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
-fn same_folder(a: &std::path::Path, b: &std::path::Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
-}
-
 fn process(args: ProcessArgs) -> ExitCode {
     let shard = match args.shard.shard() {
         Ok(shard) => shard,
         Err(e) => return usage_error(e),
     };
-    if let Some(input) = &args.source.input
-        && same_folder(input, &args.output)
-    {
-        return usage_error(format_args!(
-            "--input and --output are the same folder ({}); report.json would be read as a chart on the next run",
-            input.display()
-        ));
-    }
-    let series_dir = args.output.join("data").join(args.timeframe.as_str());
-    if let Some(input) = &args.source.input
-        && crate::output::is_within(input, &series_dir)
-    {
-        return usage_error(format_args!(
-            "--input {} is inside {}, which each run replaces whole: the charts would be deleted with it",
-            input.display(),
-            series_dir.display()
-        ));
+    if let Some(input) = &args.source.input {
+        match pipeline::input_conflict(input, &args.output, args.timeframe) {
+            Some(InputConflict::SameFolder) => {
+                return usage_error(format_args!(
+                    "--input and --output are the same folder ({}); report.json would be read as a chart on the next run",
+                    input.display()
+                ));
+            }
+            Some(InputConflict::InsideSeries(series_dir)) => {
+                return usage_error(format_args!(
+                    "--input {} is inside {}, which each run replaces whole: the charts would be deleted with it",
+                    input.display(),
+                    series_dir.display()
+                ));
+            }
+            None => {}
+        }
     }
     let job = Job {
         convert: ConvertOptions {

@@ -6,7 +6,8 @@
 //! end, so nothing depends on which worker finished first.
 
 use crate::convert::{
-    self, ChartSymbols, ConvertOptions, DroppedRows, SeriesKind, SeriesSymbols, write_symbol_info,
+    self, ChartSymbols, ConvertOptions, DroppedRows, SeriesKind, SeriesSymbols, Timeframe,
+    write_symbol_info,
 };
 use crate::output::{Claim, Finished, Published, SeriesTree, WriteMode};
 use crate::report::{
@@ -17,7 +18,7 @@ use crate::source::{Content, Fetched, LARGEST_CHART, ShardWork, too_large};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 use std::cell::RefCell;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
@@ -37,13 +38,41 @@ pub struct Job {
 
 impl Job {
     pub fn series_dir(&self) -> PathBuf {
-        self.output
-            .join("data")
-            .join(self.convert.timeframe.as_str())
+        series_dir(&self.output, self.convert.timeframe)
     }
 
     pub fn report_path(&self) -> PathBuf {
         self.output.join("report.json")
+    }
+}
+
+/// `<output>/data/<timeframe>/`, the tree a run replaces whole.
+pub fn series_dir(output: &Path, timeframe: Timeframe) -> PathBuf {
+    output.join("data").join(timeframe.as_str())
+}
+
+/// Why a local input folder cannot be converted into `output`, if it cannot.
+pub enum InputConflict {
+    /// The output itself: its report.json would be read as a chart on the next run.
+    SameFolder,
+    /// The series tree (given) or a folder inside it: the charts would be deleted with it.
+    InsideSeries(PathBuf),
+}
+
+/// The conflict between a local `input` and a run into `output`, links and `..` resolved; the
+/// CLI and the action word it each in their own terms.
+pub fn input_conflict(input: &Path, output: &Path, timeframe: Timeframe) -> Option<InputConflict> {
+    let same = match (input.canonicalize(), output.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => input == output,
+    };
+    let series = series_dir(output, timeframe);
+    if same {
+        Some(InputConflict::SameFolder)
+    } else if crate::output::is_within(input, &series) {
+        Some(InputConflict::InsideSeries(series))
+    } else {
+        None
     }
 }
 

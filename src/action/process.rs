@@ -6,7 +6,7 @@ use super::{ActionError, Finished, RunnerEnv, paths};
 use crate::cli::{EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
 use crate::convert::{ConvertOptions, DateRule};
 use crate::output::WriteMode;
-use crate::pipeline::{self, Job};
+use crate::pipeline::{self, InputConflict, Job};
 use crate::progress::ConsoleProgress;
 use crate::report::{Outcome, Report};
 use crate::runner::commands::{Annotation, Console, Level};
@@ -36,17 +36,19 @@ pub fn run(
         "output-dir",
     )?;
     if let SourceSpec::Local(dir) = &spec {
-        if dir.absolute == output.absolute {
-            return Err(ActionError::usage(
-                "inputs `source` and `output-dir` name the same folder; the report would be read as a chart on the next run",
-            ));
-        }
-        let series_dir = output.absolute.join("data").join(timeframe.as_str());
-        if crate::output::is_within(&dir.absolute, &series_dir) {
-            return Err(ActionError::usage(format!(
-                "input `source` ({}) is inside `output-dir`'s data/{timeframe}, which each run replaces whole: the charts would be deleted with it",
-                dir.relative
-            )));
+        match pipeline::input_conflict(&dir.absolute, &output.absolute, timeframe) {
+            Some(InputConflict::SameFolder) => {
+                return Err(ActionError::usage(
+                    "inputs `source` and `output-dir` name the same folder; the report would be read as a chart on the next run",
+                ));
+            }
+            Some(InputConflict::InsideSeries(_)) => {
+                return Err(ActionError::usage(format!(
+                    "input `source` ({}) is inside `output-dir`'s data/{timeframe}, which each run replaces whole: the charts would be deleted with it",
+                    dir.relative
+                )));
+            }
+            None => {}
         }
     }
 
