@@ -111,6 +111,7 @@ pub fn main() -> ExitCode {
         Err(error) if stop.load(Ordering::Relaxed) => interrupted(&mut console, title, error),
         Err(error) => failed(&mut console, title, error),
     };
+    console.flush_annotations("every file is listed in report.json");
     let mut exit = finished.exit;
     if let Err(e) = deliver(&runner, &finished) {
         console.fatal(

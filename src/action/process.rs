@@ -227,5 +227,4 @@ fn annotate(console: &mut Console<Stdout>, report: &Report, spec: &SourceSpec) {
             },
         );
     }
-    console.flush_annotations("every file is listed in report.json");
 }

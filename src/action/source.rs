@@ -7,7 +7,7 @@ use super::ActionError;
 use super::inputs::Inputs;
 use super::paths::{self, WorkspacePath};
 use crate::convert::Timeframe;
-use crate::runner::commands::{self, Console};
+use crate::runner::commands::{self, Annotation, Console, Level};
 use crate::source::Opened;
 use crate::source::drive::{self, DriveAuth, DriveConfig};
 use std::io::Write;
@@ -85,6 +85,16 @@ pub fn open<W: Write>(
         }
         SourceSpec::Drive { folder_id } => {
             let mut config = drive_config(folder_id, inputs, timeframe)?;
+            if inputs.is_given("google-credentials") && inputs.is_given("google-api-key") {
+                console.annotate(
+                    Level::Warning,
+                    Annotation {
+                        title: "google-api-key not used".into(),
+                        message: "Both `google-credentials` and `google-api-key` are given: Drive is read as the service account, and the API key is not used.".into(),
+                        file: None,
+                    },
+                );
+            }
             config.stop = Some(stop.clone());
             console.group(&format!("Listing Drive folder {folder_id}"));
             let opened = Opened::drive(config).map_err(ActionError::usage);
@@ -97,15 +107,13 @@ pub fn open<W: Write>(
 /// Secrets that exist only once an input is decoded (a base64 key's JSON, the PEM lines of a
 /// key): masked together with the raw inputs, before anything else is printed.
 pub fn derived_secrets(inputs: &Inputs) -> Vec<String> {
-    let auth = match (
+    match DriveAuth::chosen(
         inputs.get("google-credentials"),
         inputs.get("google-api-key"),
     ) {
-        (Some(credentials), _) => DriveAuth::service_account(credentials),
-        (None, Some(key)) => DriveAuth::api_key(key),
-        (None, None) => return Vec::new(),
-    };
-    auth.map(|auth| auth.secrets()).unwrap_or_default()
+        Some(Ok(auth)) => auth.secrets(),
+        _ => Vec::new(),
+    }
 }
 
 fn drive_config(
@@ -113,14 +121,11 @@ fn drive_config(
     inputs: &Inputs,
     timeframe: Timeframe,
 ) -> Result<DriveConfig, ActionError> {
-    let auth = match (inputs.get("google-credentials"), inputs.get("google-api-key")) {
-        (Some(credentials), _) => DriveAuth::service_account(credentials),
-        (None, Some(key)) => DriveAuth::api_key(key),
-        (None, None) => Err(
+    let auth = DriveAuth::chosen(inputs.get("google-credentials"), inputs.get("google-api-key"))
+        .unwrap_or_else(|| Err(
             "source gdrive: needs `google-credentials` (a service-account key, e.g. ${{ secrets.GOOGLE_CREDENTIALS }}) or `google-api-key`".to_owned(),
-        ),
-    }
-    .map_err(ActionError::usage)?;
+        ))
+        .map_err(ActionError::usage)?;
     let mut config = DriveConfig::new(folder_id, timeframe, auth);
     config.date = inputs.date()?;
     config.drive_path = inputs.get("drive-path").map(str::to_owned);

@@ -5,6 +5,8 @@ use crate::folder::Folder;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Lists `dir`. Sub-folders are not read (one named like a chart is skipped, so that it is
 /// seen); files that are not charts are skipped, and a `*.json` that cannot be read is listed
@@ -169,13 +171,20 @@ const READ_AHEAD: usize = 16;
 ///
 /// Opening a file and saying it will be needed starts the kernel reading it in the background,
 /// so a worker finds its next chart in memory instead of waiting for the disk, whether the
-/// folder was never read or the page cache let go of it since.
-pub fn fetch(dir: &Path, charts: Vec<Entry>) -> impl Iterator<Item = Fetched> + Send + use<> {
+/// folder was never read or the page cache let go of it since. Once `stop` is set no more are
+/// opened: the rest come without content, each to be recorded as not converted, where opening
+/// thousands on a network share would keep a stopped run going.
+pub fn fetch(
+    dir: &Path,
+    charts: Vec<Entry>,
+    stop: Arc<AtomicBool>,
+) -> impl Iterator<Item = Fetched> + Send + use<> {
     ReadAhead {
         // A folder gone since it was listed fails each of its charts with the reason.
         folder: Folder::open(dir).map_err(|e| e.to_string()),
         charts: charts.into_iter(),
         opened: VecDeque::with_capacity(READ_AHEAD + 1),
+        stop,
     }
 }
 
@@ -183,12 +192,25 @@ struct ReadAhead {
     folder: Result<Folder, String>,
     charts: std::vec::IntoIter<Entry>,
     opened: VecDeque<(Entry, Result<File, String>)>,
+    stop: Arc<AtomicBool>,
 }
 
 impl Iterator for ReadAhead {
     type Item = Fetched;
 
     fn next(&mut self) -> Option<Fetched> {
+        if self.stop.load(Ordering::Relaxed) {
+            // Those opened already are recorded too, their files closed unread.
+            let entry = match self.opened.pop_front() {
+                Some((entry, _)) => entry,
+                None => self.charts.next()?,
+            };
+            return Some(Fetched {
+                content: Err("not read: the run was interrupted".into()),
+                name: entry.name,
+                retries: 0,
+            });
+        }
         while self.opened.len() <= READ_AHEAD {
             let Some(entry) = self.charts.next() else {
                 break;
@@ -297,7 +319,7 @@ mod tests {
                 size: None,
             })
             .collect();
-        let fetched: Vec<Fetched> = fetch(dir.path(), charts).collect();
+        let fetched: Vec<Fetched> = fetch(dir.path(), charts, Arc::default()).collect();
         assert_eq!(fetched.len(), names.len());
         for (i, (item, name)) in fetched.into_iter().zip(&names).enumerate() {
             assert_eq!(&item.name, name);
@@ -313,6 +335,36 @@ mod tests {
                     assert!(reason.starts_with("cannot read: "), "{reason}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn once_stopped_the_charts_left_are_given_unread_each_to_be_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let names: Vec<String> = (0..READ_AHEAD * 3)
+            .map(|i| format!("C{i:03}_daily.json"))
+            .collect();
+        for name in &names {
+            std::fs::write(dir.path().join(name), name).unwrap();
+        }
+        let charts = names
+            .iter()
+            .map(|name| Entry {
+                name: name.clone(),
+                size: None,
+            })
+            .collect();
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut fetched = fetch(dir.path(), charts, stop.clone());
+        let first = fetched.next().unwrap();
+        assert!(matches!(first.content, Ok(Content::File(_))));
+        stop.store(true, Ordering::Relaxed);
+        let rest: Vec<Fetched> = fetched.collect();
+        let rest_names: Vec<&str> = rest.iter().map(|item| item.name.as_str()).collect();
+        assert_eq!(rest_names, names[1..]);
+        for item in rest {
+            let reason = item.content.expect_err("not opened once stopped");
+            assert_eq!(reason, "not read: the run was interrupted");
         }
     }
 }

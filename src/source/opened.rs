@@ -104,7 +104,7 @@ impl Opened {
         let charts = std::mem::take(&mut listing.charts);
         let count = charts.len();
         let fetched: Box<dyn Iterator<Item = Fetched> + Send> = match self.fetcher {
-            Fetcher::Local(dir) => Box::new(super::local::fetch(&dir, charts)),
+            Fetcher::Local(dir) => Box::new(super::local::fetch(&dir, charts, stop.clone())),
             Fetcher::Drive(drive) => {
                 let (source, listed) = *drive;
                 Box::new(source.fetch(&listed, &charts, stop.clone()))

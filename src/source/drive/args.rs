@@ -51,16 +51,18 @@ impl DriveArgs {
         fn present(value: &Option<String>) -> Option<&str> {
             value.as_deref().filter(|s| !s.trim().is_empty())
         }
-        let auth = match (
+        let (credentials, api_key) = (
             present(&self.google_credentials),
             present(&self.google_api_key),
-        ) {
-            (Some(credentials), _) => DriveAuth::service_account(credentials)?,
-            (None, Some(key)) => DriveAuth::api_key(key)?,
-            (None, None) => {
-                return Err("gdrive: needs --google-credentials (or GOOGLE_CREDENTIALS) with a service-account key, or --google-api-key (or GOOGLE_API_KEY)".into());
-            }
-        };
+        );
+        let auth = DriveAuth::chosen(credentials, api_key).ok_or(
+            "gdrive: needs --google-credentials (or GOOGLE_CREDENTIALS) with a service-account key, or --google-api-key (or GOOGLE_API_KEY)",
+        )??;
+        if credentials.is_some() && api_key.is_some() {
+            tracing::warn!(
+                "both a service-account key and an API key are given (flags or GOOGLE_CREDENTIALS / GOOGLE_API_KEY); reading Drive as the service account, the API key is not used"
+            );
+        }
         let mut config = DriveConfig::new(root, timeframe, auth);
         config.drive_path = self.drive_path.clone();
         config.date = self.date.clone();

@@ -78,6 +78,20 @@ struct KeyFile {
 }
 
 impl DriveAuth {
+    /// The credential a Drive source uses: the service-account key when one is given, else the
+    /// API key; `None` when neither is. Callers say so when both are given, since the key is
+    /// then not used.
+    pub fn chosen(
+        credentials: Option<&str>,
+        api_key: Option<&str>,
+    ) -> Option<Result<DriveAuth, String>> {
+        match (credentials, api_key) {
+            (Some(credentials), _) => Some(DriveAuth::service_account(credentials)),
+            (None, Some(key)) => Some(DriveAuth::api_key(key)),
+            (None, None) => None,
+        }
+    }
+
     /// Parses service-account credentials given as raw JSON, base64 of the JSON, or a path to a
     /// JSON file. Error messages never quote the input, which may be the key itself.
     pub fn service_account(input: &str) -> Result<DriveAuth, String> {

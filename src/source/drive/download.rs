@@ -183,16 +183,24 @@ async fn download_chart(client: &DriveClient, name: String, file: &RemoteFile) -
                 let response = client
                     .get(path, &query, file.resource_key(), &tally)
                     .await?;
-                let bytes = read_body(response).await?;
+                let listed = expected.lock().expect("expected lock").size;
+                let body = read_body(response, listed).await;
                 let mut expected = expected.lock().expect("expected lock");
-                if let Some(problem) = verify(&bytes, &expected) {
-                    expected.stale = true;
-                    return Err(AttemptError::Retry {
-                        reason: problem,
-                        retry_after: None,
-                    });
-                }
-                Ok(bytes)
+                let problem = match body {
+                    Ok(bytes) => match verify(&bytes, &expected) {
+                        None => return Ok(bytes),
+                        Some(problem) => problem,
+                    },
+                    Err(Unread::LongerThanListed(size)) => {
+                        format!("size mismatch: Drive says {size} bytes, received more")
+                    }
+                    Err(Unread::Failed(e)) => return Err(e),
+                };
+                expected.stale = true;
+                Err(AttemptError::Retry {
+                    reason: problem,
+                    retry_after: None,
+                })
             }
         })
         .await;
@@ -211,14 +219,35 @@ async fn download_chart(client: &DriveClient, name: String, file: &RemoteFile) -
     (fetched, attempted.ran_out && !mismatched)
 }
 
-/// The response's body, refused once it passes [`LARGEST_CHART`] (the file's listed size said
-/// less, or nothing), so a body without end never fills the memory.
-async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, AttemptError> {
-    let announced = response.content_length().unwrap_or(0).min(LARGEST_CHART);
+/// Why a body was not read whole.
+#[derive(Debug)]
+enum Unread {
+    /// It ran past the size the listing gave (the file changed since, or Drive misbehaves);
+    /// what is left of it is not read.
+    LongerThanListed(u64),
+    Failed(AttemptError),
+}
+
+/// The response's body, read no further than its listed size, or [`LARGEST_CHART`] where the
+/// listing gave none: a body without end never fills the memory, and a wrong one costs no more
+/// than the bytes it was meant to have.
+async fn read_body(
+    mut response: reqwest::Response,
+    listed: Option<u64>,
+) -> Result<Vec<u8>, Unread> {
+    let limit = listed.unwrap_or(LARGEST_CHART);
+    let announced = response.content_length().unwrap_or(0).min(limit);
     let mut bytes = Vec::with_capacity(announced as usize);
-    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-        if (bytes.len() + chunk.len()) as u64 > LARGEST_CHART {
-            return Err(AttemptError::Fatal(too_large(None)));
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| Unread::Failed(transport_error(e)))?
+    {
+        if (bytes.len() + chunk.len()) as u64 > limit {
+            return Err(match listed {
+                Some(size) => Unread::LongerThanListed(size),
+                None => Unread::Failed(AttemptError::Fatal(too_large(None))),
+            });
         }
         bytes.extend_from_slice(&chunk);
     }
@@ -248,7 +277,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_body_past_the_largest_chart_is_refused() {
+    fn a_body_past_its_listed_size_or_the_largest_chart_is_not_read_further() {
         let standin = standins::DriveStandin::start(standins::Options {
             api_key: Some("test-key".into()),
             ..standins::Options::default()
@@ -262,22 +291,27 @@ mod tests {
             .unwrap();
         runtime.block_on(async {
             let http = reqwest::Client::new();
-            let body = |id: String| {
+            let body = |id: String, listed: Option<u64>| {
                 let request = http
                     .get(format!("{}drive/v3/files/{id}", standin.api_url()))
                     .query(&[("alt", "media")])
                     .header("x-goog-api-key", "test-key");
-                async move { read_body(request.send().await.unwrap()).await }
+                async move { read_body(request.send().await.unwrap(), listed).await }
             };
-            assert_eq!(body(at_limit).await.unwrap().len(), limit);
-            match body(over).await {
-                Err(AttemptError::Fatal(reason)) => {
+            assert_eq!(body(at_limit.clone(), None).await.unwrap().len(), limit);
+            // A body longer than its listed size is not read to the end.
+            match body(at_limit, Some(1000)).await {
+                Err(Unread::LongerThanListed(1000)) => {}
+                other => panic!("{:?}", other.map(|bytes| bytes.len())),
+            }
+            match body(over, None).await {
+                Err(Unread::Failed(AttemptError::Fatal(reason))) => {
                     assert!(
                         reason.starts_with("too large for a chart export"),
                         "{reason}"
                     )
                 }
-                other => panic!("{other:?}"),
+                other => panic!("{:?}", other.map(|bytes| bytes.len())),
             }
         });
     }

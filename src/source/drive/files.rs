@@ -83,6 +83,9 @@ impl RemoteFile {
 #[serde(rename_all = "camelCase")]
 struct FileList {
     next_page_token: Option<String>,
+    /// Drive could not search everything the query covers: files may be missing from the page.
+    #[serde(default)]
+    incomplete_search: bool,
     #[serde(default)]
     files: Vec<RemoteFile>,
 }
@@ -150,10 +153,21 @@ pub async fn list_children(
                         .get("drive/v3/files", &query, parent_key, &tally)
                         .await?;
                     let bytes = response.bytes().await.map_err(transport_error)?;
-                    serde_json::from_slice::<FileList>(&bytes).map_err(|e| AttemptError::Retry {
-                        reason: format!("files.list answer is not a file list: {e}"),
-                        retry_after: None,
-                    })
+                    let page = serde_json::from_slice::<FileList>(&bytes).map_err(|e| {
+                        AttemptError::Retry {
+                            reason: format!("files.list answer is not a file list: {e}"),
+                            retry_after: None,
+                        }
+                    })?;
+                    // A chart missing from the listing is a stock missing from the run, with
+                    // nothing to say so: asked again, Drive may search it all.
+                    if page.incomplete_search {
+                        return Err(AttemptError::Retry {
+                            reason: "Drive answered incompleteSearch: true (it did not search everywhere, so files may be missing)".into(),
+                            retry_after: None,
+                        });
+                    }
+                    Ok(page)
                 }
             })
             .await;

@@ -135,3 +135,39 @@ fn plan_on_drive_outputs_the_date_the_trigger_file_named() {
     assert_eq!(outputs["matrix"], r#"{"shard":[0]}"#);
     assert_eq!(outputs["files-total"], "3");
 }
+
+#[test]
+fn an_api_key_given_beside_a_service_account_is_said_to_be_unused() {
+    let drive = standin::drive(1000, 3);
+    let runner = Runner::new();
+    let root = format!("gdrive:{}", drive.standin.root());
+    let credentials = drive.standin.credentials_json();
+    let api_key = "AIzaUnusedKeyBesideTheServiceAccount";
+    let (mut cmd, output_file, summary_file) = runner.command(&[
+        ("mode", "plan"),
+        ("source", &root),
+        ("date", DAY),
+        ("google-credentials", &credentials),
+        ("google-api-key", api_key),
+    ]);
+    cmd.env("BLUEDOT_TEST_DRIVE_API_URL", drive.standin.api_url());
+    let step = runner::collect(run(&mut cmd), &output_file, &summary_file);
+    assert_eq!(step.code(), 0, "{}", step.stdout);
+    assert_eq!(step.outputs()["files-total"], "3");
+    let warnings: Vec<&str> = step
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::warning"))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "::warning title=google-api-key not used::Both `google-credentials` and `google-api-key` are given: Drive is read as the service account, and the API key is not used."
+        ]
+    );
+    let printed = step
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"));
+    assert!(printed.clone().all(|l| !l.contains(api_key)));
+}

@@ -223,3 +223,20 @@ fn a_redirect_away_from_google_is_not_followed() {
         "the other host was never contacted"
     );
 }
+
+#[test]
+fn an_api_key_beside_a_service_account_key_is_said_to_be_unused() {
+    let d = drive(100, 2);
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let api_key = "AIzaUnusedKeyBesideTheServiceAccount";
+    let output = process(&d, &out, &["--date", DAY], &[("GOOGLE_API_KEY", api_key)]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(outcomes(&report(&out)), (2, 0, 0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("reading Drive as the service account, the API key is not used"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(api_key), "{stderr}");
+}

@@ -15,8 +15,15 @@ fn every_retryable_fault_is_recovered_and_counted() {
         d.standin.inject(Target::Media(name(i)), [fault.clone()]);
     }
     // Listing, metadata and the token endpoint are retried too.
-    d.standin
-        .inject(Target::List, [Fault::ServerError(503), Fault::Reset]);
+    // A page Drive marks incomplete lacks a file: taking it would lose a chart.
+    d.standin.inject(
+        Target::List,
+        [
+            Fault::ServerError(503),
+            Fault::Reset,
+            Fault::IncompleteSearch,
+        ],
+    );
     d.standin.inject(Target::Token, [Fault::ServerError(500)]);
     let work = WorkDir::new();
     let out = work.join("out");
@@ -34,7 +41,7 @@ fn every_retryable_fault_is_recovered_and_counted() {
     assert_eq!(per_file, retryable.len() as u64);
     let total = report["totals"]["retries"].as_u64().unwrap();
     assert!(
-        total >= per_file + 3,
+        total >= per_file + 4,
         "list and token retries are counted: {total}"
     );
     let out_clean = work.join("clean");
@@ -244,6 +251,20 @@ fn a_drive_that_stops_answering_is_given_up_on_not_retried_chart_by_chart() {
     assert_eq!(series.count(), answered * 4);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains(outage), "{stderr}");
+}
+
+#[test]
+fn a_listing_drive_keeps_calling_incomplete_ends_the_run_with_nothing_published() {
+    let d = drive(100, 3);
+    d.standin
+        .inject(Target::List, vec![Fault::IncompleteSearch; 100]);
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("incompleteSearch"), "{stderr}");
+    assert!(!out.join("data").exists(), "{stderr}");
 }
 
 /// A runner cancelling a job sends SIGINT, and kills the job a few seconds later if it is still

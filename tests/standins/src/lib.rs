@@ -58,10 +58,13 @@ pub enum Fault {
     BadRequest,
     /// 302 to this URL (a host that is not Google's, for the secret-leak check).
     Redirect(String),
+    /// `files.list` only: a page without its last file, marked `incompleteSearch: true`, as
+    /// Drive answers when it could not search every drive.
+    IncompleteSearch,
 }
 
 impl Fault {
-    /// Every kind, for soak tests.
+    /// Every kind that applies to any request, for soak tests.
     pub fn all_kinds() -> Vec<Fault> {
         vec![
             Fault::TooManyRequests { retry_after: 1 },

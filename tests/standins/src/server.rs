@@ -60,7 +60,11 @@ fn fault_reply(state: &State, fault: &Fault, token: Option<&str>, id: &str) -> O
             reply.headers.push(("Location".into(), location.clone()));
             reply
         }
-        Fault::Pass | Fault::SlowBody(_) | Fault::TruncatedBody | Fault::WrongMd5 => return None,
+        Fault::Pass
+        | Fault::SlowBody(_)
+        | Fault::TruncatedBody
+        | Fault::WrongMd5
+        | Fault::IncompleteSearch => return None,
     })
 }
 
@@ -151,8 +155,9 @@ pub fn route(state: &State, request: &Request) -> Reply {
         {
             return reply;
         }
+        let incomplete = fault == Some(Fault::IncompleteSearch);
         return alter(
-            list(state, request),
+            list(state, request, incomplete),
             fault.filter(|f| *f != Fault::WrongMd5),
         );
     }
@@ -299,7 +304,7 @@ fn has_resource_key(request: &Request, item: &Item) -> bool {
         .is_some_and(|keys| keys.split(',').any(|pair| pair.trim() == wanted))
 }
 
-fn list(state: &State, request: &Request) -> Reply {
+fn list(state: &State, request: &Request, incomplete: bool) -> Reply {
     let q = request.query.get("q").cloned().unwrap_or_default();
     for parent in query::parents(&q) {
         let folder = state
@@ -357,13 +362,16 @@ fn list(state: &State, request: &Request) -> Reply {
             .cloned()
             .collect()
     };
-    let page: Vec<Value> = matching
+    let mut page: Vec<Value> = matching
         .iter()
         .skip(start)
         .take(page_size)
         .map(|item| item_json(state, item))
         .collect();
-    let mut body = json!({"kind": "drive#fileList", "incompleteSearch": false, "files": page});
+    if incomplete {
+        page.pop();
+    }
+    let mut body = json!({"kind": "drive#fileList", "incompleteSearch": incomplete, "files": page});
     if start + page_size < matching.len() {
         body["nextPageToken"] = format!("{fingerprint}~{}", start + page_size).into();
     }
