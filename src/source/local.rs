@@ -301,14 +301,15 @@ mod tests {
         );
     }
 
-    #[test]
-    fn charts_come_in_listing_order_and_a_vanished_one_fails_alone() {
+    /// `count` charts, each holding its own name, listed; the one at `vanished` is not written.
+    fn listed_charts(
+        count: usize,
+        vanished: Option<usize>,
+    ) -> (tempfile::TempDir, Vec<String>, Vec<Entry>) {
         let dir = tempfile::tempdir().unwrap();
-        let names: Vec<String> = (0..READ_AHEAD * 2 + 3)
-            .map(|i| format!("C{i:03}_daily.json"))
-            .collect();
+        let names: Vec<String> = (0..count).map(|i| format!("C{i:03}_daily.json")).collect();
         for (i, name) in names.iter().enumerate() {
-            if i != 5 {
+            if Some(i) != vanished {
                 std::fs::write(dir.path().join(name), name).unwrap();
             }
         }
@@ -319,6 +320,12 @@ mod tests {
                 size: None,
             })
             .collect();
+        (dir, names, charts)
+    }
+
+    #[test]
+    fn charts_come_in_listing_order_and_a_vanished_one_fails_alone() {
+        let (dir, names, charts) = listed_charts(READ_AHEAD * 2 + 3, Some(5));
         let fetched: Vec<Fetched> = fetch(dir.path(), charts, Arc::default()).collect();
         assert_eq!(fetched.len(), names.len());
         for (i, (item, name)) in fetched.into_iter().zip(&names).enumerate() {
@@ -340,20 +347,7 @@ mod tests {
 
     #[test]
     fn once_stopped_the_charts_left_are_given_unread_each_to_be_recorded() {
-        let dir = tempfile::tempdir().unwrap();
-        let names: Vec<String> = (0..READ_AHEAD * 3)
-            .map(|i| format!("C{i:03}_daily.json"))
-            .collect();
-        for name in &names {
-            std::fs::write(dir.path().join(name), name).unwrap();
-        }
-        let charts = names
-            .iter()
-            .map(|name| Entry {
-                name: name.clone(),
-                size: None,
-            })
-            .collect();
+        let (dir, names, charts) = listed_charts(READ_AHEAD * 3, None);
         let stop = Arc::new(AtomicBool::new(false));
         let mut fetched = fetch(dir.path(), charts, stop.clone());
         let first = fetched.next().unwrap();
