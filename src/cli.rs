@@ -33,6 +33,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Convert every chart JSON file of a folder into CSV series, symbol list and report.
+    #[command(
+        after_help = "Exit status: 0 every file converted; 1 some files failed (the rest \
+        are written; report.json names each failure) or the run was interrupted (nothing \
+        published); 2 the run could not go as asked (an option, the input, the output), nothing \
+        published; 130 a second stop signal more than a second after the first (nothing written)."
+    )]
     Process(ProcessArgs),
     /// Count the chart files of a folder and print the job matrix JSON (`{"shard":[0,1,...]}`).
     Plan(crate::plan::PlanArgs),
@@ -73,6 +79,12 @@ impl SourceArgs {
             .input
             .as_ref()
             .ok_or("give --input DIR or --source gdrive:ID")?;
+        if let Some(flag) = self.drive.drive_only_flags().first() {
+            return Err(format!(
+                "{flag} applies to a Drive source (--source gdrive:ID) only; --input {} is read as it is, one drop's folder",
+                input.display()
+            ));
+        }
         Opened::local(input, format!("local:{}", input.display()))
             .map_err(|e| format!("cannot list input folder {}: {e}", input.display()))
     }
@@ -87,19 +99,21 @@ pub struct ProcessArgs {
     pub output: PathBuf,
     #[arg(long, value_enum)]
     pub timeframe: Timeframe,
-    /// Conversion threads [default: available cores].
+    /// Conversion threads, 1 to 256 [default: available cores].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
     pub workers: Option<u32>,
     #[command(flatten)]
     pub shard: ShardArgs,
-    /// IANA time zone whose local date a bar carries (e.g. Asia/Kolkata) [default: the date of
-    /// the nearest UTC midnight, exact for exchanges within 12 hours of UTC].
+    /// IANA time zone whose local date a bar carries (e.g. Asia/Kolkata, any case; the machine's
+    /// own zone is never used) [default: the date of the nearest UTC midnight, exact for
+    /// exchanges within 12 hours of UTC].
     #[arg(long, value_name = "TZ", value_parser = parse_timezone)]
     pub timezone: Option<jiff::tz::TimeZone>,
     /// Keep holiday rows in PRICE_DATA (they never enter the other series).
     #[arg(long)]
     pub keep_holidays: bool,
-    /// Name of the symbol list: data/<timeframe>/symbol_info/<GROUP>.json.
+    /// Name of the symbol list: data/<timeframe>/symbol_info/<NAME>.json (1 to 64 of A-Z, a-z,
+    /// 0-9, '_', '-').
     #[arg(long, value_name = "NAME", default_value = "bluedot", value_parser = parse_group)]
     pub group: String,
     /// How files reach their final names (measured in bench/convert.sh).
@@ -130,7 +144,7 @@ fn parse_timezone(text: &str) -> Result<jiff::tz::TimeZone, String> {
 }
 
 fn parse_group(text: &str) -> Result<String, String> {
-    pipeline::validate_group(text).map(|()| text.to_owned())
+    crate::convert::validate_group(text).map(|()| text.to_owned())
 }
 
 pub fn default_workers() -> usize {

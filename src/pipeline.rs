@@ -76,33 +76,6 @@ pub fn input_conflict(input: &Path, output: &Path, timeframe: Timeframe) -> Opti
     }
 }
 
-/// Checks a `--group` value: it becomes a file name on a public site, in a repository that
-/// users clone on every system.
-pub fn validate_group(group: &str) -> Result<(), String> {
-    let ok = (1..=64).contains(&group.len())
-        && group
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if !ok {
-        return Err(format!(
-            "group {group:?} must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'"
-        ));
-    }
-    // Windows gives these names to devices, whatever the extension: `CON.json` cannot be
-    // written there, nor checked out of a clone of the published repository.
-    let upper = group.to_ascii_uppercase();
-    let device = matches!(upper.as_str(), "CON" | "PRN" | "AUX" | "NUL")
-        || (upper.len() == 4
-            && (upper.starts_with("COM") || upper.starts_with("LPT"))
-            && upper.as_bytes()[3].is_ascii_digit());
-    if device {
-        return Err(format!(
-            "group {group:?} is the name of a device on Windows; choose another"
-        ));
-    }
-    Ok(())
-}
-
 /// Hears about progress; the CLI shows a bar or log lines, tests hear nothing.
 pub trait Progress: Sync {
     fn start(&self, _files: u64) {}
@@ -220,6 +193,8 @@ fn run_claimed(
         progress.file_done(&file);
         files.push(file);
     }
+    // Every file is done: the bar goes before anything else is said on the terminal.
+    progress.finish();
     // Names are unique within a listing, so the unstable sort (no scratch buffer) is exact.
     files.sort_unstable_by(|a, b| a.name.cmp(&b.name));
     let collided_bytes = settle_collisions(&mut files, &tree);
@@ -300,7 +275,6 @@ fn run_claimed(
         finished = tree.inspect_err(|_| tree_failed = true)?;
         bytes_out += finished.as_ref().map_or(0, Finished::list_size);
         let open = open?;
-        progress.finish();
         let micros_to_ms = |c: &AtomicU64| c.load(Ordering::Relaxed) / 1000;
         report.timings_ms = Timings {
             list: costs.list.as_millis() as u64,

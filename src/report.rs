@@ -420,14 +420,22 @@ pub fn peak_rss_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// The shortest run whose rate is worth giving.
+const MEASURABLE_WALL_MS: u64 = 100;
+
 /// How many failures the human summary names before pointing at report.json.
 const SUMMARY_FAILURES: usize = 20;
 
 impl Report {
-    /// Files converted per second of wall time.
-    pub fn files_per_second(&self) -> f64 {
-        let secs = (self.timings_ms.wall as f64 / 1000.0).max(0.001);
-        (self.totals.ok + self.totals.failed) as f64 / secs
+    /// Files converted per second of wall time; `None` where no rate can be told: a run of a
+    /// few milliseconds (whole milliseconds would make it anything up to twice the truth), or
+    /// an interrupted run (its files not reached count as failed, but took no time).
+    pub fn files_per_second(&self) -> Option<f64> {
+        if self.interrupted || self.timings_ms.wall < MEASURABLE_WALL_MS {
+            return None;
+        }
+        let secs = self.timings_ms.wall as f64 / 1000.0;
+        Some((self.totals.ok + self.totals.failed) as f64 / secs)
     }
 
     /// The few lines a person reads on stderr after a run.
@@ -435,13 +443,16 @@ impl Report {
         let t = &self.totals;
         let wall = self.timings_ms.wall;
         // A laptop's folder of a few charts takes milliseconds, which "0.00 s" would hide.
-        let took = if wall < 1000 {
-            format!("{wall} ms")
-        } else {
-            format!("{:.2} s", wall as f64 / 1000.0)
+        let took = match wall {
+            0 => "under 1 ms".to_owned(),
+            1..1000 => format!("{wall} ms"),
+            _ => format!("{:.2} s", wall as f64 / 1000.0),
         };
+        let rate = self
+            .files_per_second()
+            .map_or(String::new(), |rate| format!("{rate:.0} files/s, "));
         let mut out = format!(
-            "bluedot {} (shard {}/{}): {} files: {} ok, {} failed, {} skipped in {took} ({:.0} files/s, {:.1} MB in, {:.1} MB out",
+            "bluedot {} (shard {}/{}): {} files: {} ok, {} failed, {} skipped in {took} ({rate}{:.1} MB in, {:.1} MB out",
             self.timeframe,
             self.shard_index,
             self.shard_count,
@@ -449,7 +460,6 @@ impl Report {
             t.ok,
             t.failed,
             t.skipped,
-            self.files_per_second(),
             self.bytes.input as f64 / 1e6,
             self.bytes.output as f64 / 1e6,
         );
@@ -492,14 +502,16 @@ impl Report {
 /// `text` on one line, control characters spelled out (`\n`), for the summary and the logs. A
 /// file name may hold a line break (Linux and Drive allow it), and a line of it starting with
 /// `::` would be a command to a GitHub runner reading the output (`bluedot process` in a
-/// workflow's `run:` step).
+/// workflow's `run:` step). Bidirectional controls are spelled out too (`\u{202e}`): shown,
+/// they reorder what follows, so that `evil\u{202e}nosj.txt` reads as `evil` + `txt.json`.
 pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    let spelled = |c: char| c.is_control() || is_bidi_control(c);
+    if !text.chars().any(spelled) {
         return text.into();
     }
     text.chars()
         .map(|c| {
-            if c.is_control() {
+            if spelled(c) {
                 c.escape_default().to_string()
             } else {
                 c.to_string()
@@ -507,6 +519,11 @@ pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
         })
         .collect::<String>()
         .into()
+}
+
+/// Unicode's explicit bidirectional formatting characters (UAX #9, 2.1-2.6).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]
@@ -597,12 +614,32 @@ mod tests {
             let after = summary.split_once(" skipped in ").unwrap().1;
             after.split_once(" (").unwrap().0.to_owned()
         };
+        report.timings_ms.wall = 0;
+        assert_eq!(took(&report), "under 1 ms");
         report.timings_ms.wall = 3;
         assert_eq!(took(&report), "3 ms");
         report.timings_ms.wall = 999;
         assert_eq!(took(&report), "999 ms");
         report.timings_ms.wall = 12_345;
         assert_eq!(took(&report), "12.35 s");
+    }
+
+    #[test]
+    fn a_rate_is_given_only_where_it_can_be_told() {
+        let mut report = report();
+        report.totals.ok = 8;
+        let rate = |report: &Report| {
+            let summary = report.human_summary();
+            summary
+                .contains("files/s")
+                .then(|| report.files_per_second().unwrap())
+        };
+        report.timings_ms.wall = 1;
+        assert_eq!(rate(&report), None, "8 charts in a millisecond or two");
+        report.timings_ms.wall = 200;
+        assert_eq!(rate(&report), Some(40.0));
+        report.interrupted = true;
+        assert_eq!(rate(&report), None, "most files were never reached");
     }
 
     /// Run in a workflow's `run:` step, a line of a file name starting with `::` would be a
@@ -620,5 +657,17 @@ mod tests {
             !summary.lines().any(|line| line.starts_with("::")),
             "{summary}"
         );
+    }
+
+    #[test]
+    fn a_name_cannot_reorder_what_is_shown_after_it() {
+        let mut report = report();
+        report.files[1].name = "evil\u{202e}nosj.txt".into();
+        let summary = report.human_summary();
+        assert!(
+            summary.contains("failed: evil\\u{202e}nosj.txt: "),
+            "{summary}"
+        );
+        assert!(!summary.contains('\u{202e}'), "{summary}");
     }
 }

@@ -163,7 +163,7 @@ impl Inputs {
 
     pub fn group(&self) -> Result<String, ActionError> {
         let group = self.get("group").unwrap_or("bluedot");
-        crate::pipeline::validate_group(group)
+        crate::convert::validate_group(group)
             .map(|()| group.to_owned())
             .map_err(|e| ActionError::usage(format!("input `group`: {e}")))
     }

@@ -8,20 +8,63 @@ mod fast_path;
 
 use super::number::ShortText;
 use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor, value::MapAccessDeserializer};
+use std::fmt;
+use std::marker::PhantomData;
 
 /// Reads a chart export: the fast path when it is sure, else serde_json, which also words errors.
 pub fn parse(bytes: &[u8]) -> Result<ChartFile, serde_json::Error> {
     match fast_path::read(bytes) {
         Some(file) => Ok(file),
-        None => serde_json::from_slice(bytes),
+        None => serde_json::from_slice::<Object<ChartFile>>(bytes).map(|Object(file)| file),
     }
+}
+
+/// A `T` read from a JSON object only. Serde's derived structs also take an array, its items
+/// given to the fields by position: a row exported as `[date, close, open, ...]` would be read
+/// in the wrong order without a word, where it must fail.
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectsOnly<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectsOnly<T> {
+            type Value = Object<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Object<T>, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(Object)
+            }
+        }
+        deserializer.deserialize_map(ObjectsOnly(PhantomData))
+    }
+}
+
+/// `deserialize_with` for an optional object (`null` or absent is `None`).
+fn optional_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    Option::<Object<T>>::deserialize(deserializer).map(|object| object.map(|Object(t)| t))
+}
+
+/// `deserialize_with` for an optional list of objects.
+fn optional_objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    Option::<Vec<Object<T>>>::deserialize(deserializer)
+        .map(|list| list.map(|list| list.into_iter().map(|Object(t)| t).collect()))
 }
 
 #[derive(Debug, Deserialize)]
 pub struct ChartFile {
-    #[serde(rename = "responseHeader", default)]
+    #[serde(
+        rename = "responseHeader",
+        default,
+        deserialize_with = "optional_object"
+    )]
     pub response_header: Option<ResponseHeader>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_object")]
     pub chart: Option<Chart>,
 }
 
@@ -35,11 +78,15 @@ pub struct ResponseHeader {
 
 #[derive(Debug, Deserialize)]
 pub struct Chart {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_objects")]
     pub prices: Option<Vec<PriceRow>>,
-    #[serde(rename = "peripheralData", default)]
+    #[serde(
+        rename = "peripheralData",
+        default,
+        deserialize_with = "optional_object"
+    )]
     pub peripheral_data: Option<PeripheralData>,
-    #[serde(rename = "blueDotData", default)]
+    #[serde(rename = "blueDotData", default, deserialize_with = "optional_object")]
     pub blue_dot_data: Option<BlueDotData>,
 }
 

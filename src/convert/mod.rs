@@ -12,7 +12,9 @@ mod symbol_info;
 
 pub use dates::{DateRule, named_zone};
 pub use series::{SeriesFile, SeriesKind, SeriesName};
-pub use symbol_info::{ChartSymbols, SeriesSymbols, Streamed, write_symbol_info};
+pub use symbol_info::{
+    ChartSymbols, SeriesSymbols, Streamed, listed_series, validate_group, write_symbol_info,
+};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -304,10 +306,12 @@ fn parse(bytes: &[u8]) -> Result<input::ChartFile, ConvertError> {
 
 /// serde_json appends " at line L column C"; the report states the position once, up front.
 fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(cut) => message[..cut].to_owned(),
-        None => message.to_owned(),
-    }
+    let message = match message.rfind(" at line ") {
+        Some(cut) => &message[..cut],
+        None => message,
+    };
+    // Serde names Rust's types; a person reading the report knows JSON's.
+    message.replace("expected f64", "expected a number")
 }
 
 #[cfg(test)]

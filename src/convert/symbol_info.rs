@@ -56,6 +56,45 @@ impl ChartSymbols {
     }
 }
 
+/// Checks a `--group` value: it becomes a file name on a public site, in a repository that
+/// users clone on every system.
+pub fn validate_group(group: &str) -> Result<(), String> {
+    let ok = (1..=64).contains(&group.len())
+        && group
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !ok {
+        return Err(format!(
+            "group {group:?} must be 1 to 64 characters of A-Z, a-z, 0-9, '_' or '-'"
+        ));
+    }
+    // Windows gives these names to devices, whatever the extension: `CON.json` cannot be
+    // written there, nor checked out of a clone of the published repository.
+    let upper = group.to_ascii_uppercase();
+    let device = matches!(upper.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (upper.len() == 4
+            && (upper.starts_with("COM") || upper.starts_with("LPT"))
+            && upper.as_bytes()[3].is_ascii_digit());
+    if device {
+        return Err(format!(
+            "group {group:?} is the name of a device on Windows; choose another"
+        ));
+    }
+    Ok(())
+}
+
+/// The series a symbol list names (its `symbol` array), or `None` if `json` is not a list this
+/// program writes.
+pub fn listed_series(json: &[u8]) -> Option<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Listed {
+        symbol: Vec<String>,
+    }
+    serde_json::from_slice::<Listed>(json)
+        .ok()
+        .map(|listed| listed.symbol)
+}
+
 /// Writes the list for `charts` (every chart whose four series were written), sorted by series
 /// name so that the file does not depend on the order charts finished in.
 pub fn write_symbol_info(

@@ -67,19 +67,32 @@ impl Places {
     }
 }
 
+/// A file standing where `folder` or a folder above it must be, named in the error a user sees
+/// (the system's own says only "File exists" or "Not a directory").
+fn file_in_the_way(folder: &Path) -> Option<io::Error> {
+    let file = folder
+        .ancestors()
+        .find(|path| path.exists() && !path.is_dir())?;
+    Some(io::Error::other(format!(
+        "{} is a file, where bluedot needs a folder: move it elsewhere first",
+        file.display()
+    )))
+}
+
 impl Claim {
     /// Removes what dead runs into `target` left behind, then takes a tag no live run holds: the
     /// process id, then the id with a counter (two containers sharing a folder can both be
     /// process 1). `root` is the output folder holding `target` and the report.
     pub fn take(root: &Path, target: &Path) -> io::Result<Claim> {
         let places = Places::new(root, target);
-        fs::create_dir_all(&places.data)?;
+        fs::create_dir_all(&places.data).map_err(|e| file_in_the_way(&places.data).unwrap_or(e))?;
         // Housekeeping: what cannot go now (a file another program holds open on Windows)
         // stays under its hidden name, and the next run tries again.
         if let Err(e) = remove_abandoned(&places) {
             tracing::warn!(
+                folder = %places.data.display(),
                 error = %e,
-                "could not remove all that earlier runs left unfinished; the next run tries again"
+                "could not remove all that earlier runs left unfinished (hidden names in this folder); the next run tries again"
             );
         }
         let pid = std::process::id();

@@ -7,7 +7,7 @@ use crate::folder::Folder;
 use std::ffi::OsString;
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Whether `path` is `folder` or lies inside it, links and `..` resolved. A folder that does not
 /// exist holds nothing.
@@ -18,15 +18,22 @@ pub fn is_within(path: &Path, folder: &Path) -> bool {
     }
 }
 
-/// Refuses a published tree holding anything this program does not write there, since
+/// Refuses a published tree holding anything this program did not write there, since
 /// publishing replaces the whole folder: charts kept in it (an `--input` pointing into the
-/// output) or a user's own files would be deleted with it. A link in the tree's place is fine:
-/// only the link is replaced.
+/// output) or a user's own files would be deleted with it. What a run wrote is told by the
+/// symbol list it wrote beside: a tree holds one, naming each of its series, so a series-named
+/// file of the user's (`SPX_PRICE_DATA.csv` saved by hand) is as foreign as a note.
 pub(super) fn holds_only_series(target: &Path) -> io::Result<()> {
     match fs::symlink_metadata(target) {
         Ok(meta) if meta.is_dir() => {}
-        // A link: only the link is replaced. Nothing: nothing is.
-        Ok(meta) if meta.is_symlink() => return Ok(()),
+        // Replacing it would turn the link into a folder, and whatever reads the folder it
+        // points to (a checkout, a synced folder) would silently stop getting new series.
+        Ok(meta) if meta.is_symlink() => {
+            return Err(io::Error::other(format!(
+                "{} is a link, and a run replaces that folder whole: the link would become a folder and the folder it points to would get no new series; give --output a folder of its own, or remove the link",
+                target.display()
+            )));
+        }
         Ok(_) => {
             return Err(io::Error::other(format!(
                 "{} is a file, where bluedot publishes a folder of series: move it elsewhere first",
@@ -36,12 +43,16 @@ pub(super) fn holds_only_series(target: &Path) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e),
     }
-    let list = target.join("symbol_info");
-    let series = |name: &str| crate::convert::SeriesKind::is_series_file_name(name);
-    let mut foreign = first_foreign(target, &series, Some("symbol_info"))?;
-    if foreign.is_none() && list.is_dir() {
-        foreign = first_foreign(&list, &|name| name.ends_with(".json"), None)?;
-    }
+    let foreign = match listed_series(&target.join("symbol_info"))? {
+        Err(foreign) => Some(foreign),
+        Ok(listed) => {
+            let ours = |name: &str| {
+                name.strip_suffix(".csv")
+                    .is_some_and(|stem| listed.binary_search_by(|s| s.as_str().cmp(stem)).is_ok())
+            };
+            first_foreign(target, &ours, Some("symbol_info"))?
+        }
+    };
     match foreign {
         None => Ok(()),
         Some(path) => Err(io::Error::other(format!(
@@ -52,26 +63,58 @@ pub(super) fn holds_only_series(target: &Path) -> io::Result<()> {
     }
 }
 
+/// The series named by the one symbol list in `folder` (the tree's `symbol_info`), sorted; or
+/// the first entry there this program did not write: a second list, a file that is not a list,
+/// a folder.
+fn listed_series(folder: &Path) -> io::Result<Result<Vec<String>, PathBuf>> {
+    let entries = match fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Ok(Vec::new())),
+        // A file where the folder goes.
+        Err(_) if folder.is_file() => return Ok(Err(folder.to_owned())),
+        Err(e) => return Err(e),
+    };
+    let mut list = None;
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if entry.file_type()?.is_dir() {
+            return Ok(Err(entry.path()));
+        }
+        if left_by_a_file_manager(&name) {
+            continue;
+        }
+        let listed = name
+            .strip_suffix(".json")
+            .filter(|group| crate::convert::validate_group(group).is_ok() && list.is_none())
+            .and_then(|_| crate::convert::listed_series(&fs::read(entry.path()).ok()?));
+        match listed {
+            Some(listed) => list = Some(listed),
+            None => return Ok(Err(entry.path())),
+        }
+    }
+    let mut listed = list.unwrap_or_default();
+    listed.sort_unstable();
+    Ok(Ok(listed))
+}
+
 /// The first entry of `folder` that is neither a file whose name is `ours`, nor the folder
-/// `subfolder`, nor a hidden file (a live run's temporary file, what macOS's Finder leaves:
-/// `.DS_Store`, `._<name>`), nor what Windows' Explorer leaves (`Thumbs.db`, `desktop.ini`).
-/// Those go with the tree; a user's folder, charts or notes do not.
+/// `subfolder`, nor what a file manager leaves. Those go with the tree; a user's folder, charts
+/// or notes do not.
 fn first_foreign(
     folder: &Path,
     ours: &dyn Fn(&str) -> bool,
     subfolder: Option<&str>,
-) -> io::Result<Option<std::path::PathBuf>> {
+) -> io::Result<Option<PathBuf>> {
     for entry in fs::read_dir(folder)? {
         let entry = entry?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        let is_dir = entry.file_type()?.is_dir();
-        let replaceable = if is_dir {
+        let replaceable = if entry.file_type()?.is_dir() {
             subfolder == Some(&*name)
         } else {
-            ours(&name)
-                || name.starts_with('.')
-                || ["thumbs.db", "desktop.ini"].contains(&&*name.to_ascii_lowercase())
+            ours(&name) || left_by_a_file_manager(&name)
         };
         if !replaceable {
             return Ok(Some(entry.path()));
@@ -80,21 +123,24 @@ fn first_foreign(
     Ok(None)
 }
 
+/// A hidden file (a live run's temporary file, what macOS's Finder leaves: `.DS_Store`,
+/// `._<name>`), or what Windows' Explorer leaves (`Thumbs.db`, `desktop.ini`).
+fn left_by_a_file_manager(name: &str) -> bool {
+    name.starts_with('.') || ["thumbs.db", "desktop.ini"].contains(&&*name.to_ascii_lowercase())
+}
+
 /// A published tree, and the tree it replaced, kept until the run is complete.
 #[must_use = "the replaced tree stays on disk until settled"]
 pub enum Published {
     /// Per-file mode: each chart replaced its series as it was written.
     InPlace,
     /// The two trees' names were swapped: the replaced one is under the staging name.
-    Swapped {
-        staging: std::path::PathBuf,
-        target: std::path::PathBuf,
-    },
+    Swapped { staging: PathBuf, target: PathBuf },
     /// The replaced tree (if there was one) was moved aside, then the new tree into place.
     MovedAside {
-        staging: std::path::PathBuf,
-        target: std::path::PathBuf,
-        previous: Option<std::path::PathBuf>,
+        staging: PathBuf,
+        target: PathBuf,
+        previous: Option<PathBuf>,
     },
 }
 

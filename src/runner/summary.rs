@@ -48,6 +48,10 @@ pub fn cell(text: &str) -> String {
             // comment splits the text before the `@`, and GitHub does not show it.
             '@' => out.push_str(EMPTY_COMMENT_AT),
             c if c.is_control() => out.push(' '),
+            // Shown, it would reorder the rest of the cell: spelled out, as on stderr.
+            c if crate::report::is_bidi_control(c) => {
+                let _ = write!(out, "&#92;u{{{:x}}}", c as u32);
+            }
             c => out.push(c),
         }
     }
@@ -142,13 +146,14 @@ fn stages_table(out: &mut String, report: &Report) {
     for (stage, millis, note) in rows {
         let _ = writeln!(out, "| {stage}{note} | {millis} ms |");
     }
-    let secs = (ms.wall as f64 / 1000.0).max(0.001);
-    let _ = writeln!(
-        out,
-        "| throughput | {:.0} files/s, {:.1} MB/s in |",
-        report.files_per_second(),
-        report.bytes.input as f64 / 1e6 / secs
-    );
+    if let Some(rate) = report.files_per_second() {
+        let secs = ms.wall as f64 / 1000.0;
+        let _ = writeln!(
+            out,
+            "| throughput | {rate:.0} files/s, {:.1} MB/s in |",
+            report.bytes.input as f64 / 1e6 / secs
+        );
+    }
     let _ = writeln!(
         out,
         "| bytes in / out | {:.1} MB / {:.1} MB |",
@@ -286,6 +291,12 @@ mod tests {
             text.matches('@').count(),
             text.matches(EMPTY_COMMENT_AT).count()
         );
+    }
+
+    #[test]
+    fn cells_hold_no_character_that_reorders_the_text_after_it() {
+        let text = cell("evil\u{202e}nosj.txt");
+        assert_eq!(text, "evil&#92;u{202e}nosj&#46;txt");
     }
 
     #[test]

@@ -168,6 +168,21 @@ fn usage_errors_exit_two() {
     );
     assert_eq!(no_index.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&no_index.stderr).contains("--shard-index"));
+    // Drive's folder choice given with a local folder would be ignored without a word.
+    for flag in ["--date", "--drive-path", "--download-concurrency"] {
+        let value = if flag == "--download-concurrency" {
+            "4"
+        } else {
+            "2025-08-01"
+        };
+        let drive_only = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[flag, value]);
+        assert_eq!(drive_only.status.code(), Some(2), "{flag}");
+        let stderr = String::from_utf8_lossy(&drive_only.stderr);
+        assert!(
+            stderr.contains(&format!("{flag} applies to a Drive source")),
+            "{stderr}"
+        );
+    }
     let timeframe = harness::process(&wd.join("in"), &wd.join("out"), "monthly", &[]);
     assert_eq!(timeframe.status.code(), Some(2));
     let same = harness::process(&wd.join("in"), &wd.join("in/."), "daily", &[]);

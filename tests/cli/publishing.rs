@@ -39,12 +39,18 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
         std::fs::remove_file(wd.join(&format!("{folder}/B_daily.json"))).unwrap();
     }
 
-    // What a user keeps in the tree: a folder, a note, a CSV of their own, an edited copy.
+    // What a user keeps in the tree: a folder, a note, a CSV of their own, an edited copy, a
+    // series of their own named like the run's (none of them in the run's symbol list), a list
+    // of their own beside the run's.
     for kept in [
         "incoming/C_daily.json",
         "notes.txt",
         "watchlist.csv",
         "A_PRICE_DATA (edited).csv",
+        "SPX_PRICE_DATA.csv",
+        "THIS_NAME_IS_FAR_TOO_LONG_FOR_TRADINGVIEW_PRICE_DATA.csv",
+        "symbol_info/my.watchlist.json",
+        "symbol_info/watchlist.json",
     ] {
         wd.write(&format!("out/data/daily/{kept}"), "kept");
         let refused = harness::run(&mut process("in"));
@@ -64,11 +70,45 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     wd.write("out/data/daily/Thumbs.db", "Explorer");
     assert!(harness::run(&mut process("in")).status.success());
 
+    // A tree whose symbol list is gone holds series no run can be said to have written.
+    let list = wd.join("out/data/daily/symbol_info/bluedot.json");
+    let kept_list = std::fs::read(&list).unwrap();
+    std::fs::remove_file(&list).unwrap();
+    assert_eq!(harness::run(&mut process("in")).status.code(), Some(2));
+    assert!(wd.join("out/data/daily/A_PRICE_DATA.csv").is_file());
+    std::fs::write(&list, kept_list).unwrap();
+
+    // A link where the tree goes would become a folder, leaving what it points to behind.
+    #[cfg(unix)]
+    {
+        std::fs::rename(wd.join("out/data/daily"), wd.join("elsewhere")).unwrap();
+        std::os::unix::fs::symlink(wd.join("elsewhere"), wd.join("out/data/daily")).unwrap();
+        let refused = harness::run(&mut process("in"));
+        assert_eq!(refused.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains("is a link"), "{stderr}");
+        assert!(
+            std::fs::symlink_metadata(wd.join("out/data/daily"))
+                .unwrap()
+                .is_symlink()
+        );
+        std::fs::remove_file(wd.join("out/data/daily")).unwrap();
+    }
+
     // A file where the tree goes is not moved aside either.
-    std::fs::remove_dir_all(wd.join("out/data/daily")).unwrap();
+    let _ = std::fs::remove_dir_all(wd.join("out/data/daily"));
     wd.write("out/data/daily", "a file");
     assert_eq!(harness::run(&mut process("in")).status.code(), Some(2));
     assert_eq!(wd.read("out/data/daily"), "a file");
+    // Nor one a level up, and the refusal names it.
+    std::fs::remove_dir_all(wd.join("out/data")).unwrap();
+    wd.write("out/data", "a file");
+    let refused = harness::run(&mut process("in"));
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let named = format!("{} is a file", wd.join("out/data").display());
+    assert!(stderr.contains(&named), "{stderr}");
+    assert_eq!(wd.read("out/data"), "a file");
 }
 
 #[test]

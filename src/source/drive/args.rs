@@ -16,10 +16,11 @@ pub struct DriveArgs {
     /// triggers/<timeframe>_ready.txt on Drive, else today (UTC) or this ISO week].
     #[arg(long, value_name = "DATE", requires = "source")]
     pub date: Option<String>,
-    /// Drive downloads in flight at once (`process`; `plan` downloads nothing).
-    #[arg(long, value_name = "N", default_value_t = 16,
+    /// Drive downloads in flight at once, 1 to 256 (`process`; `plan` downloads nothing)
+    /// [default: 16].
+    #[arg(long, value_name = "N", requires = "source",
           value_parser = clap::value_parser!(u32).range(1..=256))]
-    pub download_concurrency: u32,
+    pub download_concurrency: Option<u32>,
     /// Service-account key: JSON, base64 of it, or a path to the JSON file.
     #[arg(
         long,
@@ -39,6 +40,22 @@ pub struct DriveArgs {
 }
 
 impl DriveArgs {
+    /// The flags given that choose or read a Drive folder (clap's `requires = "source"` is not
+    /// enforced when `--input`, which conflicts with `--source`, is given).
+    pub fn drive_only_flags(&self) -> Vec<&'static str> {
+        [
+            (self.drive_path.is_some(), "--drive-path"),
+            (self.date.is_some(), "--date"),
+            (
+                self.download_concurrency.is_some(),
+                "--download-concurrency",
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(given, flag)| given.then_some(flag))
+        .collect()
+    }
+
     /// The configured source, or `None` when `--source` is not given.
     pub fn config(&self, timeframe: Timeframe) -> Option<Result<DriveConfig, String>> {
         let source = self.source.as_deref()?;
@@ -66,7 +83,9 @@ impl DriveArgs {
         let mut config = DriveConfig::new(root, timeframe, auth);
         config.drive_path = self.drive_path.clone();
         config.date = self.date.clone();
-        config.download_concurrency = self.download_concurrency as usize;
+        if let Some(concurrency) = self.download_concurrency {
+            config.download_concurrency = concurrency as usize;
+        }
         Ok(config)
     }
 }

@@ -55,7 +55,12 @@ fn rule_10_runs_leave_no_temporary_files_and_replace_the_tree_whole() {
         "out/data/.daily.staging-999999/A_PRICE_DATA.csv",
         "half a fi",
     );
+    // Yesterday's tree: a series and the symbol list naming it.
     wd.write("out/data/daily/OLD_PRICE_DATA.csv", "20250101T,1,1,1,1,0\n");
+    wd.write(
+        "out/data/daily/symbol_info/bluedot.json",
+        r#"{"symbol": ["OLD_PRICE_DATA"], "description": ["Old - price data (daily)"], "pricescale": [1]}"#,
+    );
     let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
     assert!(out.status.success());
     let files: Vec<String> = harness::tree(&wd.join("out")).into_keys().collect();
@@ -311,10 +316,27 @@ fn outcome_a_number_too_large_for_a_double_fails_at_its_place() {
 #[test]
 fn outcome_wrong_value_types_name_line_and_column() {
     let reason = failure(b"{\"chart\": {\"prices\": [{\"open\": \"ten\"}]}}");
-    assert!(
-        reason.starts_with("unexpected JSON structure at line 1 column"),
-        "{reason}"
+    assert_eq!(
+        reason,
+        "unexpected JSON structure at line 1 column 36: invalid type: string \"ten\", expected a number"
     );
+    // An array where an object goes is not read by position: columns in another order would
+    // turn closes into opens without a word.
+    let row = failure(b"{\"chart\": {\"prices\": [[1753986600000, 100, 110, 90, 105, 1000]]}}");
+    assert_eq!(
+        row,
+        "unexpected JSON structure at line 1 column 22: invalid type: sequence, expected an object"
+    );
+    for document in [
+        &b"[{\"error\": false}, {\"prices\": []}]"[..],
+        b"{\"chart\": {\"prices\": [], \"blueDotData\": [[\"2025-08-01\"]]}}",
+    ] {
+        let reason = failure(document);
+        assert!(
+            reason.ends_with("invalid type: sequence, expected an object"),
+            "{reason}"
+        );
+    }
 }
 
 #[test]
