@@ -368,7 +368,10 @@ fn convert_one(
         file
     };
     if stop.load(Ordering::Relaxed) {
-        return failed(file, "not converted: the run was interrupted".into());
+        return failed(
+            file,
+            format!("not converted: {}", crate::report::NOT_REACHED),
+        );
     }
     let content = match &content {
         Ok(content) => content,

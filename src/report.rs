@@ -279,6 +279,15 @@ impl ChartFacts {
 }
 
 impl FileReport {
+    /// A chart failed only because a signal stopped the run before it (see [`NOT_REACHED`]).
+    pub fn not_reached(&self) -> bool {
+        self.outcome == Outcome::Failed
+            && self
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.ends_with(NOT_REACHED))
+    }
+
     pub fn new(name: impl Into<String>, outcome: Outcome, reason: Option<String>) -> FileReport {
         FileReport {
             name: name.into().into_boxed_str(),
@@ -410,7 +419,16 @@ impl Report {
     pub fn failures(&self) -> impl Iterator<Item = &FileReport> {
         self.files.iter().filter(|f| f.outcome == Outcome::Failed)
     }
+
+    /// Failures other than charts a signal kept the run from reaching: those say nothing about
+    /// the file, and one line counts them all.
+    pub fn failures_reached(&self) -> impl Iterator<Item = &FileReport> {
+        self.failures().filter(|f| !f.not_reached())
+    }
 }
+
+/// How the reason of a chart a stopped run never reached ends (`not converted: ...`).
+pub const NOT_REACHED: &str = "the run was interrupted";
 
 /// Peak resident set size of this process (`VmHWM`), where the kernel reports it.
 pub fn peak_rss_bytes() -> Option<u64> {
@@ -482,17 +500,24 @@ impl Report {
                 .collect();
             out.push_str(&format!("rows left out: {}\n", dropped.join(", ")));
         }
-        for file in self.failures().take(SUMMARY_FAILURES) {
+        let reached = self.failures_reached().count();
+        for file in self.failures_reached().take(SUMMARY_FAILURES) {
             out.push_str(&format!(
                 "failed: {}: {}\n",
                 one_line(&file.name),
                 one_line(file.reason.as_deref().unwrap_or("unknown"))
             ));
         }
-        if t.failed as usize > SUMMARY_FAILURES {
+        if reached > SUMMARY_FAILURES {
             out.push_str(&format!(
-                "... and {} more failures, all listed in report.json\n",
-                t.failed as usize - SUMMARY_FAILURES
+                "... and {} more failed, all listed in report.json\n",
+                reached - SUMMARY_FAILURES
+            ));
+        }
+        let not_reached = self.failures().count() - reached;
+        if not_reached > 0 {
+            out.push_str(&format!(
+                "{not_reached} not reached before the signal (failed in report.json)\n"
             ));
         }
         out
@@ -657,6 +682,27 @@ mod tests {
             !summary.lines().any(|line| line.starts_with("::")),
             "{summary}"
         );
+    }
+
+    #[test]
+    fn an_interrupted_summary_names_real_failures_and_counts_the_charts_not_reached() {
+        let mut report = report();
+        report.interrupted = true;
+        for i in 0..30 {
+            let reason = format!("not converted: {NOT_REACHED}");
+            let file =
+                FileReport::new(format!("N{i:02}_daily.json"), Outcome::Failed, Some(reason));
+            report.files.push(file);
+        }
+        report.totals.failed = 31;
+        let summary = report.human_summary();
+        let failed: Vec<&str> = summary
+            .lines()
+            .filter(|l| l.starts_with("failed: "))
+            .collect();
+        assert_eq!(failed, ["failed: BAD_daily.json: bad\\n\"x\""], "{summary}");
+        assert!(summary.contains("\n30 not reached before the signal (failed in report.json)\n"));
+        assert!(!summary.contains("more failed"), "{summary}");
     }
 
     #[test]

@@ -207,7 +207,8 @@ fn annotate(console: &mut Console<Stdout>, report: &Report, spec: &SourceSpec) {
             },
         );
     }
-    for file in &report.files {
+    // Charts the signal kept the run from are said once, above.
+    for file in report.files.iter().filter(|file| !file.not_reached()) {
         let level = match file.outcome {
             Outcome::Ok => continue,
             Outcome::Failed => Level::Error,

@@ -206,7 +206,7 @@ impl Iterator for ReadAhead {
                 None => self.charts.next()?,
             };
             return Some(Fetched {
-                content: Err("not read: the run was interrupted".into()),
+                content: Err(format!("not read: {}", crate::report::NOT_REACHED)),
                 name: entry.name,
                 retries: 0,
             });

@@ -322,6 +322,14 @@ fn sigterm_stops_the_run_and_still_writes_the_summary() {
     assert_eq!(step.outputs()["status"], "interrupted");
     assert!(step.summary.contains("interrupted"), "{}", step.summary);
     assert!(step.summary.contains("| in this shard | 6000 |"));
+    // The charts not reached are one warning, not ten error annotations of the same reason.
+    let annotations: Vec<&str> = step
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error") || l.starts_with("::warning"))
+        .collect();
+    assert_eq!(annotations.len(), 1, "{annotations:?}");
+    assert!(annotations[0].starts_with("::warning title=interrupted::"));
     let report = report(&runner.workspace().join("bluedot-output"));
     assert_eq!(report["interrupted"], true);
     let left: Vec<_> = std::fs::read_dir(&data)

@@ -107,7 +107,7 @@ pub fn start(
 fn interrupted(name: String, retries: u32) -> Fetched {
     Fetched {
         name,
-        content: Err("not downloaded: the run was interrupted".into()),
+        content: Err(format!("not downloaded: {}", crate::report::NOT_REACHED)),
         retries,
     }
 }
