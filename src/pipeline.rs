@@ -6,8 +6,8 @@
 //! end, so nothing depends on which worker finished first.
 
 use crate::convert::{
-    self, ChartSymbols, ConvertOptions, DroppedRows, SeriesKind, SeriesSymbols, Timeframe,
-    write_symbol_info,
+    self, ChartSymbols, ConvertOptions, DateRule, DroppedRows, SeriesKind, SeriesSymbols,
+    Timeframe, write_symbol_info,
 };
 use crate::output::{Claim, Finished, Published, SeriesTree, WriteMode};
 use crate::report::{
@@ -247,6 +247,11 @@ fn run_claimed(
         generated_by: format!("bluedot {}", env!("CARGO_PKG_VERSION")),
         timeframe: job.convert.timeframe.to_string(),
         group: job.group.clone(),
+        timezone: match &job.convert.date_rule {
+            DateRule::NearestUtcMidnight => None,
+            DateRule::Zone(zone) => zone.iana_name().map(str::to_owned),
+        },
+        keep_holidays: job.convert.keep_holidays,
         shard_index: job.shard.index,
         shard_count: job.shard.count,
         source: label,

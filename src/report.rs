@@ -23,6 +23,9 @@ pub struct Report {
     pub generated_by: String,
     pub timeframe: String,
     pub group: String,
+    /// The `--timezone` whose local dates the bars carry; `None`: the nearest UTC midnight's.
+    pub timezone: Option<String>,
+    pub keep_holidays: bool,
     pub shard_index: u32,
     pub shard_count: u32,
     /// Where the files came from, with nothing secret in it (`local:<dir>`, `gdrive:<id>`).
@@ -48,6 +51,8 @@ impl Report {
         map.serialize_entry("generated_by", &self.generated_by)?;
         map.serialize_entry("timeframe", &self.timeframe)?;
         map.serialize_entry("group", &self.group)?;
+        map.serialize_entry("timezone", &self.timezone)?;
+        map.serialize_entry("keep_holidays", &self.keep_holidays)?;
         map.serialize_entry("shard_index", &self.shard_index)?;
         map.serialize_entry("shard_count", &self.shard_count)?;
         map.serialize_entry("source", &self.source)?;
@@ -563,6 +568,8 @@ mod tests {
             generated_by: "bluedot test".into(),
             timeframe: "daily".into(),
             group: "g".into(),
+            timezone: None,
+            keep_holidays: false,
             shard_index: 1,
             shard_count: 4,
             source: "local:in".into(),

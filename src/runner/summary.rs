@@ -255,6 +255,8 @@ mod tests {
             generated_by: "test".into(),
             timeframe: "daily".into(),
             group: "g".into(),
+            timezone: None,
+            keep_holidays: false,
             shard_index: 0,
             shard_count: 1,
             source: "local:x".into(),

@@ -25,10 +25,18 @@ fn rule_1_date_is_exchange_local_for_indian_and_us_stamps() {
 #[test]
 fn rule_1_timezone_option_overrides_the_date() {
     let bytes = chart::chart(Some("X"), vec![bar(0)], json!([]));
-    let (wd, _) = convert("X_daily.json", &bytes, &["--timezone", "Asia/Kolkata"]);
+    let (wd, _) = convert("X_daily.json", &bytes, &["--timezone", "asia/kolkata"]);
     assert!(series(&wd, "X_PRICE_DATA").starts_with("20250801T,"));
+    // The report says which dates the tree carries.
+    let report = crate::harness::report(&wd.join("out"));
+    assert_eq!(report["timezone"], "Asia/Kolkata");
     let (wd, _) = convert("X_daily.json", &bytes, &["--timezone", "UTC"]);
     assert!(series(&wd, "X_PRICE_DATA").starts_with("20250731T,"));
+    let (wd, _) = convert("X_daily.json", &bytes, &[]);
+    assert_eq!(
+        crate::harness::report(&wd.join("out"))["timezone"],
+        serde_json::Value::Null
+    );
 }
 
 #[test]

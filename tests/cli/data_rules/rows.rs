@@ -24,6 +24,10 @@ fn rule_5_keep_holidays_keeps_them_in_price_data_only() {
     let rows = vec![bar(0), holiday(-1), bar(-2)];
     let (wd, _) = convert_rows(rows, &["--keep-holidays"]);
     assert!(series(&wd, "X_PRICE_DATA").contains("20250731T,10,12,9,11,0\n"));
+    assert_eq!(
+        crate::harness::report(&wd.join("out"))["keep_holidays"],
+        true
+    );
     for s in ["X_RLST_RATING", "X_BC_INDICATOR", "X_BLUE_DOTS"] {
         assert!(!series(&wd, s).contains("20250731T"), "{s}");
     }
