@@ -8,9 +8,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Lists `dir`. Sub-folders are not read (one named like a chart is skipped, so that it is
-/// seen); files that are not charts are skipped, and a `*.json` that cannot be read is listed
-/// as unreadable, to fail.
+/// Lists `dir`. Sub-folders are not read (each is skipped, so that it is seen); files that are
+/// not charts are skipped, and a `*.json` that cannot be read is listed as unreadable, to fail.
 pub fn list(dir: &Path) -> std::io::Result<Listing> {
     let mut listing = Listing::default();
     for item in std::fs::read_dir(dir)? {
@@ -69,12 +68,11 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
             }
         };
         if meta.is_dir() {
-            // Sub-folders are not read; one named like a chart is said so, not passed over.
-            if is_json_name(&name) {
-                let entry = Entry { name, size: None };
-                let reason = "a folder: charts are read from the files directly in the input folder, not from sub-folders";
-                listing.skipped.push((entry, reason.into()));
-            }
+            // Sub-folders are not read, but recorded: charts dropped in one are not lost unseen.
+            let entry = Entry { name, size: None };
+            listing
+                .skipped
+                .push((entry, super::SUBFOLDER_SKIPPED.into()));
             continue;
         }
         let entry = Entry {

@@ -84,13 +84,33 @@ impl Opened {
             Fetcher::Drive(_) => self.label.clone(),
         };
         let mut message = format!("no chart files (*.json) in {place}");
-        match self.listing.skipped.len() {
+        let subfolders: Vec<&str> = self
+            .listing
+            .skipped
+            .iter()
+            .filter(|(_, reason)| reason == super::SUBFOLDER_SKIPPED)
+            .map(|(entry, _)| entry.name.as_str())
+            .collect();
+        match self.listing.skipped.len() - subfolders.len() {
             0 => {}
             1 => message.push_str(" (1 other file there would be skipped)"),
             n => message.push_str(&format!(" ({n} other files there would be skipped)")),
         }
-        if let Fetcher::Local(dir) = &self.fetcher {
-            message.push_str(&super::local::subfolders_with_charts(dir));
+        match &self.fetcher {
+            Fetcher::Local(dir) => message.push_str(&super::local::subfolders_with_charts(dir)),
+            // Whether they hold charts would take a listing each; their names are the hint.
+            Fetcher::Drive(_) if !subfolders.is_empty() => {
+                const NAMED: usize = 3;
+                let more = subfolders.len().saturating_sub(NAMED);
+                message.push_str(&format!(
+                    "; charts are read from the folder itself, not its sub-folders: {}",
+                    subfolders[..subfolders.len() - more].join(", ")
+                ));
+                if more > 0 {
+                    message.push_str(&format!(", and {more} more"));
+                }
+            }
+            Fetcher::Drive(_) => {}
         }
         Err(message)
     }

@@ -315,6 +315,8 @@ fn listing_follows_links_to_charts_fails_what_cannot_be_read_and_skips_what_is_n
     );
     wd.write("in/notes.txt", "eleven byte");
     wd.write("in/nested.json/INNER_daily.json", &linked);
+    // Charts dropped as a folder: not read, but not passed over without a word either.
+    wd.write("in/batch/INNER_daily.json", &linked);
     std::os::unix::fs::symlink(
         wd.join("elsewhere/LINKED_daily.json"),
         wd.join("in/LINKED_daily.json"),
@@ -349,6 +351,7 @@ fn listing_follows_links_to_charts_fails_what_cannot_be_read_and_skips_what_is_n
             "LINKED_daily.json",
             "PIPE_daily.json",
             "PLAIN_daily.json",
+            "batch",
             "nested.json",
             "notes.txt"
         ],
@@ -374,7 +377,12 @@ fn listing_follows_links_to_charts_fails_what_cannot_be_read_and_skips_what_is_n
         (
             "nested.json",
             "skipped",
-            "a folder: charts are read from the files directly in the input folder, not from sub-folders",
+            "a folder: charts are read from the files directly in the drop folder, not from sub-folders",
+        ),
+        (
+            "batch",
+            "skipped",
+            "a folder: charts are read from the files directly in the drop folder, not from sub-folders",
         ),
         ("notes.txt", "skipped", "not a .json file"),
     ];

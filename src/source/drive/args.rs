@@ -82,7 +82,14 @@ impl DriveArgs {
         }
         let mut config = DriveConfig::new(root, timeframe, auth);
         config.drive_path = self.drive_path.clone();
-        config.date = self.date.clone();
+        // Checked before anything asks Drive: a date that cannot be is the reason to give,
+        // not whatever the network says first.
+        config.date = match &self.date {
+            Some(date) => Some(
+                super::validate_date(timeframe, date.trim()).map_err(|e| format!("--date {e}"))?,
+            ),
+            None => None,
+        };
         if let Some(concurrency) = self.download_concurrency {
             config.download_concurrency = concurrency as usize;
         }

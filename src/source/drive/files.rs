@@ -130,6 +130,7 @@ pub async fn list_children(
     let q = format!("{} in parents and trashed = false{filter}", quote(parent));
     let mut files = Vec::new();
     let mut page_token: Option<String> = None;
+    let mut tokens_seen = std::collections::HashSet::new();
     let mut restarted = false;
     loop {
         let Attempted {
@@ -180,6 +181,7 @@ pub async fn list_children(
                 );
                 restarted = true;
                 files.clear();
+                tokens_seen.clear();
                 page_token = None;
                 continue;
             }
@@ -187,7 +189,17 @@ pub async fn list_children(
         };
         files.extend(page.files);
         match page.next_page_token.filter(|t| !t.is_empty()) {
-            Some(token) => page_token = Some(token),
+            Some(token) => {
+                // A token given before leads back to pages already listed: following it would
+                // ask for them again and again, never ending the listing.
+                if !tokens_seen.insert(token.clone()) {
+                    return Err(format!(
+                        "files.list in folder {parent}: Drive gave the same page token twice (after {} files); stopping, as following it would list the same pages forever",
+                        files.len()
+                    ));
+                }
+                page_token = Some(token);
+            }
             None => return Ok(files),
         }
     }

@@ -202,6 +202,14 @@ pub async fn read_trigger(
     }
     .map_err(|e| format!("cannot read triggers/{name}: {e}"))?;
     let text = trigger_text(&bytes);
+    // A date is ten characters: a longer text is some other file saved under this name, and
+    // quoting it whole would bury the reason in the log.
+    if text.chars().count() > 32 {
+        return Err(format!(
+            "triggers/{name} holds {} bytes, not a date (YYYY-MM-DD, or YYYY-Www for weekly)",
+            bytes.len()
+        ));
+    }
     validate_date(timeframe, &text)
         .map(Some)
         .map_err(|e| format!("triggers/{name} says {e}"))
@@ -223,6 +231,9 @@ pub async fn classify_items(
             size: item.size(),
         };
         if item.mime_type == FOLDER_MIME {
+            listing
+                .skipped
+                .push((entry, crate::source::SUBFOLDER_SKIPPED.into()));
             continue;
         }
         let target: Planned = if item.mime_type == SHORTCUT_MIME {
@@ -235,7 +246,7 @@ pub async fn classify_items(
             if details.target_mime_type.as_deref() == Some(FOLDER_MIME) {
                 listing.skipped.push((
                     entry,
-                    "shortcut to a folder (folders are not listed)".into(),
+                    "shortcut to a folder: charts are read from the files directly in the drop folder, not from sub-folders".into(),
                 ));
                 continue;
             }
@@ -252,7 +263,7 @@ pub async fn classify_items(
                 Ok(target) if target.mime_type == FOLDER_MIME => {
                     listing.skipped.push((
                         entry,
-                        "shortcut to a folder (folders are not listed)".into(),
+                        "shortcut to a folder: charts are read from the files directly in the drop folder, not from sub-folders".into(),
                     ));
                     continue;
                 }
@@ -300,12 +311,23 @@ pub async fn classify_items(
             );
             tracing::warn!("{}", crate::report::one_line(&warning));
             warnings.push(warning);
+            let kept_modified = group
+                .iter()
+                .find(|(item, _)| item.id == keep)
+                .and_then(|(item, _)| item.modified());
             group.retain(|(item, _)| {
                 if item.id == keep {
                     return true;
                 }
+                // Equally new, the choice is Drive's version number, then the larger id: stable
+                // from run to run, but no file is "newer".
+                let which = if item.modified() == kept_modified {
+                    "one modified at the same time (the higher version, else the larger id)"
+                } else {
+                    "a newer file"
+                };
                 let reason = format!(
-                    "duplicate: a newer file with the same name was used ({keep}, modified {kept_time}); this one is {} (modified {})",
+                    "duplicate: {which} with the same name was used ({keep}, modified {kept_time}); this one is {} (modified {})",
                     item.id,
                     item.modified_time.as_deref().unwrap_or("?")
                 );

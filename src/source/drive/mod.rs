@@ -256,8 +256,9 @@ impl DriveSource {
                             }
                         ))
                     })?;
-            let filter = format!(" and mimeType != '{}'", files::FOLDER_MIME);
-            let items = files::list_children(client, &folder, &filter, &mut retries)
+            // Sub-folders are listed too, to be recorded as skipped: charts dropped as a folder
+            // must not go unseen.
+            let items = files::list_children(client, &folder, "", &mut retries)
                 .await
                 .map_err(context)?;
             let (found, planned, more_warnings) =

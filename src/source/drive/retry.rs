@@ -154,6 +154,17 @@ pub fn error_reason(status: u16, body: &[u8]) -> (String, String) {
                 .trim()
                 .to_owned()
         });
+    // A proxy's or a bare server's answer may carry no text at all.
+    let message = match message.is_empty() {
+        false => message,
+        true => match reqwest::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+        {
+            Some(phrase) => format!("{phrase} (no error text in the answer)"),
+            None => "no error text in the answer".to_owned(),
+        },
+    };
     let reason = if reason.is_empty() {
         format!("{status}")
     } else {
@@ -190,6 +201,21 @@ impl std::fmt::Display for AttemptError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_without_text_still_gives_a_reason() {
+        assert_eq!(
+            error_reason(416, b""),
+            (
+                "416".into(),
+                "Range Not Satisfiable (no error text in the answer)".into()
+            )
+        );
+        assert_eq!(
+            error_reason(599, b"  "),
+            ("599".into(), "no error text in the answer".into())
+        );
+    }
 
     #[test]
     fn drive_reasons_decide_retry() {

@@ -267,6 +267,21 @@ fn a_listing_drive_keeps_calling_incomplete_ends_the_run_with_nothing_published(
     assert!(!out.join("data").exists(), "{stderr}");
 }
 
+#[test]
+fn a_page_token_leading_back_to_a_listed_page_ends_the_listing_not_the_run_never() {
+    let d = drive(2, 5);
+    d.standin
+        .inject(Target::List, vec![Fault::RepeatPageToken; 1000]);
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("the same page token twice"), "{stderr}");
+    assert!(d.standin.stats().list_calls < 10);
+    assert!(!out.join("data").exists());
+}
+
 /// A runner cancelling a job sends SIGINT, and kills the job a few seconds later if it is still
 /// there: `process` stopped while Drive stalls its answers to `target` must end at once (exit 1).
 /// Returns the work dir (the output is `out`) and what the run printed on stderr.

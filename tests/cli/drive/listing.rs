@@ -204,7 +204,7 @@ fn trigger_file_decides_the_date() {
 
     // A trigger that does not hold a date stops the run before anything is written.
     let bad = d.standin.folder(&d.standin.root(), "triggers");
-    d.standin.file(&bad, "daily_ready.txt", "tomorrow");
+    let trigger = d.standin.file(&bad, "daily_ready.txt", "tomorrow");
     let out = work.join("bad");
     let output = process(&d, &out, &[], &[]);
     assert_eq!(output.status.code(), Some(2));
@@ -214,6 +214,18 @@ fn trigger_file_decides_the_date() {
         "{stderr}"
     );
     assert!(!out.exists());
+    // Another file saved under the trigger's name is not quoted whole.
+    let mut long = b"2024-08-05".to_vec();
+    long.resize(1 << 20, b'x');
+    d.standin.set_content(&trigger, long);
+    let output = process(&d, &out, &[], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.len() < 1000, "{} bytes of stderr", stderr.len());
+    assert!(
+        stderr.contains("holds 1048576 bytes, not a date"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -265,6 +277,23 @@ fn duplicate_names_newest_wins_and_docs_are_skipped() {
         stderr.contains("2 files named \"DUP_daily.json\""),
         "{stderr}"
     );
+    assert!(reason.contains("a newer file"), "{reason}");
+
+    // Equally new: one is used all the same, and neither is called newer.
+    d.standin
+        .set_modified_time(&old, "2024-08-02T09:00:00.000Z");
+    let output = process(&d, &work.join("tie"), &["--date", DAY], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let tie = crate::harness::report(&work.join("tie"));
+    let skipped = tie["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "DUP_daily.json" && f["outcome"] == "skipped")
+        .unwrap()
+        .clone();
+    let reason = skipped["reason"].as_str().unwrap();
+    assert!(reason.contains("modified at the same time"), "{reason}");
 }
 
 #[test]
@@ -430,4 +459,53 @@ fn a_file_larger_than_a_chart_can_be_is_not_downloaded() {
         3,
         "only the charts are downloaded"
     );
+}
+
+#[test]
+fn a_date_that_cannot_be_is_refused_before_drive_is_asked() {
+    let d = drive(100, 1);
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", "2025-02-30"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--date \"2025-02-30\" is not a YYYY-MM-DD date"),
+        "{stderr}"
+    );
+    let stats = d.standin.stats();
+    assert_eq!((stats.list_calls, stats.token_grants), (0, 0));
+}
+
+#[test]
+fn a_folder_in_the_drop_is_recorded_and_named_when_it_holds_the_charts() {
+    let d = drive(100, 2);
+    let batch = d.standin.folder(&d.day, "batch");
+    d.standin
+        .file(&batch, "INNER_daily.json", chart("INNER", 1));
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let report = report(&out);
+    assert_eq!(outcomes(&report), (2, 0, 1));
+    let batch_entry = file_entry(&report, "batch");
+    assert_eq!(batch_entry["outcome"], "skipped");
+    assert!(
+        batch_entry["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not from sub-folders"),
+        "{batch_entry}"
+    );
+
+    // Everything dropped as a folder: the refusal names it.
+    let d = drive(100, 0);
+    let batch = d.standin.folder(&d.day, "batch");
+    d.standin
+        .file(&batch, "INNER_daily.json", chart("INNER", 1));
+    let output = process(&d, &work.join("none"), &["--date", DAY], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not its sub-folders: batch"), "{stderr}");
 }

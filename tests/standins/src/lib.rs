@@ -61,6 +61,8 @@ pub enum Fault {
     /// `files.list` only: a page without its last file, marked `incompleteSearch: true`, as
     /// Drive answers when it could not search every drive.
     IncompleteSearch,
+    /// `files.list` only: the page's `nextPageToken` leads to the page itself.
+    RepeatPageToken,
 }
 
 impl Fault {

@@ -64,7 +64,8 @@ fn fault_reply(state: &State, fault: &Fault, token: Option<&str>, id: &str) -> O
         | Fault::SlowBody(_)
         | Fault::TruncatedBody
         | Fault::WrongMd5
-        | Fault::IncompleteSearch => return None,
+        | Fault::IncompleteSearch
+        | Fault::RepeatPageToken => return None,
     })
 }
 
@@ -155,9 +156,8 @@ pub fn route(state: &State, request: &Request) -> Reply {
         {
             return reply;
         }
-        let incomplete = fault == Some(Fault::IncompleteSearch);
         return alter(
-            list(state, request, incomplete),
+            list(state, request, fault.as_ref()),
             fault.filter(|f| *f != Fault::WrongMd5),
         );
     }
@@ -304,7 +304,8 @@ fn has_resource_key(request: &Request, item: &Item) -> bool {
         .is_some_and(|keys| keys.split(',').any(|pair| pair.trim() == wanted))
 }
 
-fn list(state: &State, request: &Request, incomplete: bool) -> Reply {
+fn list(state: &State, request: &Request, fault: Option<&Fault>) -> Reply {
+    let incomplete = fault == Some(&Fault::IncompleteSearch);
     let q = request.query.get("q").cloned().unwrap_or_default();
     for parent in query::parents(&q) {
         let folder = state
@@ -374,6 +375,9 @@ fn list(state: &State, request: &Request, incomplete: bool) -> Reply {
     let mut body = json!({"kind": "drive#fileList", "incompleteSearch": incomplete, "files": page});
     if start + page_size < matching.len() {
         body["nextPageToken"] = format!("{fingerprint}~{}", start + page_size).into();
+    }
+    if fault == Some(&Fault::RepeatPageToken) {
+        body["nextPageToken"] = format!("{fingerprint}~{start}").into();
     }
     // As on Drive: a `fields` selector without nextPageToken silently ends pagination.
     Reply::json(200, selection.apply(&body))
