@@ -253,33 +253,30 @@ fn a_drive_that_stops_answering_is_given_up_on_not_retried_chart_by_chart() {
     assert!(stderr.contains(outage), "{stderr}");
 }
 
-#[test]
-fn a_listing_drive_keeps_calling_incomplete_ends_the_run_with_nothing_published() {
-    let d = drive(100, 3);
-    d.standin
-        .inject(Target::List, vec![Fault::IncompleteSearch; 100]);
+/// Drive answers every `files.list` with `fault`: the run ends (exit 2) saying `why`, with
+/// nothing written. Returns the stand-in, to count what was asked.
+fn a_listing_always_answered_with(page_size: usize, fault: Fault, why: &str) -> super::Drive {
+    let d = drive(page_size, 5);
+    d.standin.inject(Target::List, vec![fault; 1000]);
     let work = WorkDir::new();
     let out = work.join("out");
     let output = process(&d, &out, &["--date", DAY], &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("incompleteSearch"), "{stderr}");
+    assert!(stderr.contains(why), "{stderr}");
     assert!(!out.join("data").exists(), "{stderr}");
+    d
+}
+
+#[test]
+fn a_listing_drive_keeps_calling_incomplete_ends_the_run_with_nothing_published() {
+    a_listing_always_answered_with(100, Fault::IncompleteSearch, "incompleteSearch");
 }
 
 #[test]
 fn a_page_token_leading_back_to_a_listed_page_ends_the_listing_not_the_run_never() {
-    let d = drive(2, 5);
-    d.standin
-        .inject(Target::List, vec![Fault::RepeatPageToken; 1000]);
-    let work = WorkDir::new();
-    let out = work.join("out");
-    let output = process(&d, &out, &["--date", DAY], &[]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("the same page token twice"), "{stderr}");
+    let d = a_listing_always_answered_with(2, Fault::RepeatPageToken, "the same page token twice");
     assert!(d.standin.stats().list_calls < 10);
-    assert!(!out.join("data").exists());
 }
 
 /// A runner cancelling a job sends SIGINT, and kills the job a few seconds later if it is still
