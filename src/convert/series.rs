@@ -33,22 +33,6 @@ impl SeriesKind {
         }
     }
 
-    /// Whether `name` is a series file name this program can write: a series symbol
-    /// (`A-Z`, `0-9`, `_`), one of the four suffixes, `.csv`.
-    pub fn is_series_file_name(name: &str) -> bool {
-        let Some(stem) = name.strip_suffix(".csv") else {
-            return false;
-        };
-        SeriesKind::ALL.iter().any(|kind| {
-            stem.strip_suffix(kind.suffix()).is_some_and(|symbol| {
-                !symbol.is_empty()
-                    && symbol
-                        .bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-            })
-        })
-    }
-
     /// Words for the symbol list's `description`.
     pub fn description(self) -> &'static str {
         match self {
@@ -436,31 +420,5 @@ fn no_usable_bars(rows: usize, dropped: &DroppedRows) -> ConvertError {
         } else {
             why
         },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn series_file_names_are_a_series_symbol_a_suffix_and_csv() {
-        for name in [
-            "DIX_IN_PRICE_DATA.csv",
-            "A_BLUE_DOTS.csv",
-            "X1_BC_INDICATOR.csv",
-        ] {
-            assert!(SeriesKind::is_series_file_name(name), "{name}");
-        }
-        for name in [
-            "watchlist.csv",
-            "_PRICE_DATA.csv",
-            "a_PRICE_DATA.csv",
-            "A_PRICE_DATA (edited).csv",
-            "A_PRICE_DATA.CSV",
-            "A_PRICE_DATA.csv.bak",
-        ] {
-            assert!(!SeriesKind::is_series_file_name(name), "{name}");
-        }
     }
 }
