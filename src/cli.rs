@@ -37,7 +37,8 @@ pub enum Command {
         after_help = "Exit status: 0 every file converted; 1 some files failed (the rest \
         are written; report.json names each failure) or the run was interrupted (nothing \
         published); 2 the run could not go as asked (an option, the input, the output), nothing \
-        published; 130 a second stop signal more than a second after the first (nothing written)."
+        published; 130 a second stop signal more than a second after the first (no report; \
+        what was staged is left for the next run to remove)."
     )]
     Process(ProcessArgs),
     /// Count the chart files of a folder and print the job matrix JSON (`{"shard":[0,1,...]}`).
@@ -113,7 +114,7 @@ pub struct ProcessArgs {
     #[arg(long)]
     pub keep_holidays: bool,
     /// Name of the symbol list: data/<timeframe>/symbol_info/<NAME>.json (1 to 64 of A-Z, a-z,
-    /// 0-9, '_', '-').
+    /// 0-9, '_', '-'; not a Windows device name such as con).
     #[arg(long, value_name = "NAME", default_value = "bluedot", value_parser = parse_group)]
     pub group: String,
     /// How files reach their final names (measured in bench/convert.sh).

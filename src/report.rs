@@ -475,11 +475,12 @@ impl Report {
             .files_per_second()
             .map_or(String::new(), |rate| format!("{rate:.0} files/s, "));
         let mut out = format!(
-            "bluedot {} (shard {}/{}): {} files: {} ok, {} failed, {} skipped in {took} ({rate}{:.1} MB in, {:.1} MB out",
+            "bluedot {} (shard {}/{}): {} file{}: {} ok, {} failed, {} skipped in {took} ({rate}{:.1} MB in, {:.1} MB out",
             self.timeframe,
             self.shard_index,
             self.shard_count,
             t.files,
+            if t.files == 1 { "" } else { "s" },
             t.ok,
             t.failed,
             t.skipped,

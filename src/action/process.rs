@@ -222,8 +222,10 @@ fn annotate(console: &mut Console<Stdout>, report: &Report, spec: &SourceSpec) {
         console.annotate(
             level,
             Annotation {
-                title: format!("{verb}: {}", file.name),
-                message: file.reason.as_deref().unwrap_or_default().to_owned(),
+                // Spelled as on stderr: a bidi control in a name would reorder the title shown.
+                title: format!("{verb}: {}", crate::report::one_line(&file.name)),
+                message: crate::report::one_line(file.reason.as_deref().unwrap_or_default())
+                    .into_owned(),
                 file: spec.annotation_path(&file.name),
             },
         );

@@ -8,7 +8,8 @@ mod fast_path;
 
 use super::number::ShortText;
 use serde::Deserialize;
-use serde::de::{Deserializer, MapAccess, Visitor, value::MapAccessDeserializer};
+use serde::de::value::{MapAccessDeserializer, MapDeserializer};
+use serde::de::{Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Unexpected, Visitor};
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -22,7 +23,8 @@ pub fn parse(bytes: &[u8]) -> Result<ChartFile, serde_json::Error> {
 
 /// A `T` read from a JSON object only. Serde's derived structs also take an array, its items
 /// given to the fields by position: a row exported as `[date, close, open, ...]` would be read
-/// in the wrong order without a word, where it must fail.
+/// in the wrong order without a word, where it must fail. An empty array is an empty object:
+/// PHP and others write `[]` for an object without fields.
 struct Object<T>(T);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
@@ -36,8 +38,15 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Object<T>, A::Error> {
                 T::deserialize(MapAccessDeserializer::new(map)).map(Object)
             }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Object<T>, A::Error> {
+                if seq.next_element::<IgnoredAny>()?.is_some() {
+                    return Err(A::Error::invalid_type(Unexpected::Seq, &self));
+                }
+                let empty = MapDeserializer::<_, A::Error>::new(std::iter::empty::<(&str, ())>());
+                T::deserialize(empty).map(Object)
+            }
         }
-        deserializer.deserialize_map(ObjectsOnly(PhantomData))
+        deserializer.deserialize_any(ObjectsOnly(PhantomData))
     }
 }
 

@@ -70,11 +70,17 @@ impl Places {
 /// A file standing where `folder` or a folder above it must be, named in the error a user sees
 /// (the system's own says only "File exists" or "Not a directory").
 fn file_in_the_way(folder: &Path) -> Option<io::Error> {
+    // A link counts by what it points to; one pointing nowhere is in the way too.
     let file = folder
         .ancestors()
-        .find(|path| path.exists() && !path.is_dir())?;
+        .find(|path| path.symlink_metadata().is_ok() && !path.is_dir())?;
+    let what = if file.exists() {
+        "a file"
+    } else {
+        "a link to nothing"
+    };
     Some(io::Error::other(format!(
-        "{} is a file, where bluedot needs a folder: move it elsewhere first",
+        "{} is {what}, where bluedot needs a folder: move it elsewhere first",
         file.display()
     )))
 }

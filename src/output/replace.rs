@@ -43,60 +43,98 @@ pub(super) fn holds_only_series(target: &Path) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e),
     }
-    let foreign = match listed_series(&target.join("symbol_info"))? {
-        Err(foreign) => Some(foreign),
-        Ok(listed) => {
-            let ours = |name: &str| {
-                name.strip_suffix(".csv")
-                    .is_some_and(|stem| listed.binary_search_by(|s| s.as_str().cmp(stem)).is_ok())
-            };
-            first_foreign(target, &ours, Some("symbol_info"))?
-        }
-    };
-    match foreign {
-        None => Ok(()),
-        Some(path) => Err(io::Error::other(format!(
+    let not_ours = |path: &Path| {
+        io::Error::other(format!(
             "{} was not written by bluedot, and a run replaces the whole of {}: move it elsewhere first (charts to convert belong in a folder of their own)",
             crate::report::one_line(&path.to_string_lossy()),
             target.display(),
-        ))),
+        ))
+    };
+    let Some(listed) = listed_series(&target.join("symbol_info"), &not_ours)? else {
+        // Without the list, a run's series cannot be told from files named like them.
+        return match first_foreign(target, &|_| false, Some("symbol_info"))? {
+            None => Ok(()),
+            Some(path) => Err(io::Error::other(format!(
+                "{} holds {} but no symbol list (symbol_info/<group>.json) naming the series bluedot wrote there, so a run cannot tell them from files of yours, and it replaces the whole folder: move what you keep elsewhere, or remove the folder if all of it is bluedot's",
+                target.display(),
+                crate::report::one_line(&path.to_string_lossy()),
+            ))),
+        };
+    };
+    let ours = |name: &str| {
+        name.strip_suffix(".csv")
+            .is_some_and(|stem| listed.binary_search_by(|s| s.as_str().cmp(stem)).is_ok())
+    };
+    match first_foreign(target, &ours, Some("symbol_info"))? {
+        None => Ok(()),
+        Some(path) => Err(not_ours(&path)),
     }
 }
 
-/// The series named by the one symbol list in `folder` (the tree's `symbol_info`), sorted; or
-/// the first entry there this program did not write: a second list, a file that is not a list,
-/// a folder.
-fn listed_series(folder: &Path) -> io::Result<Result<Vec<String>, PathBuf>> {
+/// The series named by the one symbol list in `folder` (the tree's `symbol_info`), sorted, or
+/// `None` without a list. Refused: anything there that is not a list a run writes (named by
+/// `not_ours`), and more than one list, naming them all: which is the run's cannot be told.
+fn listed_series(
+    folder: &Path,
+    not_ours: &dyn Fn(&Path) -> io::Error,
+) -> io::Result<Option<Vec<String>>> {
     let entries = match fs::read_dir(folder) {
         Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Ok(Vec::new())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         // A file where the folder goes.
-        Err(_) if folder.is_file() => return Ok(Err(folder.to_owned())),
-        Err(e) => return Err(e),
+        Err(_) if folder.is_file() => return Err(not_ours(folder)),
+        Err(e) => {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("{}: {e}", folder.display()),
+            ));
+        }
     };
-    let mut list = None;
+    let mut lists: Vec<(String, Vec<String>)> = Vec::new();
     for entry in entries {
         let entry = entry?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
+        let name = entry.file_name().to_string_lossy().into_owned();
         if entry.file_type()?.is_dir() {
-            return Ok(Err(entry.path()));
+            return Err(not_ours(&entry.path()));
         }
         if left_by_a_file_manager(&name) {
             continue;
         }
-        let listed = name
+        let is_list_name = name
             .strip_suffix(".json")
-            .filter(|group| crate::convert::validate_group(group).is_ok() && list.is_none())
-            .and_then(|_| crate::convert::listed_series(&fs::read(entry.path()).ok()?));
-        match listed {
-            Some(listed) => list = Some(listed),
-            None => return Ok(Err(entry.path())),
+            .is_some_and(|group| crate::convert::validate_group(group).is_ok());
+        if !is_list_name {
+            return Err(not_ours(&entry.path()));
+        }
+        let bytes = fs::read(entry.path()).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot read {}: {e}", entry.path().display()),
+            )
+        })?;
+        match crate::convert::listed_series(&bytes) {
+            Some(series) => lists.push((name, series)),
+            None => return Err(not_ours(&entry.path())),
         }
     }
-    let mut listed = list.unwrap_or_default();
-    listed.sort_unstable();
-    Ok(Ok(listed))
+    match lists.len() {
+        0 => Ok(None),
+        1 => {
+            let (_, mut series) = lists.pop().expect("one list");
+            series.sort_unstable();
+            Ok(Some(series))
+        }
+        _ => {
+            let mut names: Vec<String> = lists.into_iter().map(|(name, _)| name).collect();
+            names.sort();
+            Err(io::Error::other(format!(
+                "{} holds {} symbol lists ({}) where a run writes one, so which series bluedot wrote cannot be told; move the ones you put there elsewhere first",
+                folder.display(),
+                names.len(),
+                crate::report::one_line(&names.join(", ")),
+            )))
+        }
+    }
 }
 
 /// The first entry of `folder` that is neither a file whose name is `ours`, nor the folder

@@ -78,10 +78,18 @@ pub fn process(report: &Report, context: &Context<'_>, budget: usize) -> String 
     stages_table(&mut out, report);
     dropped_table(&mut out, report);
 
+    // Charts a signal kept the run from say nothing each: one line counts them.
     let failures: Vec<(&str, &str)> = report
-        .failures()
+        .failures_reached()
         .map(|f| (&*f.name, f.reason.as_deref().unwrap_or("unknown")))
         .collect();
+    let not_reached = report.failures().count() - failures.len();
+    if not_reached > 0 {
+        let _ = writeln!(
+            out,
+            "{not_reached} of the files were not reached before the signal (each is `failed` in `report.json`).\n"
+        );
+    }
     let skipped: Vec<(&str, &str)> = report
         .files
         .iter()

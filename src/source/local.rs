@@ -116,7 +116,7 @@ pub fn subfolders_with_charts(dir: &Path) -> String {
     let mut found: Vec<(String, usize)> = items
         .filter_map(|item| {
             let path = item.ok()?.path();
-            let name = path.file_name()?.to_string_lossy().into_owned();
+            let name = crate::report::one_line(&path.file_name()?.to_string_lossy()).into_owned();
             let charts = list(&path).ok()?.charts.len();
             (charts > 0).then_some((name, charts))
         })

@@ -84,12 +84,12 @@ impl Opened {
             Fetcher::Drive(_) => self.label.clone(),
         };
         let mut message = format!("no chart files (*.json) in {place}");
-        let subfolders: Vec<&str> = self
+        let subfolders: Vec<String> = self
             .listing
             .skipped
             .iter()
             .filter(|(_, reason)| reason == super::SUBFOLDER_SKIPPED)
-            .map(|(entry, _)| entry.name.as_str())
+            .map(|(entry, _)| crate::report::one_line(&entry.name).into_owned())
             .collect();
         match self.listing.skipped.len() - subfolders.len() {
             0 => {}

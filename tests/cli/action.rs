@@ -330,6 +330,18 @@ fn sigterm_stops_the_run_and_still_writes_the_summary() {
         .collect();
     assert_eq!(annotations.len(), 1, "{annotations:?}");
     assert!(annotations[0].starts_with("::warning title=interrupted::"));
+    // Nor are they thousands of rows of the job summary.
+    assert!(
+        step.summary
+            .contains("of the files were not reached before the signal"),
+        "{}",
+        step.summary
+    );
+    assert!(
+        !step.summary.contains("### Failed files"),
+        "{}",
+        step.summary
+    );
     let report = report(&runner.workspace().join("bluedot-output"));
     assert_eq!(report["interrupted"], true);
     let left: Vec<_> = std::fs::read_dir(&data)

@@ -74,9 +74,23 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     let list = wd.join("out/data/daily/symbol_info/bluedot.json");
     let kept_list = std::fs::read(&list).unwrap();
     std::fs::remove_file(&list).unwrap();
-    assert_eq!(harness::run(&mut process("in")).status.code(), Some(2));
+    let refused = harness::run(&mut process("in"));
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("but no symbol list"), "{stderr}");
     assert!(wd.join("out/data/daily/A_PRICE_DATA.csv").is_file());
-    std::fs::write(&list, kept_list).unwrap();
+    std::fs::write(&list, &kept_list).unwrap();
+    // Nor with a second list: the refusal names both, not the run's own as the one to move.
+    let mine = wd.join("out/data/daily/symbol_info/mine.json");
+    std::fs::write(&mine, &kept_list).unwrap();
+    let refused = harness::run(&mut process("in"));
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("2 symbol lists (bluedot.json, mine.json)"),
+        "{stderr}"
+    );
+    std::fs::remove_file(&mine).unwrap();
 
     // A link where the tree goes would become a folder, leaving what it points to behind.
     #[cfg(unix)]
@@ -109,6 +123,15 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     let named = format!("{} is a file", wd.join("out/data").display());
     assert!(stderr.contains(&named), "{stderr}");
     assert_eq!(wd.read("out/data"), "a file");
+    #[cfg(unix)]
+    {
+        std::fs::remove_file(wd.join("out/data")).unwrap();
+        std::os::unix::fs::symlink(wd.join("nowhere"), wd.join("out/data")).unwrap();
+        let refused = harness::run(&mut process("in"));
+        assert_eq!(refused.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains("is a link to nothing"), "{stderr}");
+    }
 }
 
 #[test]

@@ -325,7 +325,7 @@ fn outcome_wrong_value_types_name_line_and_column() {
     let row = failure(b"{\"chart\": {\"prices\": [[1753986600000, 100, 110, 90, 105, 1000]]}}");
     assert_eq!(
         row,
-        "unexpected JSON structure at line 1 column 22: invalid type: sequence, expected an object"
+        "unexpected JSON structure at line 1 column 38: invalid type: sequence, expected an object"
     );
     for document in [
         &b"[{\"error\": false}, {\"prices\": []}]"[..],
@@ -337,6 +337,14 @@ fn outcome_wrong_value_types_name_line_and_column() {
             "{reason}"
         );
     }
+    // An empty array is how PHP and others write an object without fields.
+    let mut file: Value =
+        serde_json::from_slice(&chart::chart(Some("X"), vec![bar(0)], json!([]))).unwrap();
+    file["chart"]["blueDotData"] = json!([]);
+    file["chart"]["peripheralData"] = json!([]);
+    let (wd, code) = convert("X_daily.json", &serde_json::to_vec(&file).unwrap(), &[]);
+    assert_eq!(code, 0);
+    assert!(series(&wd, "X_PRICE_DATA").starts_with("20250801T,"));
 }
 
 #[test]
