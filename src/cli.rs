@@ -171,7 +171,7 @@ pub fn stop_flag() -> Arc<AtomicBool> {
             match first_signal.compare_exchange(0, now, Ordering::SeqCst, Ordering::SeqCst) {
                 Ok(_) => stop.store(true, Ordering::SeqCst),
                 Err(first) if now - first >= SAME_REQUEST.as_millis() as u64 => {
-                    signal_hook::low_level::exit(130)
+                    crate::output::exit_unless_swapping(130)
                 }
                 Err(_) => {}
             }

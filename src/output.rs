@@ -24,6 +24,43 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+
+/// Set while a run puts its tree and its report in place, two renames that must not be parted:
+/// a forced exit between them would leave a tree beside another run's report.
+static SWAPPING: AtomicBool = AtomicBool::new(false);
+/// The status of a forced exit asked for while [`SWAPPING`] (-1: none), taken once both renames
+/// are done.
+static EXIT_ASKED: AtomicI32 = AtomicI32::new(-1);
+
+/// Exits the process at once with `code`, or, while a run is putting its tree and report in
+/// place, right after. Async-signal-safe (atomics and `_exit` only), for a signal handler.
+pub fn exit_unless_swapping(code: i32) {
+    EXIT_ASKED.store(code, Ordering::SeqCst);
+    if !SWAPPING.load(Ordering::SeqCst) {
+        signal_hook::low_level::exit(code);
+    }
+}
+
+/// Holds forced exits ([`exit_unless_swapping`]) off until dropped.
+pub struct SwapInProgress(());
+
+impl SwapInProgress {
+    pub fn begin() -> SwapInProgress {
+        SWAPPING.store(true, Ordering::SeqCst);
+        SwapInProgress(())
+    }
+}
+
+impl Drop for SwapInProgress {
+    fn drop(&mut self) {
+        SWAPPING.store(false, Ordering::SeqCst);
+        let asked = EXIT_ASKED.load(Ordering::SeqCst);
+        if asked >= 0 {
+            signal_hook::low_level::exit(asked);
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum WriteMode {

@@ -315,6 +315,7 @@ fn run_claimed(
             anyhow::bail!("{e}; nothing was published");
         }
     };
+    let swapping = crate::output::SwapInProgress::begin();
     let published = finished
         .map(Finished::publish)
         .transpose()
@@ -326,6 +327,7 @@ fn run_claimed(
         };
         anyhow::bail!("{}: {e}; {outcome}", report_path.display());
     }
+    drop(swapping);
     if let Some(published) = published {
         published.settle();
     }

@@ -83,16 +83,36 @@ pub fn validate_group(group: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The series a symbol list names (its `symbol` array), or `None` if `json` is not a list this
-/// program writes.
+/// The series a symbol list names (its `symbol` array, sorted), or `None` if `json` is not a
+/// list this program could have written: three arrays of one length, series names sorted, each
+/// a series symbol (`A-Z`, `0-9`, `_`) with one of the four suffixes, no longer than
+/// TradingView takes. A list made by hand (`{"symbol": ["SPX", "notes"]}`) must not pass for
+/// one, since the files it names would be deleted with the tree.
 pub fn listed_series(json: &[u8]) -> Option<Vec<String>> {
     #[derive(serde::Deserialize)]
     struct Listed {
         symbol: Vec<String>,
+        description: Vec<serde::de::IgnoredAny>,
+        pricescale: Vec<u64>,
     }
-    serde_json::from_slice::<Listed>(json)
-        .ok()
-        .map(|listed| listed.symbol)
+    let listed: Listed = serde_json::from_slice(json).ok()?;
+    let is_series_name = |name: &String| {
+        name.len() <= symbol::MAX_SERIES_NAME
+            && SeriesKind::ALL.iter().any(|kind| {
+                name.strip_suffix(kind.suffix()).is_some_and(|symbol| {
+                    !symbol.is_empty()
+                        && symbol
+                            .bytes()
+                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                })
+            })
+    };
+    let n = listed.symbol.len();
+    let whole = listed.description.len() == n
+        && listed.pricescale.len() == n
+        && listed.symbol.iter().all(is_series_name)
+        && listed.symbol.is_sorted_by(|a, b| a < b);
+    whole.then_some(listed.symbol)
 }
 
 /// Writes the list for `charts` (every chart whose four series were written), sorted by series
@@ -391,6 +411,22 @@ mod tests {
         format!("{}{tail}", name.trim_end())
     }
 
+    #[test]
+    fn a_list_made_by_hand_is_not_taken_for_a_runs() {
+        let whole = r#"{"symbol": ["A_BC_INDICATOR", "A_PRICE_DATA"], "description": ["a", "b"], "pricescale": [100, 100]}"#;
+        assert!(listed_series(whole.as_bytes()).is_some());
+        for hand_made in [
+            r#"{"symbol": ["SPX", "notes"]}"#,
+            r#"{"symbol": ["SPX", "notes"], "description": ["", ""], "pricescale": [1, 1]}"#,
+            r#"{"symbol": ["A_PRICE_DATA", "../x_PRICE_DATA"], "description": ["", ""], "pricescale": [1, 1]}"#,
+            r#"{"symbol": ["A_PRICE_DATA", "A_BC_INDICATOR"], "description": ["", ""], "pricescale": [1, 1]}"#,
+            r#"{"symbol": ["A_PRICE_DATA"], "description": [], "pricescale": [1]}"#,
+            r#"{"symbol": ["A_PRICE_DATA", "A_PRICE_DATA"], "description": ["", ""], "pricescale": [1, 1]}"#,
+        ] {
+            assert_eq!(listed_series(hand_made.as_bytes()), None, "{hand_made}");
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn lines_come_in_series_name_order(
@@ -415,6 +451,8 @@ mod tests {
                 .flat_map(|s| SeriesKind::ALL.map(|kind| format!("{s}{}", kind.suffix())))
                 .collect();
             expected.sort();
+            // What a run writes, a run reads back as its own.
+            proptest::prop_assert_eq!(listed_series(&out), Some(expected.clone()));
             proptest::prop_assert_eq!(names, expected);
         }
 

@@ -245,8 +245,18 @@ fn tree_tag(name: &OsStr) -> Option<&str> {
     [STAGING_MARK, PREVIOUS_MARK]
         .into_iter()
         .find_map(|mark| name.split_once(mark))
-        .filter(|(base, tag)| !base.is_empty() && !tag.is_empty())
+        .filter(|(base, tag)| !base.is_empty() && is_tag(tag))
         .map(|(_, tag)| tag)
+}
+
+/// Whether `text` is a tag a run takes (`<pid>` or `<pid>-<n>`): a name of the user's that
+/// merely looks like a run's (`.daily.staging-backup`) is never taken for one's leftovers.
+fn is_tag(text: &str) -> bool {
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    match text.split_once('-') {
+        Some((pid, n)) => digits(pid) && digits(n),
+        None => digits(text),
+    }
 }
 
 /// Removes the files in `folder` named as temporary files of a tag `dead` says is dead.
@@ -276,7 +286,7 @@ fn temporary_tag(name: &OsStr) -> Option<&str> {
         return None;
     }
     let (_, tag) = rest.rsplit_once(TEMPORARY_MARK)?;
-    (!tag.is_empty()).then_some(tag)
+    is_tag(tag).then_some(tag)
 }
 
 /// Whether `path` still names the open `file`.
@@ -445,8 +455,15 @@ mod tests {
             ".A.csv.tmp-12-",
             ".A.csv.tmp--0",
             ".A.csv.tmp-12",
+            ".report.json.tmp-abc-0",
         ] {
             assert_eq!(tag(name), None, "{name}");
+        }
+        // A user's folder named like a run's staging tree is not one.
+        let tree = |name: &str| tree_tag(OsStr::new(name)).map(str::to_owned);
+        assert_eq!(tree(".daily.staging-12-3").as_deref(), Some("12-3"));
+        for name in [".daily.staging-backup.2025-08-01", ".daily.staging-xyz.bak"] {
+            assert_eq!(tree(name), None, "{name}");
         }
     }
 }

@@ -70,6 +70,22 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     wd.write("out/data/daily/Thumbs.db", "Explorer");
     assert!(harness::run(&mut process("in")).status.success());
 
+    // Nor does a list of the user's make the files it names a run's.
+    let hand = WorkDir::new();
+    hand.write("out/data/daily/SPX.csv", "20250801T,1,2,0.5,1.5,100\n");
+    hand.write(
+        "out/data/daily/symbol_info/mine.json",
+        r#"{"symbol":["SPX"]}"#,
+    );
+    hand.write("in/A_daily.json", chart_named("A", 2));
+    let refused = harness::run(&mut harness::process_command(
+        &hand.join("in"),
+        &hand.join("out"),
+        "daily",
+    ));
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(hand.join("out/data/daily/SPX.csv").is_file());
+
     // A tree whose symbol list is gone holds series no run can be said to have written.
     let list = wd.join("out/data/daily/symbol_info/bluedot.json");
     let kept_list = std::fs::read(&list).unwrap();
