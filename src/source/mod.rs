@@ -63,6 +63,9 @@ impl Listing {
 pub const SUBFOLDER_SKIPPED: &str =
     "a folder: charts are read from the files directly in the drop folder, not from sub-folders";
 
+/// The reason a shortcut to a folder in a Drive drop is skipped.
+pub const SHORTCUT_TO_FOLDER_SKIPPED: &str = "shortcut to a folder: charts are read from the files directly in the drop folder, not from sub-folders";
+
 /// The most a chart file may hold. An export is about 120 KB, and decades of daily bars stay
 /// under 5 MB; a larger `.json` is something else (a data dump saved in the wrong folder), and
 /// reading it whole would hold its size in memory, in every worker that met one, where failing

@@ -88,7 +88,9 @@ impl Opened {
             .listing
             .skipped
             .iter()
-            .filter(|(_, reason)| reason == super::SUBFOLDER_SKIPPED)
+            .filter(|(_, reason)| {
+                reason == super::SUBFOLDER_SKIPPED || reason == super::SHORTCUT_TO_FOLDER_SKIPPED
+            })
             .map(|(entry, _)| crate::report::one_line(&entry.name).into_owned())
             .collect();
         match self.listing.skipped.len() - subfolders.len() {
@@ -103,7 +105,7 @@ impl Opened {
                 const NAMED: usize = 3;
                 let more = subfolders.len().saturating_sub(NAMED);
                 message.push_str(&format!(
-                    "; charts are read from the folder itself, not its sub-folders: {}",
+                    "; charts are read from the folder itself, and its sub-folders (or shortcuts to folders) are not read: {}",
                     subfolders[..subfolders.len() - more].join(", ")
                 ));
                 if more > 0 {

@@ -90,6 +90,10 @@ struct FileList {
     files: Vec<RemoteFile>,
 }
 
+/// Pages in a row a listing may take without a file it had not listed: Drive may answer an
+/// empty page before the last, or list a file again, but not this many times running.
+const PAGES_WITHOUT_NEW_FILES: u32 = 20;
+
 /// Drive's single-quoted string literal: `\` and `'` escaped.
 pub fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
@@ -131,6 +135,8 @@ pub async fn list_children(
     let mut files = Vec::new();
     let mut page_token: Option<String> = None;
     let mut tokens_seen = std::collections::HashSet::new();
+    let mut ids_seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut pages_without_new = 0u32;
     let mut restarted = false;
     loop {
         let Attempted {
@@ -182,11 +188,28 @@ pub async fn list_children(
                 restarted = true;
                 files.clear();
                 tokens_seen.clear();
+                ids_seen.clear();
+                pages_without_new = 0;
                 page_token = None;
                 continue;
             }
             other => other.map_err(|e| format!("files.list in folder {parent}: {e}"))?,
         };
+        // Tokens are opaque and may be new each time around a cycle of pages: a listing that
+        // keeps going without a file it had not seen is one, and is stopped.
+        let before = ids_seen.len();
+        ids_seen.extend(page.files.iter().map(|file| file.id.clone()));
+        pages_without_new = if ids_seen.len() > before {
+            0
+        } else {
+            pages_without_new + 1
+        };
+        if pages_without_new > PAGES_WITHOUT_NEW_FILES {
+            return Err(format!(
+                "files.list in folder {parent}: Drive gave {pages_without_new} pages in a row without a file not listed before (after {} files); stopping, as the listing would never end",
+                files.len()
+            ));
+        }
         files.extend(page.files);
         match page.next_page_token.filter(|t| !t.is_empty()) {
             Some(token) => {
@@ -256,14 +279,23 @@ pub async fn fetch_bytes(
     path: &str,
     query: &[(&str, &str)],
     resource_key: Option<(&str, &str)>,
+    limit: usize,
     retries: &mut u32,
 ) -> Result<Vec<u8>, String> {
     let Attempted {
         result, retries: r, ..
     } = client
         .retrying(path, |tally| async move {
-            let response = client.get(path, query, resource_key, &tally).await?;
-            Ok(response.bytes().await.map_err(transport_error)?.to_vec())
+            let mut response = client.get(path, query, resource_key, &tally).await?;
+            let mut bytes = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+                bytes.extend_from_slice(&chunk);
+                // The caller refuses it by its size; the rest need not be downloaded.
+                if bytes.len() > limit {
+                    break;
+                }
+            }
+            Ok(bytes)
         })
         .await;
     *retries += r;

@@ -153,6 +153,9 @@ pub async fn resolve_path(
     Ok(Some(current))
 }
 
+/// The most of a trigger file read: a date, with room for a byte-order mark and white space.
+const TRIGGER_READ: usize = 4096;
+
 /// Finds `triggers/<timeframe>_ready.txt` under `root` and reads the date in it, if it exists.
 pub async fn read_trigger(
     client: &DriveClient,
@@ -187,6 +190,7 @@ pub async fn read_trigger(
             &format!("drive/v3/files/{}/export", file.id),
             &[("mimeType", "text/plain")],
             file.resource_key(),
+            TRIGGER_READ,
             retries,
         )
         .await
@@ -196,6 +200,7 @@ pub async fn read_trigger(
             &format!("drive/v3/files/{}", file.id),
             &[("alt", "media"), ("supportsAllDrives", "true")],
             file.resource_key(),
+            TRIGGER_READ,
             retries,
         )
         .await
@@ -204,10 +209,13 @@ pub async fn read_trigger(
     let text = trigger_text(&bytes);
     // A date is ten characters: a longer text is some other file saved under this name, and
     // quoting it whole would bury the reason in the log.
-    if text.chars().count() > 32 {
+    if bytes.len() > TRIGGER_READ || text.chars().count() > 32 {
+        let size = match bytes.len() > TRIGGER_READ {
+            true => format!("more than {TRIGGER_READ} bytes"),
+            false => format!("{} bytes", bytes.len()),
+        };
         return Err(format!(
-            "triggers/{name} holds {} bytes, not a date (YYYY-MM-DD, or YYYY-Www for weekly)",
-            bytes.len()
+            "triggers/{name} holds {size}, not a date (YYYY-MM-DD, or YYYY-Www for weekly)"
         ));
     }
     validate_date(timeframe, &text)
@@ -244,10 +252,9 @@ pub async fn classify_items(
                 continue;
             };
             if details.target_mime_type.as_deref() == Some(FOLDER_MIME) {
-                listing.skipped.push((
-                    entry,
-                    "shortcut to a folder: charts are read from the files directly in the drop folder, not from sub-folders".into(),
-                ));
+                listing
+                    .skipped
+                    .push((entry, crate::source::SHORTCUT_TO_FOLDER_SKIPPED.into()));
                 continue;
             }
             let target_ref =
@@ -261,10 +268,9 @@ pub async fn classify_items(
                     continue;
                 }
                 Ok(target) if target.mime_type == FOLDER_MIME => {
-                    listing.skipped.push((
-                        entry,
-                        "shortcut to a folder: charts are read from the files directly in the drop folder, not from sub-folders".into(),
-                    ));
+                    listing
+                        .skipped
+                        .push((entry, crate::source::SHORTCUT_TO_FOLDER_SKIPPED.into()));
                     continue;
                 }
                 Ok(target) => Ok(target),
@@ -305,16 +311,23 @@ pub async fn classify_items(
                 .find(|(item, _)| item.id == keep)
                 .and_then(|(item, _)| item.modified_time.clone())
                 .unwrap_or_default();
-            let warning = format!(
-                "{} files named {name:?}; using the newest ({keep}, modified {kept_time})",
-                group.len()
-            );
-            tracing::warn!("{}", crate::report::one_line(&warning));
-            warnings.push(warning);
             let kept_modified = group
                 .iter()
                 .find(|(item, _)| item.id == keep)
                 .and_then(|(item, _)| item.modified());
+            let tied = group
+                .iter()
+                .any(|(item, _)| item.id != keep && item.modified() == kept_modified);
+            let which = match tied {
+                true => "equally new: using the higher version, else the larger id",
+                false => "using the newest",
+            };
+            let warning = format!(
+                "{} files named {name:?}; {which} ({keep}, modified {kept_time})",
+                group.len()
+            );
+            tracing::warn!("{}", crate::report::one_line(&warning));
+            warnings.push(warning);
             group.retain(|(item, _)| {
                 if item.id == keep {
                     return true;

@@ -139,21 +139,23 @@ pub fn transport_error(error: reqwest::Error) -> AttemptError {
 
 /// Drive's reason for a non-2xx answer: `errors[0].reason`, else `status`, with `message`.
 pub fn error_reason(status: u16, body: &[u8]) -> (String, String) {
-    let json: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let json = parsed.clone().unwrap_or_default();
     let error = &json["error"];
     let reason = error["errors"][0]["reason"]
         .as_str()
         .or_else(|| error["status"].as_str())
         .unwrap_or("")
         .to_owned();
-    let message = error["message"]
-        .as_str()
-        .map(str::to_owned)
-        .unwrap_or_else(|| {
-            String::from_utf8_lossy(&body[..body.len().min(200)])
-                .trim()
-                .to_owned()
-        });
+    let message = match (error["message"].as_str(), &parsed) {
+        // Drive's own words, within reason: an answer may be any length.
+        (Some(message), _) => shortened(message, 300),
+        // JSON without a message (`{}`, `null`) says nothing worth quoting.
+        (None, Some(_)) => String::new(),
+        (None, None) => String::from_utf8_lossy(&body[..body.len().min(200)])
+            .trim()
+            .to_owned(),
+    };
     // A proxy's or a bare server's answer may carry no text at all.
     let message = match message.is_empty() {
         false => message,
@@ -171,6 +173,14 @@ pub fn error_reason(status: u16, body: &[u8]) -> (String, String) {
         format!("{status} {reason}")
     };
     (reason, message)
+}
+
+/// `text` cut to `most` characters, marked where it was cut.
+fn shortened(text: &str, most: usize) -> String {
+    match text.char_indices().nth(most) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
 }
 
 pub fn classify(status: u16, body: &[u8], retry_after: Option<Duration>) -> AttemptError {
@@ -215,6 +225,18 @@ mod tests {
             error_reason(599, b"  "),
             ("599".into(), "no error text in the answer".into())
         );
+        for json in [
+            &b"{}"[..],
+            b"null",
+            br#"{"error":{}}"#,
+            br#"{"error":"not_found"}"#,
+        ] {
+            let (_, message) = error_reason(404, json);
+            assert_eq!(message, "Not Found (no error text in the answer)");
+        }
+        let long = format!(r#"{{"error":{{"message":"{}"}}}}"#, "x".repeat(200_000));
+        let (_, message) = error_reason(403, long.as_bytes());
+        assert_eq!(message.chars().count(), 301);
     }
 
     #[test]

@@ -277,6 +277,13 @@ fn a_listing_drive_keeps_calling_incomplete_ends_the_run_with_nothing_published(
 fn a_page_token_leading_back_to_a_listed_page_ends_the_listing_not_the_run_never() {
     let d = a_listing_always_answered_with(2, Fault::RepeatPageToken, "the same page token twice");
     assert!(d.standin.stats().list_calls < 10);
+    // Tokens new each time round the cycle are caught by the files: no page brings a new one.
+    let d = a_listing_always_answered_with(
+        2,
+        Fault::CycleToFirstPage,
+        "pages in a row without a file not listed before",
+    );
+    assert!(d.standin.stats().list_calls < 40);
 }
 
 /// A runner cancelling a job sends SIGINT, and kills the job a few seconds later if it is still

@@ -63,6 +63,8 @@ pub enum Fault {
     IncompleteSearch,
     /// `files.list` only: the page's `nextPageToken` leads to the page itself.
     RepeatPageToken,
+    /// `files.list` only: a fresh `nextPageToken` every time, leading back to the first page.
+    CycleToFirstPage,
 }
 
 impl Fault {

@@ -65,7 +65,8 @@ fn fault_reply(state: &State, fault: &Fault, token: Option<&str>, id: &str) -> O
         | Fault::TruncatedBody
         | Fault::WrongMd5
         | Fault::IncompleteSearch
-        | Fault::RepeatPageToken => return None,
+        | Fault::RepeatPageToken
+        | Fault::CycleToFirstPage => return None,
     })
 }
 
@@ -346,7 +347,8 @@ fn list(state: &State, request: &Request, fault: Option<&Fault>) -> Reply {
         None => 0,
         Some(token) => match token
             .strip_prefix(&format!("{fingerprint}~"))
-            .and_then(|n| n.parse().ok())
+            // A `~<nonce>` after the start makes a fresh token for the same page.
+            .and_then(|n| n.split('~').next()?.parse().ok())
         {
             Some(start) => start,
             None => return Reply::error(400, "invalid", "Invalid Value (pageToken)"),
@@ -378,6 +380,10 @@ fn list(state: &State, request: &Request, fault: Option<&Fault>) -> Reply {
     }
     if fault == Some(&Fault::RepeatPageToken) {
         body["nextPageToken"] = format!("{fingerprint}~{start}").into();
+    }
+    if fault == Some(&Fault::CycleToFirstPage) {
+        let nonce = state.inner.lock().expect("state").stats.list_calls;
+        body["nextPageToken"] = format!("{fingerprint}~0~{nonce}").into();
     }
     // As on Drive: a `fields` selector without nextPageToken silently ends pagination.
     Reply::json(200, selection.apply(&body))
