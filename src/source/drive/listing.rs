@@ -306,15 +306,13 @@ pub async fn classify_items(
         if group.len() > 1 {
             let listed: Vec<&RemoteFile> = group.iter().map(|(item, _)| item).collect();
             let keep = newest(&listed).id.clone();
-            let kept_time = group
+            let kept = &group
                 .iter()
                 .find(|(item, _)| item.id == keep)
-                .and_then(|(item, _)| item.modified_time.clone())
-                .unwrap_or_default();
-            let kept_modified = group
-                .iter()
-                .find(|(item, _)| item.id == keep)
-                .and_then(|(item, _)| item.modified());
+                .expect("the newest is one of them")
+                .0;
+            let kept_time = kept.modified_time.clone().unwrap_or_default();
+            let kept_modified = kept.modified();
             let tied = group
                 .iter()
                 .any(|(item, _)| item.id != keep && item.modified() == kept_modified);
