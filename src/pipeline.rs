@@ -251,6 +251,10 @@ fn run_claimed(
             DateRule::NearestUtcMidnight => None,
             DateRule::Zone(zone) => zone.iana_name().map(str::to_owned),
         },
+        timezone_database: match job.convert.date_rule {
+            DateRule::NearestUtcMidnight => None,
+            DateRule::Zone(_) => Some(convert::zone_database_release().to_owned()),
+        },
         keep_holidays: job.convert.keep_holidays,
         shard_index: job.shard.index,
         shard_count: job.shard.count,

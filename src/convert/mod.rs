@@ -10,7 +10,7 @@ mod series;
 pub mod symbol;
 mod symbol_info;
 
-pub use dates::{DateRule, named_zone};
+pub use dates::{DateRule, named_zone, zone_database_release};
 pub use series::{SeriesFile, SeriesKind, SeriesName};
 pub use symbol_info::{
     ChartSymbols, SeriesSymbols, Streamed, listed_series, validate_group, write_symbol_info,

@@ -264,6 +264,7 @@ mod tests {
             timeframe: "daily".into(),
             group: "g".into(),
             timezone: None,
+            timezone_database: None,
             keep_holidays: false,
             shard_index: 0,
             shard_count: 1,

@@ -30,13 +30,17 @@ fn rule_1_timezone_option_overrides_the_date() {
     // The report says which dates the tree carries.
     let report = crate::harness::report(&wd.join("out"));
     assert_eq!(report["timezone"], "Asia/Kolkata");
+    let release = report["timezone_database"].as_str().unwrap();
+    assert!(
+        release.len() == 5 && release[..4].parse::<u16>().is_ok_and(|year| year >= 2025),
+        "{release}"
+    );
     let (wd, _) = convert("X_daily.json", &bytes, &["--timezone", "UTC"]);
     assert!(series(&wd, "X_PRICE_DATA").starts_with("20250731T,"));
     let (wd, _) = convert("X_daily.json", &bytes, &[]);
-    assert_eq!(
-        crate::harness::report(&wd.join("out"))["timezone"],
-        serde_json::Value::Null
-    );
+    let report = crate::harness::report(&wd.join("out"));
+    assert_eq!(report["timezone"], serde_json::Value::Null);
+    assert_eq!(report["timezone_database"], serde_json::Value::Null);
 }
 
 #[test]
