@@ -536,10 +536,10 @@ impl Report {
 /// `text` on one line, control characters spelled out (`\n`), for the summary and the logs. A
 /// file name may hold a line break (Linux and Drive allow it), and a line of it starting with
 /// `::` would be a command to a GitHub runner reading the output (`bluedot process` in a
-/// workflow's `run:` step). Bidirectional controls are spelled out too (`\u{202e}`): shown,
-/// they reorder what follows, so that `evil\u{202e}nosj.txt` reads as `evil` + `txt.json`.
+/// workflow's `run:` step). Characters that do not show themselves are spelled out too
+/// ([`is_unseen_format`]).
 pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
-    let spelled = |c: char| c.is_control() || is_bidi_control(c);
+    let spelled = |c: char| c.is_control() || is_unseen_format(c);
     if !text.chars().any(spelled) {
         return text.into();
     }
@@ -555,9 +555,27 @@ pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
         .into()
 }
 
-/// Unicode's explicit bidirectional formatting characters (UAX #9, 2.1-2.6).
-pub fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+/// Characters that change how text shows without showing themselves, so a name holding one
+/// looks like another name, or like something else: the bidirectional controls (UAX #9), which
+/// reorder what follows (`evil\u{202e}nosj.txt` reads as `evil` + `txt.json`); the zero-width
+/// and other invisible format characters (`AAPL\u{200b}.json` reads as `AAPL.json`, the file
+/// a trader would then look for); and the line and paragraph separators, which some viewers
+/// break lines at.
+pub fn is_unseen_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00ad}' // soft hyphen
+            | '\u{061c}' // Arabic letter mark (bidi)
+            | '\u{180e}' // Mongolian vowel separator
+            | '\u{200b}'..='\u{200f}' // zero-width space, (non-)joiner, bidi marks
+            | '\u{2028}'..='\u{202e}' // line/paragraph separators, bidi embeddings
+            | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
+            | '\u{2066}'..='\u{206f}' // bidi isolates, deprecated format characters
+            | '\u{feff}' // zero-width no-break space (a byte-order mark)
+            | '\u{fff9}'..='\u{fffb}' // interlinear annotation
+            | '\u{e0001}'
+            | '\u{e0020}'..='\u{e007f}' // tags
+    )
 }
 
 #[cfg(test)]
@@ -727,5 +745,23 @@ mod tests {
             "{summary}"
         );
         assert!(!summary.contains('\u{202e}'), "{summary}");
+    }
+
+    #[test]
+    fn a_name_cannot_pass_for_another_by_an_invisible_character() {
+        let mut report = report();
+        report.files[1].name = "AAPL\u{200b}_daily.json".into();
+        let summary = report.human_summary();
+        assert!(
+            summary.contains("failed: AAPL\\u{200b}_daily.json: "),
+            "{summary}"
+        );
+        for c in ['\u{feff}', '\u{2028}', '\u{ad}', '\u{e0041}'] {
+            assert_eq!(
+                one_line(&format!("A{c}B")),
+                format!("A{}B", c.escape_default())
+            );
+        }
+        assert_eq!(one_line("Société Générale"), "Société Générale");
     }
 }

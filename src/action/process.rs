@@ -222,7 +222,7 @@ fn annotate(console: &mut Console<Stdout>, report: &Report, spec: &SourceSpec) {
         console.annotate(
             level,
             Annotation {
-                // Spelled as on stderr: a bidi control in a name would reorder the title shown.
+                // Spelled as on stderr: a name may hold characters that hide or reorder.
                 title: format!("{verb}: {}", crate::report::one_line(&file.name)),
                 message: crate::report::one_line(file.reason.as_deref().unwrap_or_default())
                     .into_owned(),

@@ -48,8 +48,9 @@ pub fn cell(text: &str) -> String {
             // comment splits the text before the `@`, and GitHub does not show it.
             '@' => out.push_str(EMPTY_COMMENT_AT),
             c if c.is_control() => out.push(' '),
-            // Shown, it would reorder the rest of the cell: spelled out, as on stderr.
-            c if crate::report::is_bidi_control(c) => {
+            // Shown, it would hide itself or reorder the rest of the cell: spelled out, as on
+            // stderr.
+            c if crate::report::is_unseen_format(c) => {
                 let _ = write!(out, "&#92;u{{{:x}}}", c as u32);
             }
             c => out.push(c),
@@ -308,6 +309,7 @@ mod tests {
     fn cells_hold_no_character_that_reorders_the_text_after_it() {
         let text = cell("evil\u{202e}nosj.txt");
         assert_eq!(text, "evil&#92;u{202e}nosj&#46;txt");
+        assert_eq!(cell("AAPL\u{200b}"), "AAPL&#92;u{200b}");
     }
 
     #[test]
