@@ -193,13 +193,35 @@ impl PriceRow {
 }
 
 /// `pdt`: read as a tag, not a string, so the 300 rows of a file allocate nothing for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PriceDateType {
     TradingDate,
     Holiday,
     /// Any other marker a future export may add: treated as a trading day, like `TradingDate`.
-    #[serde(other)]
     Other,
+}
+
+/// By hand, not derived: serde's derived enum reads a number in its place as broken JSON
+/// ("expected value"), and `{"Holiday": null}` as `Holiday`. The tag is text, and anything
+/// else is the wrong type.
+impl<'de> Deserialize<'de> for PriceDateType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Tag;
+        impl serde::de::Visitor<'_> for Tag {
+            type Value = PriceDateType;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a text such as \"TradingDate\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<PriceDateType, E> {
+                Ok(match text {
+                    "TradingDate" => PriceDateType::TradingDate,
+                    "Holiday" => PriceDateType::Holiday,
+                    _ => PriceDateType::Other,
+                })
+            }
+        }
+        deserializer.deserialize_str(Tag)
+    }
 }
 
 #[derive(Debug, Deserialize)]

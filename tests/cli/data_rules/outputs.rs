@@ -320,6 +320,16 @@ fn outcome_wrong_value_types_name_line_and_column() {
         reason,
         "unexpected JSON structure at line 1 column 36: invalid type: string \"ten\", expected a number"
     );
+    let pdt = failure(b"{\"chart\": {\"prices\": [{\"pdt\": 1}]}}");
+    assert_eq!(
+        pdt,
+        "unexpected JSON structure at line 1 column 31: invalid type: integer `1`, expected a text such as \"TradingDate\""
+    );
+    let tagged = failure(b"{\"chart\": {\"prices\": [{\"pdt\": {\"Holiday\": null}}]}}");
+    assert!(
+        tagged.ends_with("invalid type: map, expected a text such as \"TradingDate\""),
+        "{tagged}"
+    );
     // An array where an object goes is not read by position: columns in another order would
     // turn closes into opens without a word.
     let row = failure(b"{\"chart\": {\"prices\": [[1753986600000, 100, 110, 90, 105, 1000]]}}");
