@@ -64,7 +64,7 @@ pub fn trigger_text(bytes: &[u8]) -> String {
 
 /// Follows a shortcut to a folder (confirming the target, whose recorded type may be stale);
 /// returns the folder, or why it is not one.
-async fn as_folder(
+pub async fn as_folder(
     client: &DriveClient,
     item: &RemoteFile,
     retries: &mut u32,
@@ -72,9 +72,10 @@ async fn as_folder(
     if item.mime_type == FOLDER_MIME {
         return Ok(item.item_ref());
     }
-    if item.mime_type == SHORTCUT_MIME
-        && let Some(target_ref) = item.shortcut_target()
-    {
+    if item.mime_type == SHORTCUT_MIME {
+        let Some(target_ref) = item.shortcut_target() else {
+            return Err(format!("shortcut {:?} has no target", item.name));
+        };
         let target = get_shortcut_target(client, &target_ref, retries)
             .await
             .map_err(|e| format!("shortcut {:?} points to {}: {e}", item.name, target_ref.id))?;

@@ -211,13 +211,11 @@ impl DriveSource {
                 files::get_metadata(client, &ItemRef::new(root, None), None, &mut retries)
                     .await
                     .map_err(|e| context(format!("root folder {root}: {e}")))?;
-            let root_ref = match root_item.mime_type.as_str() {
-                files::FOLDER_MIME => root_item.item_ref(),
-                files::SHORTCUT_MIME => root_item
-                    .shortcut_target()
-                    .ok_or_else(|| format!("root {root} is a shortcut without a target"))?,
-                other => return Err(format!("root {root} is a {other}, not a folder")),
-            };
+            // A shortcut's recorded target type may be stale: a shortcut to a file, taken on
+            // trust, would be listed as an empty folder and reported "not found".
+            let root_ref = listing::as_folder(client, &root_item, &mut retries)
+                .await
+                .map_err(|e| context(format!("root {root}: {e}")))?;
             let (date, date_source) = match &config.date {
                 Some(date) => (
                     listing::validate_date(config.timeframe, date.trim())?,

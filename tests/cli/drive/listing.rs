@@ -1,6 +1,6 @@
 //! Finding and listing the folder: pages, paths, shortcuts, trigger file, duplicates, shards.
 
-use super::{DAY, Drive, chart, csvs, drive, name, outcomes, process};
+use super::{DAY, Drive, chart, command_from, csvs, drive, name, outcomes, process};
 use crate::harness::{WorkDir, bluedot, file_entry, report, run};
 use standins::{DriveStandin, Fault, Options, Target};
 
@@ -112,6 +112,34 @@ fn nested_path_through_a_shortcut_folder() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("\"archive/nope\" not found"), "{stderr}");
+    assert!(!out.join("report.json").exists());
+}
+
+#[test]
+fn a_root_given_as_a_shortcut_is_followed_to_a_folder_only() {
+    let d = drive(10, 2);
+    let work = WorkDir::new();
+    let elsewhere = d.standin.folder(&d.standin.root(), "elsewhere");
+    let to_root = d.standin.shortcut(&elsewhere, "drop", &d.standin.root());
+    let out = work.join("through-shortcut");
+    let output = run(&mut command_from(&d, &to_root, &out, &["--date", DAY], &[]));
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(outcomes(&report(&out)), (2, 0, 0));
+
+    let file = d
+        .standin
+        .file(&elsewhere, "notes.pdf", b"%PDF-1.4".to_vec());
+    let to_file = d.standin.shortcut(&elsewhere, "drop", &file);
+    let out = work.join("to-a-file");
+    let output = run(&mut command_from(&d, &to_file, &out, &["--date", DAY], &[]));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("root {to_file}: shortcut \"drop\" points to a ")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("not a folder"), "{stderr}");
+    assert!(!stderr.contains("not found"), "{stderr}");
     assert!(!out.join("report.json").exists());
 }
 

@@ -73,10 +73,21 @@ pub fn process(drive: &Drive, out: &Path, extra: &[&str], envs: &[(&str, &str)])
 
 /// The command [`process`] runs.
 pub fn command(drive: &Drive, out: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Command {
+    command_from(drive, &drive.standin.root(), out, extra, envs)
+}
+
+/// [`command`] with `root` as the source's root folder.
+pub fn command_from(
+    drive: &Drive,
+    root: &str,
+    out: &Path,
+    extra: &[&str],
+    envs: &[(&str, &str)],
+) -> Command {
     let mut cmd = bluedot();
     cmd.arg("process")
         .arg("--source")
-        .arg(format!("gdrive:{}", drive.standin.root()))
+        .arg(format!("gdrive:{root}"))
         .arg("--output")
         .arg(out)
         .arg("--timeframe")
