@@ -162,6 +162,14 @@ const SAME_REQUEST: std::time::Duration = std::time::Duration::from_secs(1);
 pub fn stop_flag() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let since = std::time::Instant::now();
+    // Said before the forced exit, so a run that just warned "discarding the staged tree" is
+    // not taken to have done so. A progress bar may hold the line: start a new one.
+    let on_terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let forced_exit_message: &'static [u8] = if on_terminal {
+        b"\nsecond stop signal: exiting now (130), leaving what this run staged for the next run to remove\n"
+    } else {
+        b"second stop signal: exiting now (130), leaving what this run staged for the next run to remove\n"
+    };
     // Milliseconds after `since` plus one when the first signal came; 0 before it.
     let first_signal = Arc::new(AtomicU64::new(0));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -171,16 +179,32 @@ pub fn stop_flag() -> Arc<AtomicBool> {
             match first_signal.compare_exchange(0, now, Ordering::SeqCst, Ordering::SeqCst) {
                 Ok(_) => stop.store(true, Ordering::SeqCst),
                 Err(first) if now - first >= SAME_REQUEST.as_millis() as u64 => {
+                    write_to_stderr_in_handler(forced_exit_message);
                     crate::output::exit_unless_swapping(130)
                 }
                 Err(_) => {}
             }
         };
-        // SAFETY: the handler only reads the monotonic clock (`clock_gettime`), updates atomics
-        // and may call `_exit`, all of which are async-signal-safe.
+        // SAFETY: the handler only reads the monotonic clock (`clock_gettime`), updates atomics,
+        // may `write` to stderr and may call `_exit`, all of which are async-signal-safe.
         let _ = unsafe { signal_hook::low_level::register(signal, on_signal) };
     }
     stop
+}
+
+/// One `write(2)` on stderr, without std's lock (which a signal may have interrupted holding)
+/// or any allocation; nothing where that cannot be had.
+fn write_to_stderr_in_handler(message: &[u8]) {
+    #[cfg(unix)]
+    {
+        use std::io::Write as _;
+        use std::os::fd::FromRawFd as _;
+        // SAFETY: fd 2 stays open for the process's life; `ManuallyDrop` never closes it.
+        let stderr = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(2) });
+        let _ = (&*stderr).write(message);
+    }
+    #[cfg(not(unix))]
+    let _ = message;
 }
 
 pub fn main() -> ExitCode {
