@@ -65,7 +65,7 @@ impl Opened {
                 retries: u64::from(listed.retries),
             },
             label: listed.label(&source.config().root_folder_id),
-            date: Some(listed.date.clone()),
+            date: listed.date.as_ref().map(|(date, _)| date.clone()),
             fetcher: Fetcher::Drive(Box::new((source, listed))),
         })
     }

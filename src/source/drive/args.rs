@@ -102,17 +102,15 @@ pub fn open_and_list(config: DriveConfig) -> Result<(DriveSource, DriveListing),
     let source = DriveSource::new(config)?;
     // Warnings (duplicates) are already logged by the listing.
     let listed = source.list()?;
+    let date = match &listed.date {
+        Some((date, source)) => format!(", date {date}, {}", source.describe()),
+        None => String::new(),
+    };
     eprintln!(
-        "drive: {} ({} charts, {} skipped, date {} {})",
+        "drive: {} ({} charts, {} skipped{date})",
         listed.label(&source.config().root_folder_id),
         listed.listing.charts.len(),
         listed.listing.skipped.len(),
-        listed.date,
-        match listed.date_source {
-            super::DateSource::Given => "as given",
-            super::DateSource::TriggerFile => "from the trigger file",
-            super::DateSource::Today => "(today; no trigger file)",
-        }
     );
     Ok((source, listed))
 }

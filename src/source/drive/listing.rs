@@ -20,6 +20,16 @@ pub enum DateSource {
     Today,
 }
 
+impl DateSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            DateSource::Given => "as given",
+            DateSource::TriggerFile => "from the trigger file",
+            DateSource::Today => "today: no trigger file",
+        }
+    }
+}
+
 /// `YYYY-MM-DD` for daily, ISO week `YYYY-Www` for weekly.
 pub fn validate_date(timeframe: Timeframe, text: &str) -> Result<String, String> {
     let valid = match timeframe {

@@ -120,9 +120,9 @@ pub struct DriveListing {
     /// The folder path below the root that was listed, e.g. `daily/2024-08-02`.
     pub path: String,
     pub folder_id: String,
-    /// The date used in the path (also when `drive_path` was given explicitly).
-    pub date: String,
-    pub date_source: DateSource,
+    /// The date used in the path and where it came from; a given `drive_path` needs none, and
+    /// has one only when `--date` labels it.
+    pub date: Option<(String, DateSource)>,
     /// Duplicate folders or files (the newest was used).
     pub warnings: Vec<String>,
     /// Retries spent resolving and listing.
@@ -216,28 +216,34 @@ impl DriveSource {
             let root_ref = listing::as_folder(client, &root_item, &mut retries)
                 .await
                 .map_err(|e| context(format!("root {root}: {e}")))?;
-            let (date, date_source) = match &config.date {
-                Some(date) => (
+            // A folder given by path needs no date: its trigger file is not read, so a stale
+            // or broken one cannot stop the run or label it with another day.
+            let date = match (&config.date, &config.drive_path) {
+                (Some(date), _) => Some((
                     listing::validate_date(config.timeframe, date.trim())?,
                     DateSource::Given,
+                )),
+                (None, Some(_)) => None,
+                (None, None) => Some(
+                    match listing::read_trigger(
+                        client,
+                        &root_ref,
+                        config.timeframe,
+                        &mut warnings,
+                        &mut retries,
+                    )
+                    .await
+                    .map_err(context)?
+                    {
+                        Some(date) => (date, DateSource::TriggerFile),
+                        None => (listing::today(config.timeframe), DateSource::Today),
+                    },
                 ),
-                None => match listing::read_trigger(
-                    client,
-                    &root_ref,
-                    config.timeframe,
-                    &mut warnings,
-                    &mut retries,
-                )
-                .await
-                .map_err(context)?
-                {
-                    Some(date) => (date, DateSource::TriggerFile),
-                    None => (listing::today(config.timeframe), DateSource::Today),
-                },
             };
-            let path = match &config.drive_path {
-                Some(path) => path.trim_matches('/').to_owned(),
-                None => format!("{}/{date}", config.timeframe.as_str()),
+            let path = match (&config.drive_path, &date) {
+                (Some(path), _) => path.trim_matches('/').to_owned(),
+                (None, Some((date, _))) => format!("{}/{date}", config.timeframe.as_str()),
+                (None, None) => unreachable!("a date is resolved when no path is given"),
             };
             let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
             let folder =
@@ -245,13 +251,14 @@ impl DriveSource {
                     .await
                     .map_err(context)?
                     .ok_or_else(|| {
-                        context(format!(
-                            "folder {path:?} not found under {SCHEME}{root} (date {date}, {})",
-                            match date_source {
-                                DateSource::Given => "as given",
-                                DateSource::TriggerFile => "from the trigger file",
-                                DateSource::Today => "today: no trigger file",
+                        let because = match &date {
+                            Some((date, source)) => {
+                                format!(" (date {date}, {})", source.describe())
                             }
+                            None => String::new(),
+                        };
+                        context(format!(
+                            "folder {path:?} not found under {SCHEME}{root}{because}"
                         ))
                     })?;
             // Sub-folders are listed too, to be recorded as skipped: charts dropped as a folder
@@ -272,7 +279,6 @@ impl DriveSource {
                 path,
                 folder_id: folder.id,
                 date,
-                date_source,
                 warnings,
                 retries,
                 planned,

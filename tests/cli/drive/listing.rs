@@ -242,6 +242,13 @@ fn trigger_file_decides_the_date() {
         "{stderr}"
     );
     assert!(!out.exists());
+    // A folder given by path needs no date: the trigger is not read, nor named.
+    let given = work.join("given-path");
+    let output = process(&d, &given, &["--drive-path", "daily/2024-08-05"], &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("trigger"), "{stderr}");
+    assert_eq!(crate::harness::report(&given)["totals"]["files"], 1);
     // Another file saved under the trigger's name is not quoted whole.
     let mut long = b"2024-08-05".to_vec();
     long.resize(1 << 20, b'x');
