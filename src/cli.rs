@@ -228,7 +228,7 @@ fn init_tracing() {
 }
 
 fn usage_error(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
+    eprintln_lossy!("error: {message}");
     ExitCode::from(EXIT_USAGE)
 }
 
@@ -273,7 +273,7 @@ fn process(args: ProcessArgs) -> ExitCode {
     let opened = match args.source.open(args.timeframe, Some(&stop)) {
         Ok(opened) => opened,
         Err(e) if stop.load(Ordering::Relaxed) => {
-            eprintln!("interrupted: {e}; nothing was converted, and the output is as it was");
+            eprintln_lossy!("interrupted: {e}; nothing was converted, and the output is as it was");
             return ExitCode::from(EXIT_SOME_FAILED);
         }
         Err(e) => return usage_error(e),
@@ -285,16 +285,16 @@ fn process(args: ProcessArgs) -> ExitCode {
     let progress = ConsoleProgress::for_stderr();
     match pipeline::run(&job, work, &progress, &stop) {
         Ok(report) => {
-            eprint!("{}", report.human_summary());
+            eprint_lossy!("{}", report.human_summary());
             if report.published {
-                eprintln!(
+                eprintln_lossy!(
                     "output: {} ({} series files), report: {}",
                     job.series_dir().display(),
                     report.totals.series_files_written,
                     job.report_path().display()
                 );
             } else {
-                eprintln!(
+                eprintln_lossy!(
                     "output: {} left as it was, report: {}",
                     job.series_dir().display(),
                     job.report_path().display()

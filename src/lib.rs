@@ -3,6 +3,22 @@
 //! `convert` is the pure core; `source` brings bytes in, `output` writes them out, `pipeline`
 //! runs the two around the core, and `cli` is the command line. See ARCHITECTURE.md.
 
+/// `eprint!`/`eprintln!` that cannot panic. A run's stderr may be a pipe whose reader has gone
+/// (`bluedot process ... 2>&1 | head -1`) or a full disk; std's macros would then panic, and a
+/// run that had published would exit 101 instead of its own status.
+macro_rules! eprint_lossy {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+macro_rules! eprintln_lossy {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod action;
 pub mod cli;
 pub mod convert;

@@ -69,17 +69,26 @@ pub fn cli(args: PlanArgs) -> ExitCode {
     let opened = match args.source.open(args.timeframe, None) {
         Ok(opened) => opened,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln_lossy!("error: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
     if let Err(message) = opened.require_charts() {
-        eprintln!("error: {message}");
+        eprintln_lossy!("error: {message}");
         return ExitCode::from(EXIT_USAGE);
     }
     let plan = plan(&opened.listing, args.files_per_shard);
-    println!("{}", plan.matrix_json());
-    eprintln!("{}", describe(&plan, args.files_per_shard));
+    // The matrix is what `plan` is for: if it cannot be written, the run failed.
+    let written = {
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{}", plan.matrix_json()).and_then(|()| stdout.flush())
+    };
+    if let Err(e) = written {
+        eprintln_lossy!("error: cannot write the matrix to stdout: {e}");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    eprintln_lossy!("{}", describe(&plan, args.files_per_shard));
     ExitCode::from(EXIT_OK)
 }
 

@@ -87,7 +87,7 @@ impl Progress for ConsoleProgress {
                 if last.elapsed() >= LOG_EVERY {
                     *last = Instant::now();
                     let total = total.load(Ordering::Relaxed);
-                    eprintln!("progress: {done}/{total} files, {failed} failed");
+                    eprintln_lossy!("progress: {done}/{total} files, {failed} failed");
                 }
             }
         }

@@ -145,7 +145,7 @@ pub fn write_all(spec: &Spec, count: u64, output: &Path) -> std::io::Result<u64>
 pub fn main(args: GenArgs) -> ExitCode {
     match write_all(&args.spec(), args.count, &args.output) {
         Ok(bytes) => {
-            eprintln!(
+            eprintln_lossy!(
                 "wrote {} {} chart files ({:.1} MB) to {}",
                 args.count,
                 args.timeframe,
@@ -155,7 +155,7 @@ pub fn main(args: GenArgs) -> ExitCode {
             ExitCode::from(crate::cli::EXIT_OK)
         }
         Err(e) => {
-            eprintln!("error: cannot write {}: {e}", args.output.display());
+            eprintln_lossy!("error: cannot write {}: {e}", args.output.display());
             ExitCode::from(crate::cli::EXIT_USAGE)
         }
     }

@@ -99,6 +99,51 @@ fn every_file_ok_exits_zero_and_reports_costs() {
     assert!(report["peak_rss_bytes"].as_u64().unwrap() > 1_000_000);
 }
 
+/// `bluedot process ... 2>&1 | head -1`: the reader of stderr may go before the run ends. The
+/// run's status is still its own, not a panic's (101).
+#[test]
+fn a_reader_gone_from_stderr_or_stdout_does_not_change_the_status() {
+    let wd = WorkDir::new();
+    wd.write(
+        "in/A_daily.json",
+        chart::chart(Some("A"), vec![bar(0)], json!([])),
+    );
+    let closed_pipe = |cmd: &mut std::process::Command, stdout: bool| {
+        use std::process::Stdio;
+        cmd.stdout(if stdout {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        if stdout {
+            drop(child.stdout.take());
+        } else {
+            drop(child.stderr.take());
+        }
+        let status = child.wait().unwrap();
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            std::io::Read::read_to_string(&mut pipe, &mut stderr).unwrap();
+        }
+        (status.code(), stderr)
+    };
+    let mut process = harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
+    assert_eq!(closed_pipe(&mut process, false).0, Some(0));
+    assert_eq!(harness::report(&wd.join("out"))["published"], true);
+
+    // For `plan`, stdout carries the matrix: not written, the run failed, and says why.
+    let mut plan = harness::bluedot();
+    plan.arg("plan").arg("--input").arg(wd.join("in"));
+    let (code, stderr) = closed_pipe(&mut plan, true);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot write the matrix to stdout"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn shards_split_the_folder_and_together_equal_the_whole() {
     let wd = WorkDir::new();

@@ -106,7 +106,7 @@ pub fn open_and_list(config: DriveConfig) -> Result<(DriveSource, DriveListing),
         Some((date, source)) => format!(", date {date}, {}", source.describe()),
         None => String::new(),
     };
-    eprintln!(
+    eprintln_lossy!(
         "drive: {} ({} charts, {} skipped{date})",
         listed.label(&source.config().root_folder_id),
         listed.listing.charts.len(),
