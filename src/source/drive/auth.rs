@@ -295,8 +295,11 @@ impl TokenResponse {
         }
         .unwrap_or(3600);
         let usable = Duration::from_secs(lifetime).saturating_sub(REFRESH_EARLY);
+        // A token is sent as `Authorization: Bearer <token>`: one that cannot be (a line break,
+        // a control character) is no token, and would fail every request as a "transport error".
+        let sendable = |t: &String| !t.is_empty() && t.bytes().all(|b| b.is_ascii_graphic());
         Some(AccessToken {
-            value: Secret::new(self.access_token.filter(|t| !t.is_empty())?),
+            value: Secret::new(self.access_token.filter(sendable)?),
             refresh_at: received + usable,
         })
     }

@@ -5,7 +5,7 @@
 use super::auth::{AccessToken, DRIVE_READONLY_SCOPE, DriveAuth, Secret, TokenResponse};
 use super::outage::Outage;
 pub use super::retry::{AttemptError, RetryPolicy, transport_error};
-use super::retry::{classify, retry_after};
+use super::retry::{classify, error_reason, retry_after, shortened};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -48,6 +48,22 @@ pub struct DriveClient {
 }
 
 const MAX_REDIRECTS: usize = 5;
+
+/// `text` with every secret of `auth` and every non-empty `also` replaced by `[redacted]`.
+fn without_secrets(text: &str, auth: &DriveAuth, also: &[&str]) -> String {
+    let secrets = auth.secrets();
+    let mut text = text.to_owned();
+    let known = secrets
+        .iter()
+        .map(String::as_str)
+        .chain(also.iter().copied());
+    for secret in known.filter(|s| !s.is_empty()) {
+        if text.contains(secret) {
+            text = text.replace(secret, "[redacted]");
+        }
+    }
+    text
+}
 
 /// Whether a request to `from` may follow a redirect to `to`. reqwest drops `Authorization` on
 /// a redirect to another host, but not `x-goog-api-key`: only the same origin, or Google's own
@@ -146,21 +162,24 @@ impl DriveClient {
         }
     }
 
-    /// `reason` without any credential in it: error texts quote what a server (or a proxy in
-    /// front of it) answered, and one that echoes the request would quote its key or token.
-    async fn redacted(&self, mut reason: String) -> String {
+    /// `reason` without any credential in it: a last net for texts not made from an answer
+    /// (see [`Self::answer_without_secrets`], which cleans answers where they arrive).
+    async fn redacted(&self, reason: String) -> String {
         let token = self.token.lock().await.as_ref().map(|t| t.value.clone());
-        let secrets = self.auth.secrets();
-        let known = secrets
-            .iter()
-            .map(String::as_str)
-            .chain(token.as_ref().map(Secret::expose));
-        for secret in known.filter(|s| !s.is_empty()) {
-            if reason.contains(secret) {
-                reason = reason.replace(secret, "[redacted]");
-            }
-        }
-        reason
+        without_secrets(
+            &reason,
+            &self.auth,
+            &[token.as_ref().map_or("", Secret::expose)],
+        )
+    }
+
+    /// An error answer's body with every credential of this client replaced, plus `sent` (the
+    /// token or assertion the request carried): a server, or a proxy in front of it, may echo
+    /// the request. Cleaned where it arrives, before it is cut short (a cut secret no longer
+    /// matches) or logged with a retry.
+    fn answer_without_secrets(&self, body: &[u8], sent: &[&str]) -> Vec<u8> {
+        let text = String::from_utf8_lossy(body);
+        without_secrets(&text, &self.auth, sent).into_bytes()
     }
 
     async fn retrying_inner<T, F, Fut>(&self, what: &str, mut op: F) -> Attempted<T>
@@ -283,6 +302,8 @@ impl DriveClient {
         }
         let retry_after = retry_after(&response);
         let body = response.bytes().await.unwrap_or_default();
+        let sent = used_token.as_ref().map_or("", Secret::expose);
+        let body = self.answer_without_secrets(&body, &[sent]);
         let error = classify(status.as_u16(), &body, retry_after);
         if !matches!(error, AttemptError::Retry { .. }) {
             self.outage.answered();
@@ -352,24 +373,33 @@ impl DriveClient {
         let retry_after = retry_after(&response);
         let received = Instant::now();
         let body = response.bytes().await.map_err(transport_error)?;
-        let parsed: Option<TokenResponse> = serde_json::from_slice(&body).ok();
         if (200..300).contains(&status) {
             self.outage.answered();
+            let parsed: Option<TokenResponse> = serde_json::from_slice(&body).ok();
             return parsed.and_then(|r| r.into_token(received)).ok_or_else(|| {
                 AttemptError::Fatal(format!(
-                    "token endpoint answered {status} without an access_token"
+                    "token endpoint answered {status} without a usable access_token"
                 ))
             });
         }
-        let (error, description) = parsed
-            .map(|r| {
-                (
-                    r.error.unwrap_or_default(),
-                    r.error_description.unwrap_or_default(),
-                )
-            })
-            .unwrap_or_default();
-        let reason = format!("{status} {error}: {description}");
+        // The assertion is a credential in itself (it buys tokens until it expires).
+        let body = self.answer_without_secrets(&body, &[assertion]);
+        let parsed = serde_json::from_slice::<TokenResponse>(&body)
+            .ok()
+            .filter(|r| r.error.is_some());
+        let (error, reason) = match parsed {
+            Some(r) => {
+                let error = r.error.unwrap_or_default();
+                let description = shortened(r.error_description.as_deref().unwrap_or(""), 300);
+                let reason = format!("{status} {error}: {description}");
+                (error, reason.trim_end_matches([' ', ':']).to_owned())
+            }
+            // Not OAuth's shape (a proxy's page, Google's API error shape): read as Drive's.
+            None => {
+                let (status_and_reason, message) = error_reason(status, &body);
+                (String::new(), format!("{status_and_reason}: {message}"))
+            }
+        };
         let transient = matches!(status, 408 | 429 | 500..=599)
             || matches!(
                 error.as_str(),
@@ -383,7 +413,7 @@ impl DriveClient {
         }
         // Refused, but answered: the credentials are wrong, not the network.
         self.outage.answered();
-        if error == "invalid_grant" && description.contains("short-lived") {
+        if error == "invalid_grant" && reason.contains("short-lived") {
             Err(AttemptError::Fatal(format!(
                 "{reason} (is this machine's clock right?)"
             )))

@@ -176,7 +176,7 @@ pub fn error_reason(status: u16, body: &[u8]) -> (String, String) {
 }
 
 /// `text` cut to `most` characters, marked where it was cut.
-fn shortened(text: &str, most: usize) -> String {
+pub fn shortened(text: &str, most: usize) -> String {
     match text.char_indices().nth(most) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_owned(),

@@ -186,6 +186,66 @@ fn key_material_tokens_and_api_keys_never_leak() {
     assert!(!String::from_utf8_lossy(&help.stdout).contains(key));
 }
 
+/// A server, or a proxy before it, may answer with a text quoting the request's credential. No
+/// part of it may reach a log line (retries are logged at `info`), the report or the summary:
+/// not after a second 401, not cut short at the length a Drive message is kept to, and not the
+/// signed assertion the token endpoint was sent, which buys tokens until it expires.
+#[test]
+fn credentials_echoed_in_an_answer_are_never_repeated() {
+    let quoted = |output: &Output, out: &Path, secret: &str| {
+        let all = everything(output, out);
+        // A 20-character piece is enough to see a secret was cut, not removed.
+        let piece = &secret[..20];
+        assert!(!all.contains(piece), "leaked {piece}: {all}");
+        assert!(all.contains("Caller [redacted]"), "{all}");
+    };
+    let work = WorkDir::new();
+    let d = drive(4, 3);
+    d.standin.inject(
+        Target::Media(name(0)),
+        [
+            Fault::EchoCredentials(500),
+            Fault::EchoCredentials(401),
+            Fault::EchoCredentials(401),
+        ],
+    );
+    d.standin
+        .inject(Target::Media(name(1)), [Fault::EchoCredentials(403)]);
+    let out = work.join("token");
+    let output = process(&d, &out, &["--date", DAY], &[("RUST_LOG", "info")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("again after a fresh token"));
+    for token in d.standin.issued_tokens() {
+        quoted(&output, &out, &token);
+    }
+
+    let key = "AIzaSy-test-api-key-do-not-leak-1234";
+    d.standin.inject(
+        Target::Media(name(2)),
+        [Fault::EchoCredentials(503), Fault::EchoCredentials(403)],
+    );
+    let out = work.join("key");
+    let env = [
+        ("RUST_LOG", "info"),
+        ("GOOGLE_CREDENTIALS", ""),
+        ("GOOGLE_API_KEY", key),
+    ];
+    let output = process(&d, &out, &["--date", DAY], &env);
+    assert_eq!(output.status.code(), Some(1));
+    quoted(&output, &out, key);
+
+    d.standin
+        .inject(Target::Token, [Fault::EchoCredentials(400)]);
+    let out = work.join("assertion");
+    let output = process(&d, &out, &["--date", DAY], &[("RUST_LOG", "info")]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot get an access token"), "{stderr}");
+    // Every signed JWT starts with the base64 of `{"`.
+    assert!(!stderr.contains("eyJ"), "{stderr}");
+    assert!(stderr.contains("Caller [redacted]"), "{stderr}");
+}
+
 /// reqwest drops `Authorization` on a redirect to another host but not `x-goog-api-key`: a
 /// download that Drive (or anything in between) redirects away from Google is not followed, and
 /// the other host never hears from bluedot.

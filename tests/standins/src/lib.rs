@@ -65,6 +65,11 @@ pub enum Fault {
     RepeatPageToken,
     /// `files.list` only: a fresh `nextPageToken` every time, leading back to the first page.
     CycleToFirstPage,
+    /// This status with an error text quoting the credential the request carried (its bearer
+    /// token, API key, or at the token endpoint its signed assertion) after 280 characters of
+    /// padding, so that a text cut at 300 characters would cut the credential, as a proxy
+    /// that echoes requests answers. A 401 also revokes the token presented.
+    EchoCredentials(u16),
 }
 
 impl Fault {
@@ -88,13 +93,14 @@ impl Fault {
     }
 
     pub fn is_retryable(&self) -> bool {
-        !matches!(
-            self,
+        match self {
+            Fault::EchoCredentials(status) => matches!(status, 401 | 408 | 429 | 500..=599),
             Fault::InsufficientPermissions
-                | Fault::NotFound
-                | Fault::BadRequest
-                | Fault::Redirect(_)
-        )
+            | Fault::NotFound
+            | Fault::BadRequest
+            | Fault::Redirect(_) => false,
+            _ => true,
+        }
     }
 }
 

@@ -22,7 +22,14 @@ fn take_fault(state: &State, target: Target) -> Option<Fault> {
 }
 
 /// The answer a fault replaces the normal one with; `None` when it alters the normal answer.
-fn fault_reply(state: &State, fault: &Fault, token: Option<&str>, id: &str) -> Option<Reply> {
+/// `token` is the bearer token the request carried; `credential` whatever credential it carried.
+fn fault_reply(
+    state: &State,
+    fault: &Fault,
+    token: Option<&str>,
+    credential: &str,
+    id: &str,
+) -> Option<Reply> {
     Some(match fault {
         Fault::TooManyRequests { retry_after } => {
             let mut reply = Reply::error(429, "rateLimitExceeded", "Rate limit exceeded");
@@ -55,6 +62,15 @@ fn fault_reply(state: &State, fault: &Fault, token: Option<&str>, id: &str) -> O
         ),
         Fault::NotFound => Reply::error(404, "notFound", &format!("File not found: {id}.")),
         Fault::BadRequest => Reply::error(400, "badRequest", "Bad Request"),
+        Fault::EchoCredentials(status) => {
+            if *status == 401
+                && let Some(token) = token
+            {
+                state.inner.lock().expect("state").tokens.remove(token);
+            }
+            let message = format!("{} Caller {credential} not allowed", "x".repeat(280));
+            Reply::error(*status, "echoed", &message)
+        }
         Fault::Redirect(location) => {
             let mut reply = Reply::error(302, "found", "Moved");
             reply.headers.push(("Location".into(), location.clone()));
@@ -131,6 +147,7 @@ pub fn route(state: &State, request: &Request) -> Reply {
         .map(str::to_owned);
     let key_in_url = request.query.get("key");
     let key = request.headers.get("x-goog-api-key").or(key_in_url);
+    let credential = bearer.as_deref().or(key.map(String::as_str)).unwrap_or("");
     let authorised = {
         let mut inner = state.inner.lock().expect("state");
         inner.stats.keys_in_url += u64::from(key_in_url.is_some());
@@ -153,7 +170,7 @@ pub fn route(state: &State, request: &Request) -> Reply {
         let fault = take_fault(state, Target::List);
         if let Some(reply) = fault
             .as_ref()
-            .and_then(|f| fault_reply(state, f, bearer.as_deref(), ""))
+            .and_then(|f| fault_reply(state, f, bearer.as_deref(), credential, ""))
         {
             return reply;
         }
@@ -187,7 +204,7 @@ pub fn route(state: &State, request: &Request) -> Reply {
     let fault = take_fault(state, target);
     if let Some(reply) = fault
         .as_ref()
-        .and_then(|f| fault_reply(state, f, bearer.as_deref(), id))
+        .and_then(|f| fault_reply(state, f, bearer.as_deref(), credential, id))
     {
         return reply;
     }
@@ -206,10 +223,14 @@ pub fn route(state: &State, request: &Request) -> Reply {
 
 fn token_endpoint(state: &State, request: &Request) -> Reply {
     let fault = take_fault(state, Target::Token);
-    if let Some(reply) = fault.as_ref().and_then(|f| fault_reply(state, f, None, "")) {
+    let form = parse_form(&String::from_utf8_lossy(&request.body));
+    let assertion = form.get("assertion").cloned().unwrap_or_default();
+    if let Some(reply) = fault
+        .as_ref()
+        .and_then(|f| fault_reply(state, f, None, &assertion, ""))
+    {
         return reply;
     }
-    let form = parse_form(&String::from_utf8_lossy(&request.body));
     let invalid = |description: String| {
         state
             .inner
@@ -229,7 +250,6 @@ fn token_endpoint(state: &State, request: &Request) -> Reply {
             form.get("grant_type")
         ));
     }
-    let assertion = form.get("assertion").cloned().unwrap_or_default();
     if let Err(problem) = token::verify(
         &assertion,
         &state.public_key,
