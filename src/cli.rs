@@ -217,9 +217,20 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// `RUST_LOG`'s filter, or warnings and errors. An empty `RUST_LOG` counts as unset: workflows
+/// set it from an input that is empty unless given, and an empty filter would hide warnings.
+pub fn log_filter() -> tracing_subscriber::EnvFilter {
+    match std::env::var("RUST_LOG") {
+        Ok(directives) if !directives.trim().is_empty() => {
+            tracing_subscriber::EnvFilter::try_new(directives)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"))
+        }
+        _ => tracing_subscriber::EnvFilter::new("warn"),
+    }
+}
+
 fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = log_filter();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

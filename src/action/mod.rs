@@ -237,8 +237,7 @@ fn deliver(runner: &RunnerEnv, finished: &Finished) -> anyhow::Result<()> {
 }
 
 fn init_tracing() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = crate::cli::log_filter();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(|| Neutralized::new(std::io::stderr()))

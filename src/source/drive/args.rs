@@ -26,7 +26,9 @@ pub struct DriveArgs {
         long,
         value_name = "KEY",
         env = "GOOGLE_CREDENTIALS",
-        hide_env_values = true
+        hide_env_values = true,
+        // A PEM starts with `-----`: taken for a flag, clap would quote it whole in its error.
+        allow_hyphen_values = true
     )]
     pub google_credentials: Option<String>,
     /// API key (reads only folders shared with anyone with the link).
@@ -34,7 +36,8 @@ pub struct DriveArgs {
         long,
         value_name = "KEY",
         env = "GOOGLE_API_KEY",
-        hide_env_values = true
+        hide_env_values = true,
+        allow_hyphen_values = true
     )]
     pub google_api_key: Option<String>,
 }

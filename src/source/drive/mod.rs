@@ -38,6 +38,20 @@ const TEST_API_URL_VAR: &str = "BLUEDOT_TEST_DRIVE_API_URL";
 const TEST_BACKOFF_SCALE_VAR: &str = "BLUEDOT_TEST_DRIVE_BACKOFF_SCALE";
 const TEST_TIMEOUT_MS_VAR: &str = "BLUEDOT_TEST_DRIVE_TIMEOUT_MS";
 
+/// Whether `url` names this machine (a test stand-in).
+fn is_loopback(url: &str) -> bool {
+    let host = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned));
+    host.is_some_and(|host| {
+        let ip = host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost")
+            || ip
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    })
+}
+
 /// The folder id in `gdrive:<id>`, if `source` names Drive.
 pub fn parse_source(source: &str) -> Option<Result<&str, String>> {
     let id = source.strip_prefix(SCHEME)?;
@@ -167,6 +181,13 @@ async fn until_stopped<T>(
 impl DriveSource {
     /// Builds the client and its runtime; nothing is sent yet.
     pub fn new(config: DriveConfig) -> Result<DriveSource, String> {
+        if config.api_root != DEFAULT_API_ROOT && !is_loopback(&config.api_root) {
+            // One variable set by an earlier workflow step must not send the credentials to
+            // another host, in clear text.
+            return Err(format!(
+                "{TEST_API_URL_VAR} is a test hook for a Drive stand-in on this machine, and takes only http://127.0.0.1, http://[::1] or http://localhost"
+            ));
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("drive")

@@ -290,7 +290,9 @@ fn an_api_key_beside_a_service_account_key_is_said_to_be_unused() {
     let work = WorkDir::new();
     let out = work.join("out");
     let api_key = "AIzaUnusedKeyBesideTheServiceAccount";
-    let output = process(&d, &out, &["--date", DAY], &[("GOOGLE_API_KEY", api_key)]);
+    // An empty RUST_LOG, as a workflow sets it from an input not given, hides no warning.
+    let env = [("GOOGLE_API_KEY", api_key), ("RUST_LOG", "")];
+    let output = process(&d, &out, &["--date", DAY], &env);
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(outcomes(&report(&out)), (2, 0, 0));
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -299,4 +301,40 @@ fn an_api_key_beside_a_service_account_key_is_said_to_be_unused() {
         "{stderr}"
     );
     assert!(!stderr.contains(api_key), "{stderr}");
+}
+
+/// The API root is settable for tests only, and only to this machine: a variable set by an
+/// earlier workflow step must not send the credentials elsewhere, in clear text.
+#[test]
+fn the_test_api_root_takes_only_this_machine() {
+    let d = drive(100, 1);
+    let work = WorkDir::new();
+    for root in ["http://drive.example", "http://127.0.0.1.example:80"] {
+        let out = work.join("out");
+        let env = [("BLUEDOT_TEST_DRIVE_API_URL", root)];
+        let output = process(&d, &out, &["--date", DAY], &env);
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("takes only http://127.0.0.1"), "{stderr}");
+        assert_eq!(d.standin.stats().token_grants, 0);
+    }
+}
+
+/// A PEM given where the key goes starts with `-----`: it must not be taken for a flag, whose
+/// error would quote it whole.
+#[test]
+fn a_pem_given_as_the_key_is_not_quoted() {
+    let d = drive(100, 1);
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let mut cmd = super::command(&d, &out, &["--date", DAY], &[]);
+    let output = run(cmd
+        .arg("--google-credentials")
+        .arg(standins::TEST_PRIVATE_KEY_PEM));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("neither service-account JSON"), "{stderr}");
+    for line in standins::TEST_PRIVATE_KEY_PEM.lines() {
+        assert!(!stderr.contains(line), "{stderr}");
+    }
 }
