@@ -233,7 +233,8 @@ fn init_tracing() {
     let filter = log_filter();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        // A workflow's `run: bluedot ...` step has its stderr read by the runner too.
+        .with_writer(|| crate::runner::commands::Neutralized::new(std::io::stderr()))
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }

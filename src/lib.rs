@@ -3,19 +3,23 @@
 //! `convert` is the pure core; `source` brings bytes in, `output` writes them out, `pipeline`
 //! runs the two around the core, and `cli` is the command line. See ARCHITECTURE.md.
 
-/// `eprint!`/`eprintln!` that cannot panic. A run's stderr may be a pipe whose reader has gone
-/// (`bluedot process ... 2>&1 | head -1`) or a full disk; std's macros would then panic, and a
-/// run that had published would exit 101 instead of its own status.
+/// `eprint!`/`eprintln!` that cannot panic, and whose text a GitHub runner reading stderr shows
+/// rather than obeys (names in it may hold `##[`: see [`runner::commands::Neutralized`]). A
+/// run's stderr may be a pipe whose reader has gone (`bluedot process ... 2>&1 | head -1`) or a
+/// full disk; std's macros would then panic, and a run that had published would exit 101
+/// instead of its own status.
 macro_rules! eprint_lossy {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stderr(), $($arg)*);
+        let mut stderr = $crate::runner::commands::Neutralized::new(std::io::stderr().lock());
+        let _ = write!(stderr, $($arg)*);
     }};
 }
 macro_rules! eprintln_lossy {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        let mut stderr = $crate::runner::commands::Neutralized::new(std::io::stderr().lock());
+        let _ = writeln!(stderr, $($arg)*);
     }};
 }
 

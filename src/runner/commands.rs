@@ -204,13 +204,16 @@ impl<W: Write> Console<W> {
     }
 }
 
-/// A log stream the runner parses but we do not fully control (tracing events name files):
-/// every line that would start a workflow command (`::` or the older `##[`, after leading
-/// whitespace, which the runner trims) gets a visible `| ` in front, so it is shown, not obeyed.
-/// Each value of this type starts at the beginning of a line.
+/// A log stream the runner parses but we do not fully control (log lines name files): a line
+/// that would start a workflow command (`::` after leading whitespace, which the runner trims)
+/// gets a visible `| ` in front, and the older form, which the runner obeys *anywhere* in a
+/// line (`##[set-output name=x;]y` inside a file name), is broken as `##\[`. So both are
+/// shown, not obeyed. Each value of this type starts at the beginning of a line.
 pub struct Neutralized<W: Write> {
     inner: W,
     at_line_start: bool,
+    /// The last two bytes written, so a `##[` split across writes is caught too.
+    tail: [u8; 2],
 }
 
 impl<W: Write> Neutralized<W> {
@@ -218,6 +221,7 @@ impl<W: Write> Neutralized<W> {
         Neutralized {
             inner,
             at_line_start: true,
+            tail: [0; 2],
         }
     }
 }
@@ -232,12 +236,17 @@ impl<W: Write> Write for Neutralized<W> {
                     .iter()
                     .position(|b| !b.is_ascii_whitespace())
                     .unwrap_or(line.len());
-                let rest = &line[start..];
-                if rest.starts_with(b"::") || rest.starts_with(b"##[") {
+                if line[start..].starts_with(b"::") {
                     out.extend_from_slice(b"| ");
                 }
             }
-            out.extend_from_slice(line);
+            for &byte in line {
+                if byte == b'[' && self.tail == *b"##" {
+                    out.push(b'\\');
+                }
+                out.push(byte);
+                self.tail = [self.tail[1], byte];
+            }
             self.at_line_start = line.ends_with(b"\n") || line.ends_with(b"\r");
         }
         self.inner.write_all(&out)?;
@@ -295,12 +304,19 @@ mod tests {
             .unwrap();
         w.write_all(b"::error::z\rfile=b\r::error::cr\r\n::warning::crlf\n")
             .unwrap();
+        // The runner finds `##[` anywhere in a line, also when it comes in two writes.
+        w.write_all(b"2 files named \"Y##[stop-commands]x.json\"; #")
+            .unwrap();
+        w.write_all(b"#").unwrap();
+        w.write_all(b"[set-output name=a;]b\n").unwrap();
         let text = String::from_utf8(w.inner).unwrap();
         assert_eq!(
             text,
-            "file=a\n| ::add-mask::x\n|   ##[set-env]y\nok :: fine\n| ::error::z\rfile=b\r\
-             | ::error::cr\r\n| ::warning::crlf\n"
+            "file=a\n| ::add-mask::x\n  ##\\[set-env]y\nok :: fine\n| ::error::z\rfile=b\r\
+             | ::error::cr\r\n| ::warning::crlf\n\
+             2 files named \"Y##\\[stop-commands]x.json\"; ##\\[set-output name=a;]b\n"
         );
+        assert!(!text.contains("##["));
     }
 
     #[test]

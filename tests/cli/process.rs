@@ -144,6 +144,24 @@ fn a_reader_gone_from_stderr_or_stdout_does_not_change_the_status() {
     );
 }
 
+/// `run: bluedot process ...` in a workflow: the runner reads stderr too, and obeys `##[...]`
+/// anywhere in a line. A file name holding it is shown, not obeyed.
+#[test]
+fn a_file_name_cannot_give_a_github_runner_a_command() {
+    let wd = WorkDir::new();
+    wd.write("in/x##[set-output name=status;]ok_daily.json", "[]");
+    wd.write(
+        "in/A_daily.json",
+        chart::chart(Some("A"), vec![bar(0)], json!([])),
+    );
+    let mut cmd = harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
+    let out = harness::run(cmd.env("RUST_LOG", "debug"));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("failed: x##\\[set-output"), "{stderr}");
+    assert!(!stderr.contains("##["), "{stderr}");
+}
+
 #[test]
 fn shards_split_the_folder_and_together_equal_the_whole() {
     let wd = WorkDir::new();

@@ -100,6 +100,8 @@ fn untrusted_file_names_cannot_issue_workflow_commands() {
     runner.write("in/::add-mask::x.json", "not json");
     runner.write("in/%0A::set-output name=status::ok.txt", "x");
     runner.write("in/line\n::add-mask::y\n##[add-mask]z_daily.json", "[]");
+    // The runner obeys the older `##[` form anywhere in a line, not only at its start.
+    runner.write("in/x##[set-output name=page-url;]y_daily.json", "[]");
     // File-level logs name every file: on stderr they must not become commands either.
     let (mut cmd, output_file, summary_file) = runner.command(&[("source", "in")]);
     let step = super::runner::collect(
@@ -108,12 +110,10 @@ fn untrusted_file_names_cannot_issue_workflow_commands() {
         &summary_file,
     );
     assert!(step.stderr.contains("| ::add-mask::y"), "{}", step.stderr);
+    assert!(step.stderr.contains("x##\\[set-output"), "{}", step.stderr);
     for line in step.stderr.lines() {
         let line = line.trim_start();
-        assert!(
-            !line.starts_with("::") && !line.starts_with("##["),
-            "{line}"
-        );
+        assert!(!line.starts_with("::") && !line.contains("##["), "{line}");
     }
     assert_eq!(step.code(), 1);
     // Outside stop-commands blocks, no line may start a command we did not write.
@@ -129,6 +129,9 @@ fn untrusted_file_names_cannot_issue_workflow_commands() {
             paused = Some(token.to_owned());
             continue;
         }
+        // The runner tries the `::` form first, so `##[` inside one of ours is only text; in
+        // any other line it would be obeyed.
+        assert!(line.starts_with("::") || !line.contains("##["), "{line}");
         if let Some(command) = line.strip_prefix("::") {
             let command = command.split([' ', ':']).next().unwrap();
             assert!(
