@@ -35,6 +35,13 @@ pub fn run(
         inputs.get("output-dir").unwrap_or(DEFAULT_OUTPUT_DIR),
         "output-dir",
     )?;
+    // The series go into `data/<timeframe>` below it: a link on that way (`out/data` to
+    // elsewhere) would carry them out of the workspace though `output-dir` itself is inside.
+    paths::resolve(
+        workspace,
+        &format!("{}/data/{timeframe}", output.relative),
+        "output-dir",
+    )?;
     if let SourceSpec::Local(dir) = &spec {
         match pipeline::input_conflict(&dir.absolute, &output.absolute, timeframe) {
             Some(InputConflict::SameFolder) => {

@@ -267,6 +267,23 @@ fn folders_outside_the_workspace_and_unknown_modes_are_refused() {
     }
     assert!(!runner.root().join("escape").exists());
 
+    // `output-dir` inside, but its `data` a link out of the workspace: the series would follow.
+    #[cfg(unix)]
+    {
+        let elsewhere = runner.root().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::fs::create_dir_all(runner.workspace().join("linked")).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, runner.workspace().join("linked/data")).unwrap();
+        let step = runner.step(&[("source", folder), ("output-dir", "linked")]);
+        assert_eq!(step.code(), 2);
+        assert!(
+            step.stdout.contains("outside the workspace"),
+            "{}",
+            step.stdout
+        );
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    }
+
     // Without a workspace the step still ends with its status and summary.
     let (mut cmd, output_file, summary_file) = runner.command(&[("source", folder)]);
     let step = runner::collect(
