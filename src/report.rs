@@ -154,6 +154,30 @@ impl Totals {
             self.ok as f64 / attempted as f64
         }
     }
+
+    /// The success rate as a fraction with four places (`0.9999`), cut, never rounded up: a
+    /// run with a failure must not read `1.0000`, which a later step may test for.
+    pub fn success_rate_text(&self) -> String {
+        let permyriad = self.success_permyriad();
+        format!("{}.{:04}", permyriad / 10_000, permyriad % 10_000)
+    }
+
+    /// The success rate in percent with two places (`99.99 %`), cut like
+    /// [`Self::success_rate_text`].
+    pub fn success_percent_text(&self) -> String {
+        let permyriad = self.success_permyriad();
+        format!("{}.{:02} %", permyriad / 100, permyriad % 100)
+    }
+
+    /// ok / (ok + failed) in ten-thousandths, rounded down, in integers (a float product
+    /// such as 0.29 * 10000 falls short of 2900).
+    fn success_permyriad(&self) -> u64 {
+        let attempted = u128::from(self.ok + self.failed);
+        if attempted == 0 {
+            return 10_000;
+        }
+        (u128::from(self.ok) * 10_000 / attempted) as u64
+    }
 }
 
 /// Stage times. Stages overlap in a streaming pipeline: `read`, `convert` and `write` are summed
@@ -733,6 +757,24 @@ mod tests {
         assert_eq!(failed, ["failed: BAD_daily.json: bad\\n\"x\""], "{summary}");
         assert!(summary.contains("\n30 not reached before the signal (failed in report.json)\n"));
         assert!(!summary.contains("more failed"), "{summary}");
+    }
+
+    #[test]
+    fn a_run_with_a_failure_never_reads_as_complete() {
+        let totals = |ok, failed| Totals {
+            ok,
+            failed,
+            ..Totals::default()
+        };
+        let one_in_20001 = totals(20_000, 1);
+        assert_eq!(one_in_20001.success_rate_text(), "0.9999");
+        assert_eq!(one_in_20001.success_percent_text(), "99.99 %");
+        // 0.29 * 10000 is 2899.9999999999995 in floats.
+        assert_eq!(totals(29, 71).success_rate_text(), "0.2900");
+        assert_eq!(totals(29, 71).success_percent_text(), "29.00 %");
+        assert_eq!(totals(5, 0).success_rate_text(), "1.0000");
+        assert_eq!(totals(0, 0).success_percent_text(), "100.00 %");
+        assert_eq!(totals(0, 3).success_rate_text(), "0.0000");
     }
 
     #[test]

@@ -129,7 +129,7 @@ pub fn run(
             ("files-total", t.files.to_string()),
             ("files-ok", t.ok.to_string()),
             ("files-failed", t.failed.to_string()),
-            ("success-rate", format!("{:.4}", t.success_rate())),
+            ("success-rate", t.success_rate_text()),
             ("report-path", report_path),
             ("status", verdict.status.into()),
         ],
@@ -148,7 +148,12 @@ impl Verdict {
     fn of(report: &Report, min_success_rate: Option<f64>) -> Verdict {
         let t = &report.totals;
         let rate = t.success_rate();
-        let percent = |r: f64| format!("{:.2} %", r * 100.0);
+        // The threshold as given (0.90001 reads 90.001 %), beside the rate cut down: a rate
+        // below it never reads as equal to it.
+        let threshold = |min: f64| {
+            let text = format!("{:.4}", min * 100.0);
+            format!("{} %", text.trim_end_matches('0').trim_end_matches('.'))
+        };
         if report.interrupted {
             return Verdict {
                 status: "interrupted",
@@ -165,8 +170,8 @@ impl Verdict {
                 explanation: format!(
                     "{} failed; success rate {} is below min-success-rate {}",
                     t.failed,
-                    percent(rate),
-                    percent(min)
+                    t.success_percent_text(),
+                    threshold(min)
                 ),
             },
             Some(min) if t.failed > 0 => Verdict {
@@ -175,8 +180,8 @@ impl Verdict {
                 explanation: format!(
                     "{} failed; success rate {} meets min-success-rate {}",
                     t.failed,
-                    percent(rate),
-                    percent(min)
+                    t.success_percent_text(),
+                    threshold(min)
                 ),
             },
             None if t.failed > 0 => Verdict {

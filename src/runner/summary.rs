@@ -127,7 +127,7 @@ fn totals_table(out: &mut String, report: &Report) {
         ("skipped (not charts)", t.skipped.to_string()),
         (
             "success rate (ok / (ok + failed))",
-            format!("{:.2} %", t.success_rate() * 100.0),
+            t.success_percent_text(),
         ),
         ("series files written", t.series_files_written.to_string()),
         ("rows written", t.rows_written.to_string()),
