@@ -375,7 +375,7 @@ fn convert_one(
     let mut file = FileReport::new(name, Outcome::Failed, None);
     file.retries = retries.try_into().unwrap_or(u16::MAX);
     let failed = |mut file: FileReport, reason: String| {
-        file.reason = Some(reason.into());
+        file.reason = Some(crate::report::bounded_reason(reason).into());
         file
     };
     if stop.load(Ordering::Relaxed) {

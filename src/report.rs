@@ -462,6 +462,22 @@ impl Report {
 /// How the reason of a chart a stopped run never reached ends (`not converted: ...`).
 pub const NOT_REACHED: &str = "the run was interrupted";
 
+/// The most of a failure reason kept, in characters. Reasons quote what a chart holds (a
+/// string where a number goes, a stated timeframe), which may be megabytes: whole, they would
+/// make one log line, annotation and report entry that size.
+pub const MAX_REASON_CHARS: usize = 400;
+
+/// `reason` cut to [`MAX_REASON_CHARS`], saying how much was left out.
+pub fn bounded_reason(reason: String) -> String {
+    match reason.char_indices().nth(MAX_REASON_CHARS) {
+        None => reason,
+        Some((cut, _)) => {
+            let left_out = reason[cut..].chars().count();
+            format!("{}... ({left_out} more characters)", &reason[..cut])
+        }
+    }
+}
+
 /// Peak resident set size of this process (`VmHWM`), where the kernel reports it.
 pub fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -757,6 +773,21 @@ mod tests {
         assert_eq!(failed, ["failed: BAD_daily.json: bad\\n\"x\""], "{summary}");
         assert!(summary.contains("\n30 not reached before the signal (failed in report.json)\n"));
         assert!(!summary.contains("more failed"), "{summary}");
+    }
+
+    #[test]
+    fn a_reason_quoting_megabytes_is_cut() {
+        let long = format!("invalid type: string \"{}\"", "é".repeat(3_000_000));
+        let cut = bounded_reason(long);
+        // 22 characters before the string, 378 of it kept; the rest and the closing quote not.
+        let tail = "... (2999623 more characters)";
+        assert!(
+            cut.ends_with(tail),
+            "{}",
+            cut.chars().rev().take(40).collect::<String>()
+        );
+        assert_eq!(cut.chars().count(), MAX_REASON_CHARS + tail.len());
+        assert_eq!(bounded_reason("no prices".into()), "no prices");
     }
 
     #[test]

@@ -320,6 +320,14 @@ fn outcome_wrong_value_types_name_line_and_column() {
         reason,
         "unexpected JSON structure at line 1 column 36: invalid type: string \"ten\", expected a number"
     );
+    // A reason quotes the chart: a megabyte where a number goes is not quoted whole.
+    let huge = format!(
+        "{{\"chart\": {{\"prices\": [{{\"open\": \"{}\"}}]}}}}",
+        "x".repeat(1 << 20)
+    );
+    let cut = failure(huge.as_bytes());
+    assert!(cut.len() < 500, "{} bytes", cut.len());
+    assert!(cut.ends_with("more characters)"), "{cut}");
     let pdt = failure(b"{\"chart\": {\"prices\": [{\"pdt\": 1}]}}");
     assert_eq!(
         pdt,
