@@ -43,9 +43,16 @@ impl Folder {
         &self.path
     }
 
-    /// Opens the file `name` (one path component) for reading.
+    /// Opens the file `name` (one path component) for reading, if it is a regular file. The
+    /// listing checked that, but a name may be swapped between listing and opening: a pipe
+    /// would block the open (and a device the read) past any stop signal, so the open does
+    /// not wait for a writer, and what it opened is checked again.
     pub fn open_file(&self, name: &str) -> io::Result<File> {
-        self.open_at(name, Access::Read)
+        let file = self.open_at(name, Access::Read)?;
+        if !file.metadata()?.is_file() {
+            return Err(io::Error::other(NOT_A_REGULAR_FILE));
+        }
+        Ok(file)
     }
 
     /// Creates the file `name` (one path component), or empties it if it exists, for writing:
@@ -74,7 +81,9 @@ impl Folder {
         {
             use rustix::fs::{Mode, OFlags};
             let (flags, mode) = match access {
-                Access::Read => (OFlags::RDONLY, Mode::empty()),
+                // A pipe's open waits for a writer unless told not to; a regular file's reads
+                // ignore the flag.
+                Access::Read => (OFlags::RDONLY | OFlags::NONBLOCK, Mode::empty()),
                 Access::Create => (
                     OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC,
                     Mode::from_raw_mode(0o666),
@@ -90,6 +99,9 @@ impl Folder {
         }
     }
 }
+
+/// Why a chart name that is not a regular file cannot be read.
+pub const NOT_A_REGULAR_FILE: &str = "not a regular file (a pipe, socket or device)";
 
 #[derive(Clone, Copy)]
 enum Access {

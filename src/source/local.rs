@@ -83,8 +83,8 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
             Some(reason) => listing.skipped.push((entry, reason.into())),
             None if meta.is_file() => listing.charts.push(entry),
             None => {
-                let reason = "cannot read: not a regular file (a pipe, socket or device)";
-                listing.unreadable.push((entry, reason.into()));
+                let reason = format!("cannot read: {}", crate::folder::NOT_A_REGULAR_FILE);
+                listing.unreadable.push((entry, reason));
             }
         }
     }
@@ -341,6 +341,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A chart swapped for a pipe, or a link to a device, after the listing fails alone: the
+    /// open of a pipe would wait for a writer (and `/dev/ptmx` block a read) past any signal.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_chart_swapped_for_a_pipe_or_device_after_the_listing_fails_at_once() {
+        let (dir, _, charts) = listed_charts(4, None);
+        let path = |i: usize| dir.path().join(format!("C{i:03}_daily.json"));
+        std::fs::remove_file(path(1)).unwrap();
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            path(1),
+            rustix::fs::Mode::from_raw_mode(0o644),
+        )
+        .unwrap();
+        std::fs::remove_file(path(2)).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", path(2)).unwrap();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let reasons: Vec<Option<String>> = fetch(dir.path(), charts, Arc::default())
+                .map(|item| item.content.err())
+                .collect();
+            let _ = done.send(reasons);
+        });
+        let reasons = finished
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("a pipe or a device blocked the listing's charts");
+        let failed = Some("cannot read: not a regular file (a pipe, socket or device)".into());
+        assert_eq!(reasons, [None, failed.clone(), failed, None]);
     }
 
     #[test]
