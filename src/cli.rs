@@ -124,8 +124,15 @@ pub struct ProcessArgs {
 
 #[derive(Debug, Args, Clone, Copy)]
 pub struct ShardArgs {
-    /// This job's shard, 0-based; files are split by a stable hash of their names.
-    #[arg(long, value_name = "I", default_value_t = 0, requires = "shard_count")]
+    /// This job's shard, 0-based; files are split by a stable hash of their names. Given
+    /// with --shard-count, or not at all (then the one shard, 0 of 1, is every file).
+    #[arg(
+        long,
+        value_name = "I",
+        default_value_t = 0,
+        hide_default_value = true,
+        requires = "shard_count"
+    )]
     pub shard_index: u32,
     /// How many shards the files are split into (1 to 256). Given without --shard-index it is
     /// refused: every job of a matrix would quietly convert shard 0, and the rest go missing.

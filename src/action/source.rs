@@ -68,7 +68,13 @@ pub fn open<W: Write>(
 ) -> Result<Opened, ActionError> {
     match spec {
         SourceSpec::Local(dir) => {
-            for name in ["google-credentials", "google-api-key", "drive-path"] {
+            let drive_only = [
+                "google-credentials",
+                "google-api-key",
+                "drive-path",
+                "download-concurrency",
+            ];
+            for name in drive_only {
                 if inputs.is_given(name) {
                     return Err(ActionError::usage(format!(
                         "input `{name}` applies to a gdrive:<folderId> source only; source is the workspace folder `{}`",

@@ -251,6 +251,10 @@ fn folders_outside_the_workspace_and_unknown_modes_are_refused() {
             "applies to a gdrive:<folderId> source only",
         ),
         (
+            vec![("source", folder), ("download-concurrency", "4")],
+            "input `download-concurrency` applies to a gdrive:<folderId> source only",
+        ),
+        (
             vec![
                 ("source", folder),
                 ("shard-index", "4"),
