@@ -504,6 +504,15 @@ impl Report {
         Some((self.totals.ok + self.totals.failed) as f64 / secs)
     }
 
+    /// [`Self::files_per_second`] as shown: `2.5 files/s` below ten (a slow Drive run's 0.4
+    /// would read 0), whole above.
+    pub fn files_per_second_text(&self) -> Option<String> {
+        self.files_per_second().map(|rate| match rate < 10.0 {
+            true => format!("{rate:.1} files/s"),
+            false => format!("{rate:.0} files/s"),
+        })
+    }
+
     /// The few lines a person reads on stderr after a run.
     pub fn human_summary(&self) -> String {
         let t = &self.totals;
@@ -515,8 +524,8 @@ impl Report {
             _ => format!("{:.2} s", wall as f64 / 1000.0),
         };
         let rate = self
-            .files_per_second()
-            .map_or(String::new(), |rate| format!("{rate:.0} files/s, "));
+            .files_per_second_text()
+            .map_or(String::new(), |rate| format!("{rate}, "));
         let mut out = format!(
             "bluedot {} (shard {}/{}): {} file{}: {} ok, {} failed, {} skipped in {took} ({rate}{:.1} MB in, {:.1} MB out",
             self.timeframe,
@@ -733,6 +742,11 @@ mod tests {
         assert_eq!(rate(&report), None, "8 charts in a millisecond or two");
         report.timings_ms.wall = 200;
         assert_eq!(rate(&report), Some(40.0));
+        report.timings_ms.wall = 20_000;
+        assert!(
+            report.human_summary().contains("(0.4 files/s, "),
+            "a slow run is not 0"
+        );
         report.interrupted = true;
         assert_eq!(rate(&report), None, "most files were never reached");
     }

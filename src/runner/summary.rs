@@ -155,11 +155,11 @@ fn stages_table(out: &mut String, report: &Report) {
     for (stage, millis, note) in rows {
         let _ = writeln!(out, "| {stage}{note} | {millis} ms |");
     }
-    if let Some(rate) = report.files_per_second() {
+    if let Some(rate) = report.files_per_second_text() {
         let secs = ms.wall as f64 / 1000.0;
         let _ = writeln!(
             out,
-            "| throughput | {rate:.0} files/s, {:.1} MB/s in |",
+            "| throughput | {rate}, {:.1} MB/s in |",
             report.bytes.input as f64 / 1e6 / secs
         );
     }

@@ -143,6 +143,28 @@ fn shards_split_the_files_and_the_gate_decides_the_exit() {
     }
     assert_eq!(ok, 40, "every file in exactly one shard");
 
+    // One chart over four shards: three draw none, and say so rather than "all 0 converted".
+    runner.write("one/ONE.IN_daily.json", chart("ONE.IN"));
+    let mut empty = 0;
+    for index in 0..4 {
+        let step = runner.step(&[
+            ("source", "one"),
+            ("shard-index", &index.to_string()),
+            ("shard-count", "4"),
+            ("output-dir", &format!("one-{index}")),
+        ]);
+        assert_eq!(step.code(), 0);
+        if step.outputs()["files-ok"] == "0" {
+            empty += 1;
+            assert!(
+                step.summary.contains("no chart fell to this shard"),
+                "{}",
+                step.summary
+            );
+        }
+    }
+    assert_eq!(empty, 3);
+
     runner.write(&format!("{folder}/BAD.IN_daily.json"), "[]");
     let strict = runner.step(&[("source", folder)]);
     assert_eq!(

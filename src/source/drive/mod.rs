@@ -262,7 +262,12 @@ impl DriveSource {
                 ),
             };
             let path = match (&config.drive_path, &date) {
-                (Some(path), _) => path.trim_matches('/').to_owned(),
+                // `daily//2025-07-31` names the folder `daily/2025-07-31`: labels say that.
+                (Some(path), _) => path
+                    .split('/')
+                    .filter(|segment| !segment.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("/"),
                 (None, Some((date, _))) => format!("{}/{date}", config.timeframe.as_str()),
                 (None, None) => unreachable!("a date is resolved when no path is given"),
             };

@@ -103,9 +103,16 @@ fn nested_path_through_a_shortcut_folder() {
     );
 
     let out = work.join("explicit-path");
-    let output = process(&d, &out, &["--drive-path", "archive/2024-08-02-final"], &[]);
+    let output = process(
+        &d,
+        &out,
+        &["--drive-path", "archive//2024-08-02-final/"],
+        &[],
+    );
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(outcomes(&report(&out)), (2, 0, 1));
+    let source = report(&out)["source"].as_str().unwrap().to_owned();
+    assert!(source.ends_with("/archive/2024-08-02-final"), "{source}");
 
     let out = work.join("missing");
     let output = process(&d, &out, &["--drive-path", "archive/nope"], &[]);
