@@ -21,24 +21,26 @@ pub fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// The `::add-mask::` lines for one secret: the whole value, then each of its lines, so that a
-/// multi-line secret (a service-account JSON) is hidden line by line too. A line shorter than
-/// [`SHORTEST_MASKED_LINE`] is left out: a pretty-printed JSON key has lines that are only `{`
-/// or `}`, and once a brace is masked GitHub drops every job output holding one, the plan's
-/// `matrix` among them.
+/// The `::add-mask::` lines for one secret: a one-line value whole, a multi-line one (a
+/// service-account JSON) line by line. A line shorter than [`SHORTEST_MASKED_LINE`] is left
+/// out: a pretty-printed JSON key has lines that are only `{` or `}`, and once a brace is
+/// masked GitHub drops every job output holding one, the plan's `matrix` among them. The whole
+/// multi-line value is not sent either: the runner masks each line of a mask it is given,
+/// braces included.
 pub fn mask_lines(secret: &str) -> Vec<String> {
     let mut lines = Vec::new();
     if secret.trim().is_empty() {
         return lines;
     }
-    lines.push(format!("::add-mask::{}", escape_data(secret)));
-    if secret.contains('\n') {
-        for line in secret.lines() {
-            let line = line.trim();
-            let masked = format!("::add-mask::{}", escape_data(line));
-            if line.len() >= SHORTEST_MASKED_LINE && !lines.contains(&masked) {
-                lines.push(masked);
-            }
+    if !secret.contains('\n') && !secret.contains('\r') {
+        lines.push(format!("::add-mask::{}", escape_data(secret)));
+        return lines;
+    }
+    for line in secret.lines() {
+        let line = line.trim();
+        let masked = format!("::add-mask::{}", escape_data(line));
+        if line.len() >= SHORTEST_MASKED_LINE && !lines.contains(&masked) {
+            lines.push(masked);
         }
     }
     lines
@@ -275,13 +277,17 @@ mod tests {
     }
 
     #[test]
-    fn multi_line_secrets_are_masked_whole_and_per_line() {
+    fn multi_line_secrets_are_masked_line_by_line_without_braces() {
         let lines = mask_lines("{\n  \"key\": \"abc\"\n\n}\n");
-        assert_eq!(lines[0], "::add-mask::{%0A  \"key\": \"abc\"%0A%0A}%0A");
         assert_eq!(
-            lines[1..],
+            lines,
             ["::add-mask::\"key\": \"abc\"".to_owned()],
-            "each line trimmed, braces and blank lines not masked alone"
+            "each line trimmed; braces and blank lines not masked, not even within the whole"
+        );
+        assert_eq!(mask_lines("ya29.token"), ["::add-mask::ya29.token"]);
+        assert_eq!(
+            mask_lines("secret-with-50%\r\n"),
+            ["::add-mask::secret-with-50%25"]
         );
         assert!(mask_lines("  ").is_empty());
     }

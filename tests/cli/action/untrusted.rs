@@ -74,10 +74,8 @@ fn a_secret_in_every_secret_input_is_masked_first_and_never_leaks() {
         masks.iter().all(|m| m.len() >= "::add-mask::".len() + 8),
         "{masks:?}"
     );
-    assert!(
-        masks.iter().any(|m| m.starts_with("::add-mask::{%0A")),
-        "{masks:?}"
-    );
+    // Nor sent within the whole multi-line value: the runner masks each line of a mask.
+    assert!(masks.iter().all(|m| !m.contains("%0A")), "{masks:?}");
     assert_never_leaked(&runner, &step, secret);
 
     // Inputs that arrive with later work stop the run clearly, without echoing their value.
