@@ -1,4 +1,6 @@
-# The action's container: one static binary and CA certificates, nothing else.
+# The action's container: one static binary, nothing else. It trusts the web PKI roots built
+# into it (reqwest's rustls-tls: Mozilla's list via webpki-roots), not a CA file, so none is
+# copied in and SSL_CERT_FILE would change nothing.
 #
 # The binary is linked statically against glibc (crt-static), the exact recipe that
 # .ci/checks/static-binary.sh builds and proves static, so the image needs no libc, no shell
@@ -25,9 +27,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     /bluedot --version
 
 FROM scratch
-COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /bluedot /bluedot
-ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 # No arguments from action.yml: with GITHUB_ACTIONS=true the binary runs the action; given
 # arguments (docker run IMAGE process --input ...) it is the plain CLI.
 ENTRYPOINT ["/bluedot"]
