@@ -96,7 +96,10 @@ pub fn run(
     annotate(console, &report, &spec);
 
     let verdict = Verdict::of(&report, min_success_rate);
-    let report_path = format!("{}/report.json", output.relative);
+    let report_path = match output.relative.as_str() {
+        "." => "report.json".to_owned(),
+        folder => format!("{folder}/report.json"),
+    };
     let mut notes = vec![
         format!("**Status: {}**: {}", verdict.status, verdict.explanation),
         format!(
