@@ -57,12 +57,52 @@ fn optional_object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<Object<T>>::deserialize(deserializer).map(|object| object.map(|Object(t)| t))
 }
 
+/// The most price rows, or blue dots, one chart is read with. An export holds a few hundred
+/// (a century of daily bars is 25,000); the 32 MiB file limit bounds bytes, not entries, and
+/// 11 million `{}` rows in 33 MB would take 2 GB to read, where every worker may hold one.
+pub const MAX_LIST_ENTRIES: usize = 100_000;
+
+/// A list of at most [`MAX_LIST_ENTRIES`] `T`s: one more fails the file, before it is read.
+struct Capped<T>(Vec<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Capped<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Entries<T> {
+            type Value = Capped<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Capped<T>, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = seq.next_element::<T>()? {
+                    if entries.len() == MAX_LIST_ENTRIES {
+                        return Err(A::Error::custom(format!(
+                            "more than {MAX_LIST_ENTRIES} entries in one list; a chart holds a few thousand"
+                        )));
+                    }
+                    entries.push(entry);
+                }
+                Ok(Capped(entries))
+            }
+        }
+        deserializer.deserialize_seq(Entries(PhantomData))
+    }
+}
+
 /// `deserialize_with` for an optional list of objects.
 fn optional_objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     deserializer: D,
 ) -> Result<Option<Vec<T>>, D::Error> {
-    Option::<Vec<Object<T>>>::deserialize(deserializer)
-        .map(|list| list.map(|list| list.into_iter().map(|Object(t)| t).collect()))
+    Option::<Capped<Object<T>>>::deserialize(deserializer)
+        .map(|list| list.map(|Capped(list)| list.into_iter().map(|Object(t)| t).collect()))
+}
+
+/// `deserialize_with` for an optional list.
+fn optional_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    Option::<Capped<T>>::deserialize(deserializer).map(|list| list.map(|Capped(list)| list))
 }
 
 #[derive(Debug, Deserialize)]
@@ -270,7 +310,7 @@ impl PeripheralData {
 
 #[derive(Debug, Deserialize)]
 pub struct BlueDotData {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_list")]
     pub dates: Option<Vec<BlueDot>>,
 }
 

@@ -264,6 +264,9 @@ impl<'a> Reader<'a> {
             b"dates" => reader.option_field(&mut seen, 0, &mut data.dates, |reader| {
                 let mut dates = Vec::new();
                 reader.array(|reader| {
+                    if dates.len() == crate::convert::input::MAX_LIST_ENTRIES {
+                        return Err(Decline);
+                    }
                     dates.push(reader.blue_dot()?);
                     Ok(())
                 })?;

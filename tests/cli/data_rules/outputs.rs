@@ -313,6 +313,31 @@ fn outcome_a_number_too_large_for_a_double_fails_at_its_place() {
     );
 }
 
+/// The 32 MiB limit bounds a file's bytes, not its entries: 11 million `{}` rows fit in 33 MB
+/// and took 2 GB to read. A list longer than any chart's fails the file before it is read.
+#[test]
+fn outcome_a_list_longer_than_any_charts_fails_before_it_is_read() {
+    let rows = |n: usize| vec!["{}"; n].join(",");
+    let prices = failure(format!("{{\"chart\": {{\"prices\": [{}]}}}}", rows(100_001)).as_bytes());
+    assert!(
+        prices.ends_with("more than 100000 entries in one list; a chart holds a few thousand"),
+        "{prices}"
+    );
+    let dots = vec!["1"; 100_001].join(",");
+    let bar = r#"{"priceDate": 1754020800000, "open": 1, "high": 1, "low": 1, "close": 1}"#;
+    let file =
+        format!("{{\"chart\": {{\"prices\": [{bar}], \"blueDotData\": {{\"dates\": [{dots}]}}}}}}");
+    let dots = failure(file.as_bytes());
+    assert!(dots.contains("more than 100000 entries"), "{dots}");
+    // As many as the limit are read (these rows hold no bar, and say so).
+    let at_limit =
+        failure(format!("{{\"chart\": {{\"prices\": [{}]}}}}", rows(100_000)).as_bytes());
+    assert!(
+        at_limit.starts_with("no usable bars among 100000 rows"),
+        "{at_limit}"
+    );
+}
+
 #[test]
 fn outcome_wrong_value_types_name_line_and_column() {
     let reason = failure(b"{\"chart\": {\"prices\": [{\"open\": \"ten\"}]}}");

@@ -6,7 +6,7 @@
 //! way wherever they occur, so a row matching the layout is read exactly as key by key.
 
 use super::json::MAX_SKIP_DEPTH;
-use super::{Reader, Sure};
+use super::{Decline, Reader, Sure};
 use crate::convert::input::{PriceDateType, PriceRow};
 use std::ops::Range;
 
@@ -82,6 +82,10 @@ impl<'a> Reader<'a> {
         let mut rows = Vec::with_capacity(320);
         let mut layout: Option<PriceRowLayouts<'a>> = None;
         self.array(|reader| {
+            // serde words the refusal.
+            if rows.len() == crate::convert::input::MAX_LIST_ENTRIES {
+                return Err(Decline);
+            }
             if let Some(known) = &layout {
                 let start = reader.pos;
                 // Read in place: a row is 200 bytes, and moving it into the vector is a copy.
