@@ -199,6 +199,17 @@ pub fn stop_flag() -> Arc<AtomicBool> {
     stop
 }
 
+/// A write past the file size limit (`ulimit -f`) raises SIGXFSZ, which by default kills the
+/// process without a word, leaving its staging behind. Caught, the write fails with `EFBIG`
+/// instead, and the run stops as on a full disk: exit 2, the published tree kept, a message.
+pub fn survive_file_size_limit() {
+    #[cfg(unix)]
+    {
+        let ignored = Arc::new(AtomicBool::new(false));
+        let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, ignored);
+    }
+}
+
 /// One `write(2)` on stderr, without std's lock (which a signal may have interrupted holding)
 /// or any allocation; nothing where that cannot be had.
 fn write_to_stderr_in_handler(message: &[u8]) {

@@ -1,5 +1,6 @@
 fn main() -> std::process::ExitCode {
     bluedot::malloc::pin_mmap_threshold();
+    bluedot::cli::survive_file_size_limit();
     if bluedot::action::invoked_by_runner() {
         bluedot::action::main()
     } else {
