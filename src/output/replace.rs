@@ -247,19 +247,37 @@ pub(super) fn swap_into_place(
     let had_previous = match held::rename(target, previous, target) {
         Ok(()) => true,
         Err(e) if e.kind() == io::ErrorKind::NotFound => false,
-        Err(e) => return Err(e),
+        Err(e) => return Err(unmovable(e, target)),
     };
     if let Err(e) = held::rename(staging, target, target) {
         if had_previous {
             let _ = held::rename(previous, target, target);
         }
-        return Err(e);
+        return Err(unmovable(e, target));
     }
     Ok(Published::MovedAside {
         staging: staging.to_owned(),
         target: target.to_owned(),
         previous: had_previous.then(|| previous.to_owned()),
     })
+}
+
+/// `error` from moving `target`, explained where the file system refuses to rename a folder
+/// within itself: overlayfs does (`EXDEV`) for a folder that sits in a lower layer, such as one
+/// baked into a container image, and "Invalid cross-device link" names no cause or way out.
+fn unmovable(error: io::Error, target: &Path) -> io::Error {
+    if error.kind() != io::ErrorKind::CrossesDevices {
+        return error;
+    }
+    io::Error::new(
+        error.kind(),
+        format!(
+            "{}: the file system cannot rename this folder ({error}; overlayfs does so for a \
+             folder in a lower layer, such as a container image's); give --output a folder on a \
+             volume, or use --write-mode per-file, which renames files only",
+            target.display()
+        ),
+    )
 }
 
 #[cfg(target_os = "linux")]
@@ -340,6 +358,23 @@ pub(super) fn remove_tree(path: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_the_file_system_cannot_rename_is_explained() {
+        let exdev = io::Error::from_raw_os_error(18);
+        let explained = unmovable(exdev, Path::new("out/data/daily")).to_string();
+        assert!(
+            explained.starts_with("out/data/daily: the file system cannot rename this folder"),
+            "{explained}"
+        );
+        assert!(explained.contains("--write-mode per-file"), "{explained}");
+        let other = io::Error::from(io::ErrorKind::PermissionDenied);
+        assert_eq!(
+            unmovable(other, Path::new("x")).kind(),
+            io::ErrorKind::PermissionDenied
+        );
+    }
 
     #[test]
     fn a_tree_is_removed_whole_from_several_threads_without_following_links() {
