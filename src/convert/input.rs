@@ -255,7 +255,8 @@ impl<'de> Deserialize<'de> for PriceDateType {
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<PriceDateType, E> {
                 Ok(match text {
                     "TradingDate" => PriceDateType::TradingDate,
-                    "Holiday" => PriceDateType::Holiday,
+                    // Any case: a copy of the day before must not pass for a bar of its own.
+                    text if text.eq_ignore_ascii_case("Holiday") => PriceDateType::Holiday,
                     _ => PriceDateType::Other,
                 })
             }

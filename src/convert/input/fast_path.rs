@@ -196,7 +196,7 @@ impl<'a> Reader<'a> {
                 row.pdt = self.optional(|reader| {
                     Ok(match reader.pdt()? {
                         b"TradingDate" => PriceDateType::TradingDate,
-                        b"Holiday" => PriceDateType::Holiday,
+                        text if text.eq_ignore_ascii_case(b"Holiday") => PriceDateType::Holiday,
                         _ => PriceDateType::Other,
                     })
                 })?;

@@ -17,6 +17,17 @@ fn rule_5_holidays_are_left_out_of_all_series_by_default() {
         assert!(!series(&wd, s).contains("20250731T"), "{s}");
     }
     assert_eq!(dropped(&wd, "X_daily.json", "holiday"), 1);
+
+    // Spelled in another case, a holiday is still one: a copy of the day before must not be
+    // published as a bar of its own.
+    let mut lower = holiday(-1);
+    lower["pdt"] = serde_json::json!("holiday");
+    let mut upper = holiday(-3);
+    upper["pdt"] = serde_json::json!("HOLIDAY");
+    let (wd, _) = convert_rows(vec![bar(0), lower, bar(-2), upper, bar(-4)], &[]);
+    assert!(!series(&wd, "X_PRICE_DATA").contains("20250731T"));
+    assert!(!series(&wd, "X_PRICE_DATA").contains("20250729T"));
+    assert_eq!(dropped(&wd, "X_daily.json", "holiday"), 2);
 }
 
 #[test]
