@@ -63,7 +63,7 @@ pub enum InputConflict {
 /// CLI and the action word it each in their own terms.
 pub fn input_conflict(input: &Path, output: &Path, timeframe: Timeframe) -> Option<InputConflict> {
     let same = match (input.canonicalize(), output.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
+        (Ok(a), Ok(b)) => a == b || one_folder_by_identity(&a, &b),
         _ => input == output,
     };
     let series = series_dir(output, timeframe);
@@ -74,6 +74,22 @@ pub fn input_conflict(input: &Path, output: &Path, timeframe: Timeframe) -> Opti
     } else {
         None
     }
+}
+
+/// Two paths to one folder that no link explains: a bind mount (`docker run -v drop:/in -v
+/// drop:/out`) shows one folder at two places.
+#[cfg(unix)]
+fn one_folder_by_identity(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn one_folder_by_identity(_: &Path, _: &Path) -> bool {
+    false
 }
 
 /// Hears about progress; the CLI shows a bar or log lines, tests hear nothing.
