@@ -159,6 +159,10 @@ pub struct Converted {
 pub enum ConvertError {
     #[error("empty file")]
     EmptyFile,
+    /// Windows tools save "Unicode" text as UTF-16, which JSON readers take for garbage at
+    /// its first byte: saying so points at the fix (save as UTF-8).
+    #[error("UTF-16 text; a chart export is UTF-8 JSON (save the file as UTF-8)")]
+    Utf16,
     #[error("invalid JSON at line {line} column {column}: {message}")]
     InvalidJson {
         line: usize,
@@ -285,6 +289,13 @@ fn check_timeframe(
 fn parse(bytes: &[u8]) -> Result<input::ChartFile, ConvertError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ConvertError::EmptyFile);
+    }
+    // A UTF-16 byte-order mark, or JSON's first character (ASCII) beside a zero byte.
+    let utf16 = bytes.starts_with(b"\xFF\xFE")
+        || bytes.starts_with(b"\xFE\xFF")
+        || matches!(bytes, [0, b, ..] | [b, 0, ..] if b.is_ascii_graphic() || b.is_ascii_whitespace());
+    if utf16 {
+        return Err(ConvertError::Utf16);
     }
     input::parse(bytes).map_err(|e| {
         let (line, column, message) = (e.line(), e.column(), strip_position(&e.to_string()));

@@ -49,7 +49,9 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
             Ok(meta) => meta,
             Err(e) if not_chart.is_none() => {
                 let link = item.file_type().is_ok_and(|kind| kind.is_symlink());
-                let reason = if link {
+                let reason = if link && leads_in_a_circle(&e) {
+                    format!("cannot read: a link that leads back to itself ({e})")
+                } else if link {
                     format!("cannot read: a link to a file that is not there ({e})")
                 } else {
                     format!("cannot read: {e}")
@@ -90,6 +92,17 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
     }
     listing.sort();
     Ok(listing)
+}
+
+/// `ELOOP`: links that lead to each other, never to a file (std names no kind for it).
+fn leads_in_a_circle(error: &std::io::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    return error.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error());
+    #[cfg(not(target_os = "linux"))]
+    return {
+        let _ = error;
+        false
+    };
 }
 
 /// A file name that is not UTF-8, as the report shows it: its valid parts as they are, each
@@ -262,6 +275,7 @@ mod tests {
         std::fs::create_dir(path(b"folder\xFF.json")).unwrap();
         std::os::unix::fs::symlink(path(b"gone.json"), path(b"GONE_daily.json")).unwrap();
         std::os::unix::fs::symlink(path(b"gone.txt"), path(b"gone-link.txt")).unwrap();
+        std::os::unix::fs::symlink(path(b"LOOP_daily.json"), path(b"LOOP_daily.json")).unwrap();
 
         let listing = list(dir.path()).unwrap();
         let names = |files: &[(Entry, String)]| -> Vec<(String, String)> {
@@ -273,7 +287,7 @@ mod tests {
         assert_eq!(listing.charts.len(), 1);
         assert_eq!(listing.charts[0].name, "OK_daily.json");
         let unreadable = names(&listing.unreadable);
-        assert_eq!(unreadable.len(), 3, "{unreadable:?}");
+        assert_eq!(unreadable.len(), 4, "{unreadable:?}");
         assert_eq!(unreadable[0].0, "GONE_daily.json");
         assert!(
             unreadable[0]
@@ -281,9 +295,16 @@ mod tests {
                 .starts_with("cannot read: a link to a file that is not there ("),
             "{unreadable:?}"
         );
+        assert_eq!(unreadable[1].0, "LOOP_daily.json");
+        assert!(
+            unreadable[1]
+                .1
+                .starts_with("cannot read: a link that leads back to itself ("),
+            "{unreadable:?}"
+        );
         let not_utf8 = "cannot read: the file name is not valid UTF-8; rename the file";
-        assert_eq!(unreadable[1], ("\\xFE_daily.json".into(), not_utf8.into()));
-        assert_eq!(unreadable[2], ("\\xFF_daily.json".into(), not_utf8.into()));
+        assert_eq!(unreadable[2], ("\\xFE_daily.json".into(), not_utf8.into()));
+        assert_eq!(unreadable[3], ("\\xFF_daily.json".into(), not_utf8.into()));
         assert_eq!(
             names(&listing.skipped),
             [

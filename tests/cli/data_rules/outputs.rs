@@ -301,6 +301,20 @@ fn outcome_invalid_json_names_line_and_column() {
     );
 }
 
+/// Windows tools save "Unicode" text as UTF-16: the reason says so rather than "line 1 column 1".
+#[test]
+fn outcome_a_utf16_file_is_named_as_such() {
+    let text = String::from_utf8(chart::chart(Some("X"), vec![bar(0)], json!([]))).unwrap();
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for bytes in [[&[0xFF, 0xFE][..], &le].concat(), le, be] {
+        assert_eq!(
+            failure(&bytes),
+            "UTF-16 text; a chart export is UTF-8 JSON (save the file as UTF-8)"
+        );
+    }
+}
+
 /// JSON has no literal for infinity; a number too large for a double is the only way one could
 /// arrive, and a price that large is no price. The file fails at the number's place rather than
 /// publishing a chart whose one bar was quietly dropped.
