@@ -89,7 +89,19 @@ impl<'c> SeriesTree<'c> {
             WriteMode::Staged => {
                 holds_only_series(claim.target())?;
                 let staging = claim.staging();
-                fs::create_dir(&staging)?;
+                fs::create_dir(&staging).map_err(|e| match e.kind() {
+                    // The run's own leftovers were removed when it took its tag: what is there
+                    // now (a link of that name) is not bluedot's to remove.
+                    io::ErrorKind::AlreadyExists => io::Error::new(
+                        e.kind(),
+                        format!(
+                            "{} is in the way of this run's staging folder and is not one \
+                             bluedot left (a link?); remove it",
+                            staging.display()
+                        ),
+                    ),
+                    _ => e,
+                })?;
                 fs::create_dir(staging.join("symbol_info"))?;
                 staging
             }
@@ -146,9 +158,10 @@ impl<'c> SeriesTree<'c> {
         let mut temporaries = Vec::with_capacity(files.len());
         let mut written = 0u64;
         for ((_, bytes), target) in files.iter().zip(&targets) {
-            let temporary = self.claim.temporary(target);
-            let created = fs::File::create(&temporary).and_then(|mut file| file.write_all(bytes));
-            temporaries.push(temporary);
+            let created = create_temporary(self.claim, target).and_then(|(temporary, mut file)| {
+                temporaries.push(temporary);
+                file.write_all(bytes)
+            });
             if let Err(e) = created {
                 remove_files(&temporaries);
                 return Err(e);
@@ -273,13 +286,35 @@ pub fn write_pending(
     write: impl FnOnce(&mut fs::File) -> io::Result<()>,
 ) -> io::Result<Pending> {
     // Unique per call: two writers of one name (colliding symbols) never share a temporary.
+    let (temporary, mut file) = create_temporary(claim, path)?;
     let pending = Pending {
-        temporary: claim.temporary(path),
+        temporary,
         path: path.to_owned(),
         placed: false,
     };
-    fs::File::create(&pending.temporary).and_then(|mut file| write(&mut file))?;
+    write(&mut file)?;
     Ok(pending)
+}
+
+/// A new file under a temporary name for `path`, never one already there. In a container
+/// every run is process 1, so the names are foreseeable: one planted in the repository as a
+/// link would otherwise be followed, and the report written wherever it points. A name that
+/// is taken (a link, or a file of the user's) is left alone and the next one tried.
+fn create_temporary(claim: &Claim, path: &Path) -> io::Result<(std::path::PathBuf, fs::File)> {
+    const TRIES: usize = 64;
+    let mut tries = 0;
+    loop {
+        let temporary = claim.temporary(path);
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)
+        {
+            Ok(file) => return Ok((temporary, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && tries < TRIES => tries += 1,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// A file written in full under a temporary name; dropped before it is put in place, it is
@@ -325,6 +360,30 @@ fn remove_files(paths: &[std::path::PathBuf]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// In a container every run is process 1: a repository holding a link named as the
+    /// report's temporary file must not have the report written where the link points.
+    #[cfg(unix)]
+    #[test]
+    fn a_link_planted_at_a_temporary_name_is_neither_followed_nor_removed() {
+        let out = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("victim.txt");
+        fs::write(&victim, "theirs").unwrap();
+        let pid = std::process::id();
+        for n in 0..3 {
+            let planted = out.path().join(format!(".report.json.tmp-{pid}-{n}"));
+            std::os::unix::fs::symlink(&victim, planted).unwrap();
+        }
+        let claim = Claim::take(out.path(), &out.path().join("data/daily")).unwrap();
+        let report = out.path().join("report.json");
+        write_atomic_with(&claim, &report, |file| file.write_all(b"{}")).unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "theirs");
+        assert_eq!(fs::read_to_string(&report).unwrap(), "{}");
+        assert!(!report.is_symlink());
+        let planted = out.path().join(format!(".report.json.tmp-{pid}-0"));
+        assert!(planted.is_symlink(), "a link that is not bluedot's is left");
+    }
 
     #[test]
     fn only_a_full_or_closed_file_system_stops_a_run() {
