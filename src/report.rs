@@ -145,17 +145,8 @@ pub struct Totals {
 }
 
 impl Totals {
-    /// ok / (ok + failed); skipped files are not charts and do not count. 1.0 when nothing ran.
-    pub fn success_rate(&self) -> f64 {
-        let attempted = self.ok + self.failed;
-        if attempted == 0 {
-            1.0
-        } else {
-            self.ok as f64 / attempted as f64
-        }
-    }
-
-    /// The success rate as a fraction with four places (`0.9999`), cut, never rounded up: a
+    /// ok / (ok + failed) (skipped files are not charts and do not count; 1 when nothing
+    /// ran) as a fraction with four places (`0.9999`), cut, never rounded up: a
     /// run with a failure must not read `1.0000`, which a later step may test for.
     pub fn success_rate_text(&self) -> String {
         let permyriad = self.success_permyriad();
@@ -165,8 +156,24 @@ impl Totals {
     /// The success rate in percent with two places (`99.99 %`), cut like
     /// [`Self::success_rate_text`].
     pub fn success_percent_text(&self) -> String {
-        let permyriad = self.success_permyriad();
-        format!("{}.{:02} %", permyriad / 100, permyriad % 100)
+        self.success_percent_cut(2)
+    }
+
+    /// The success rate in percent with `places` places (at least two), cut.
+    pub fn success_percent_cut(&self, places: u32) -> String {
+        let places = places.max(2);
+        let attempted = u128::from(self.ok + self.failed);
+        let scale = 10u128.pow(places);
+        let cut = match attempted {
+            0 => 100 * scale,
+            _ => u128::from(self.ok) * 100 * scale / attempted,
+        };
+        format!(
+            "{}.{:0width$} %",
+            cut / scale,
+            cut % scale,
+            width = places as usize
+        )
     }
 
     /// ok / (ok + failed) in ten-thousandths, rounded down, in integers (a float product
@@ -820,6 +827,8 @@ mod tests {
         assert_eq!(totals(5, 0).success_rate_text(), "1.0000");
         assert_eq!(totals(0, 0).success_percent_text(), "100.00 %");
         assert_eq!(totals(0, 3).success_rate_text(), "0.0000");
+        assert_eq!(one_in_20001.success_percent_cut(3), "99.995 %");
+        assert_eq!(totals(2, 1).success_percent_cut(5), "66.66666 %");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! `getInput` does; an empty value means "not given", and the defaults below match `action.yml`.
 
 use super::ActionError;
+use super::threshold::MinSuccessRate;
 use crate::convert::Timeframe;
 use crate::plan::{DEFAULT_FILES_PER_SHARD, MAX_FILES_PER_SHARD};
 use crate::shard::Shard;
@@ -169,17 +170,13 @@ impl Inputs {
     }
 
     /// `0.95` or `95%`; `None` when not given (then any failed file fails the step).
-    pub fn min_success_rate(&self) -> Result<Option<f64>, ActionError> {
+    pub fn min_success_rate(&self) -> Result<Option<MinSuccessRate>, ActionError> {
         let Some(text) = self.get("min-success-rate") else {
             return Ok(None);
         };
-        let parsed = match text.strip_suffix('%') {
-            Some(percent) => percent.trim().parse::<f64>().map(|p| p / 100.0),
-            None => text.parse::<f64>(),
-        };
-        match parsed {
-            Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(Some(rate)),
-            _ => Err(invalid(
+        match MinSuccessRate::parse(text) {
+            Some(rate) => Ok(Some(rate)),
+            None => Err(invalid(
                 "min-success-rate",
                 text,
                 "a fraction from 0 to 1 (0.95) or a percentage (95%)",
@@ -269,7 +266,7 @@ mod tests {
             ("timezone", ""),
         ]);
         assert_eq!(i.shard().unwrap(), Shard { index: 3, count: 4 });
-        assert_eq!(i.min_success_rate().unwrap(), Some(0.95));
+        assert_eq!(i.min_success_rate().unwrap(), MinSuccessRate::parse("0.95"));
         assert_eq!(i.date().unwrap().as_deref(), Some("2025-08-01"));
         assert_eq!(i.timezone().unwrap(), None);
         assert_eq!(i.mode().unwrap(), Mode::Process);

@@ -8,6 +8,7 @@ mod inputs;
 mod paths;
 mod process;
 mod source;
+mod threshold;
 
 pub use inputs::{ALL as INPUT_NAMES, SECRETS as SECRET_INPUTS, env_name};
 

@@ -2,6 +2,7 @@
 
 use super::inputs::{DEFAULT_OUTPUT_DIR, Inputs};
 use super::source::{self, SourceSpec};
+use super::threshold::MinSuccessRate;
 use super::{ActionError, Finished, RunnerEnv, paths};
 use crate::cli::{EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
 use crate::convert::{ConvertOptions, DateRule};
@@ -148,15 +149,11 @@ struct Verdict {
 }
 
 impl Verdict {
-    fn of(report: &Report, min_success_rate: Option<f64>) -> Verdict {
+    fn of(report: &Report, min_success_rate: Option<MinSuccessRate>) -> Verdict {
         let t = &report.totals;
-        let rate = t.success_rate();
-        // The threshold as given (0.90001 reads 90.001 %), beside the rate cut down: a rate
-        // below it never reads as equal to it.
-        let threshold = |min: f64| {
-            let text = format!("{:.4}", min * 100.0);
-            format!("{} %", text.trim_end_matches('0').trim_end_matches('.'))
-        };
+        // The rate cut to the threshold's places (at least two): it reads below the threshold
+        // exactly when it is.
+        let rate = |min: MinSuccessRate| t.success_percent_cut(min.percent_places());
         if report.interrupted {
             return Verdict {
                 status: "interrupted",
@@ -167,14 +164,14 @@ impl Verdict {
             };
         }
         let mut verdict = match min_success_rate {
-            Some(min) if rate < min => Verdict {
+            Some(min) if !min.met_by(t.ok, t.ok + t.failed) => Verdict {
                 status: "below-min-success-rate",
                 exit: EXIT_SOME_FAILED,
                 explanation: format!(
                     "{} failed; success rate {} is below min-success-rate {}",
                     t.failed,
-                    t.success_percent_text(),
-                    threshold(min)
+                    rate(min),
+                    min.percent_text()
                 ),
             },
             Some(min) if t.failed > 0 => Verdict {
@@ -183,8 +180,8 @@ impl Verdict {
                 explanation: format!(
                     "{} failed; success rate {} meets min-success-rate {}",
                     t.failed,
-                    t.success_percent_text(),
-                    threshold(min)
+                    rate(min),
+                    min.percent_text()
                 ),
             },
             None if t.failed > 0 => Verdict {
