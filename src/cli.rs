@@ -227,7 +227,19 @@ fn write_to_stderr_in_handler(message: &[u8]) {
 
 pub fn main() -> ExitCode {
     init_tracing();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout as clap prints them; errors quote the values given
+            // (a path, a time zone), so they take the command-safe way to stderr.
+            if !e.use_stderr() {
+                let _ = e.print();
+            } else {
+                eprint_lossy!("{}", e.render());
+            }
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_USAGE));
+        }
+    };
     match cli.command {
         Command::Process(args) => process(args),
         Command::Plan(args) => crate::plan::cli(args),

@@ -207,13 +207,15 @@ impl<W: Write> Console<W> {
 }
 
 /// A log stream the runner parses but we do not fully control (log lines name files): a line
-/// that would start a workflow command (`::` after leading whitespace, which the runner trims)
-/// gets a visible `| ` in front, and the older form, which the runner obeys *anywhere* in a
-/// line (`##[set-output name=x;]y` inside a file name), is broken as `##\[`. So both are
-/// shown, not obeyed. Each value of this type starts at the beginning of a line.
+/// that would start a workflow command (`::` after leading white space, which the runner trims,
+/// Unicode's as well: `\u{3000}::stop-commands::x` is one) gets a visible `| ` before its `::`,
+/// and the older form, which the runner obeys *anywhere* in a line
+/// (`##[set-output name=x;]y` inside a file name), is broken as `##\[`. So both are shown, not
+/// obeyed. Each value of this type starts at the beginning of a line.
 pub struct Neutralized<W: Write> {
     inner: W,
-    at_line_start: bool,
+    /// Nothing but white space since the line began (possibly over several writes).
+    blank: bool,
     /// The last two bytes written, so a `##[` split across writes is caught too.
     tail: [u8; 2],
 }
@@ -222,10 +224,20 @@ impl<W: Write> Neutralized<W> {
     pub fn new(inner: W) -> Neutralized<W> {
         Neutralized {
             inner,
-            at_line_start: true,
+            blank: true,
             tail: [0; 2],
         }
     }
+}
+
+/// The length of `bytes`' leading white space, as .NET's `TrimStart` (the runner's) counts it:
+/// Unicode's White_Space, which Rust's `trim_start` follows too.
+fn leading_white_space(bytes: &[u8]) -> usize {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+    };
+    text.len() - text.trim_start().len()
 }
 
 impl<W: Write> Write for Neutralized<W> {
@@ -233,23 +245,28 @@ impl<W: Write> Write for Neutralized<W> {
         let mut out = Vec::with_capacity(buf.len() + 8);
         // The runner reads lines as .NET does: `\r`, `\n` and `\r\n` all end one.
         for line in buf.split_inclusive(|&b| b == b'\n' || b == b'\r') {
-            if self.at_line_start {
-                let start = line
-                    .iter()
-                    .position(|b| !b.is_ascii_whitespace())
-                    .unwrap_or(line.len());
-                if line[start..].starts_with(b"::") {
+            let mut command_at = None;
+            if self.blank {
+                let start = leading_white_space(line);
+                let after = &line[start..];
+                if after.starts_with(b"::") {
+                    command_at = Some(start);
+                }
+                self.blank = after.is_empty();
+            }
+            for (i, &byte) in line.iter().enumerate() {
+                if command_at == Some(i) {
                     out.extend_from_slice(b"| ");
                 }
-            }
-            for &byte in line {
                 if byte == b'[' && self.tail == *b"##" {
                     out.push(b'\\');
                 }
                 out.push(byte);
                 self.tail = [self.tail[1], byte];
             }
-            self.at_line_start = line.ends_with(b"\n") || line.ends_with(b"\r");
+            if line.ends_with(b"\n") || line.ends_with(b"\r") {
+                self.blank = true;
+            }
         }
         self.inner.write_all(&out)?;
         Ok(buf.len())
@@ -323,6 +340,19 @@ mod tests {
              2 files named \"Y##\\[stop-commands]x.json\"; ##\\[set-output name=a;]b\n"
         );
         assert!(!text.contains("##["));
+
+        // The runner trims Unicode's white space too, and a line's start may come in pieces.
+        let mut w = Neutralized::new(Vec::new());
+        w.write_all("a\n\u{3000}::stop-commands::x\n\u{a0}\u{2028}::error::y\n".as_bytes())
+            .unwrap();
+        w.write_all(b"b\n \t").unwrap();
+        w.write_all("\u{2003}".as_bytes()).unwrap();
+        w.write_all(b"::warning::z\n").unwrap();
+        let text = String::from_utf8(w.inner).unwrap();
+        assert_eq!(
+            text,
+            "a\n\u{3000}| ::stop-commands::x\n\u{a0}\u{2028}| ::error::y\nb\n \t\u{2003}| ::warning::z\n"
+        );
     }
 
     #[test]

@@ -160,6 +160,16 @@ fn a_file_name_cannot_give_a_github_runner_a_command() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("failed: x##\\[set-output"), "{stderr}");
     assert!(!stderr.contains("##["), "{stderr}");
+
+    // Nor a value given to an option, quoted back in its error, however the line starts.
+    let mut cmd = harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
+    let out = harness::run(cmd.args(["--timezone", "v\n\u{3000}::error::forged"]));
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is not an IANA time zone"), "{stderr}");
+    for line in stderr.lines() {
+        assert!(!line.trim_start().starts_with("::"), "{line:?}");
+    }
 }
 
 #[test]

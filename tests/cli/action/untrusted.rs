@@ -100,6 +100,8 @@ fn untrusted_file_names_cannot_issue_workflow_commands() {
     runner.write("in/line\n::add-mask::y\n##[add-mask]z_daily.json", "[]");
     // The runner obeys the older `##[` form anywhere in a line, not only at its start.
     runner.write("in/x##[set-output name=page-url;]y_daily.json", "[]");
+    // The runner trims Unicode's white space before looking for `::`.
+    runner.write("in/w\n\u{3000}::add-mask::w_daily.json", "[]");
     // File-level logs name every file: on stderr they must not become commands either.
     let (mut cmd, output_file, summary_file) = runner.command(&[("source", "in")]);
     let step = super::runner::collect(
