@@ -40,6 +40,8 @@ pub struct DriveClient {
     /// Ends with `/`, e.g. `https://www.googleapis.com/`.
     api_root: String,
     token: tokio::sync::Mutex<Option<AccessToken>>,
+    /// Every token minted in this run, to be kept out of what it prints.
+    minted: std::sync::Mutex<Vec<Secret>>,
     on_token: Option<TokenObserver>,
     pub retry: RetryPolicy,
     /// The backoff is slept on; the factor only shrinks it in tests.
@@ -49,20 +51,59 @@ pub struct DriveClient {
 
 const MAX_REDIRECTS: usize = 5;
 
+/// The most of an error answer read for its reason (which quotes 300 characters of it): a
+/// longer body is cut, not searched whole for secrets. Cut JSON reads as text, of which the
+/// first 200 bytes are quoted, far from the cut.
+const MOST_ANSWER_READ: usize = 64 * 1024;
+
 /// `text` with every secret of `auth` and every non-empty `also` replaced by `[redacted]`.
-fn without_secrets(text: &str, auth: &DriveAuth, also: &[&str]) -> String {
-    let secrets = auth.secrets();
+/// Matches also a secret broken by white space (an echo wrapped at a line's end): the runner's
+/// mask, the whole secret, would match neither piece.
+fn without_secrets<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
     let mut text = text.to_owned();
-    let known = secrets
-        .iter()
-        .map(String::as_str)
-        .chain(also.iter().copied());
-    for secret in known.filter(|s| !s.is_empty()) {
-        if text.contains(secret) {
-            text = text.replace(secret, "[redacted]");
-        }
+    for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
+        text = without_secret(&text, secret.as_bytes());
     }
     text
+}
+
+/// `text` with every occurrence of `secret`, white space allowed between its bytes, replaced by
+/// `[redacted]`.
+fn without_secret(text: &str, secret: &[u8]) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        match gapped_match(&bytes[at..], secret) {
+            Some(len) => {
+                out.extend_from_slice(b"[redacted]");
+                at += len;
+            }
+            None => {
+                out.push(bytes[at]);
+                at += 1;
+            }
+        }
+    }
+    // Only ASCII white space is skipped and the secret's bytes kept whole: still UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The length of `secret` at the start of `text`, white space allowed between its bytes.
+fn gapped_match(text: &[u8], secret: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    for (i, &want) in secret.iter().enumerate() {
+        if i > 0 {
+            while text.get(at).is_some_and(u8::is_ascii_whitespace) {
+                at += 1;
+            }
+        }
+        if text.get(at) != Some(&want) {
+            return None;
+        }
+        at += 1;
+    }
+    Some(at)
 }
 
 /// Whether a request to `from` may follow a redirect to `to`. reqwest drops `Authorization` on
@@ -90,7 +131,13 @@ impl DriveClient {
         request_timeout: Duration,
         on_token: Option<TokenObserver>,
     ) -> Result<DriveClient, String> {
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder();
+        if !api_root.starts_with("https://") {
+            // A stand-in on this machine (the only http root allowed) is reached directly: a
+            // proxy from the environment (HTTP_PROXY) would see every credential in clear.
+            http = http.no_proxy();
+        }
+        let http = http
             .user_agent(concat!("bluedot/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(20).min(request_timeout))
             .read_timeout(request_timeout)
@@ -123,6 +170,7 @@ impl DriveClient {
             auth,
             api_root,
             token: tokio::sync::Mutex::new(None),
+            minted: std::sync::Mutex::default(),
             on_token,
             outage: Outage::new(retry.give_up_after),
             retry,
@@ -165,12 +213,7 @@ impl DriveClient {
     /// `reason` without any credential in it: a last net for texts not made from an answer
     /// (see [`Self::answer_without_secrets`], which cleans answers where they arrive).
     async fn redacted(&self, reason: String) -> String {
-        let token = self.token.lock().await.as_ref().map(|t| t.value.clone());
-        without_secrets(
-            &reason,
-            &self.auth,
-            &[token.as_ref().map_or("", Secret::expose)],
-        )
+        self.without_known_secrets(&reason, &[])
     }
 
     /// An error answer's body with every credential of this client replaced, plus `sent` (the
@@ -178,8 +221,22 @@ impl DriveClient {
     /// the request. Cleaned where it arrives, before it is cut short (a cut secret no longer
     /// matches) or logged with a retry.
     fn answer_without_secrets(&self, body: &[u8], sent: &[&str]) -> Vec<u8> {
-        let text = String::from_utf8_lossy(body);
-        without_secrets(&text, &self.auth, sent).into_bytes()
+        self.without_known_secrets(&String::from_utf8_lossy(body), sent)
+            .into_bytes()
+    }
+
+    /// `text` without the credentials' secrets, any token this client minted (a refreshed
+    /// one's predecessor included) and `also`.
+    fn without_known_secrets(&self, text: &str, also: &[&str]) -> String {
+        let minted = self
+            .minted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let secrets = self.auth.secrets();
+        let known = secrets.iter().map(String::as_str);
+        let known = known.chain(minted.iter().map(Secret::expose));
+        without_secrets(text, known.chain(also.iter().copied()))
     }
 
     async fn retrying_inner<T, F, Fut>(&self, what: &str, mut op: F) -> Attempted<T>
@@ -303,7 +360,7 @@ impl DriveClient {
         let retry_after = retry_after(&response);
         let body = response.bytes().await.unwrap_or_default();
         let sent = used_token.as_ref().map_or("", Secret::expose);
-        let body = self.answer_without_secrets(&body, &[sent]);
+        let body = self.answer_without_secrets(&body[..body.len().min(MOST_ANSWER_READ)], &[sent]);
         let error = classify(status.as_u16(), &body, retry_after);
         if !matches!(error, AttemptError::Retry { .. }) {
             self.outage.answered();
@@ -350,6 +407,10 @@ impl DriveClient {
         }
         tracing::debug!("got an access token for {}", key.client_email);
         let value = token.value.clone();
+        self.minted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(value.clone());
         *cached = Some(token);
         Ok(value)
     }
@@ -383,6 +444,7 @@ impl DriveClient {
             });
         }
         // The assertion is a credential in itself (it buys tokens until it expires).
+        let body = body[..body.len().min(MOST_ANSWER_READ)].to_vec();
         let body = self.answer_without_secrets(&body, &[assertion]);
         let parsed = serde_json::from_slice::<TokenResponse>(&body)
             .ok()
@@ -445,6 +507,15 @@ mod tests {
             .unwrap();
         let reason = runtime.block_on(client.redacted(format!("400 badRequest: bad key {key}.")));
         assert_eq!(reason, "400 badRequest: bad key [redacted].");
+        // Broken by a line break or spaces, as an echo wrapped at a line's end.
+        let wrapped = format!("403: {}\n  {}; é", &key[..10], &key[10..]);
+        let reason = runtime.block_on(client.redacted(wrapped));
+        assert_eq!(reason, "403: [redacted]; é");
+        assert_eq!(
+            without_secret("AIza AIzaSy", b"AIzaSy"),
+            "AIza [redacted]",
+            "a start that fails is kept"
+        );
     }
 
     #[test]

@@ -38,18 +38,22 @@ const TEST_API_URL_VAR: &str = "BLUEDOT_TEST_DRIVE_API_URL";
 const TEST_BACKOFF_SCALE_VAR: &str = "BLUEDOT_TEST_DRIVE_BACKOFF_SCALE";
 const TEST_TIMEOUT_MS_VAR: &str = "BLUEDOT_TEST_DRIVE_TIMEOUT_MS";
 
-/// Whether `url` names this machine (a test stand-in).
-fn is_loopback(url: &str) -> bool {
-    let host = reqwest::Url::parse(url)
-        .ok()
-        .and_then(|url| url.host_str().map(str::to_owned));
-    host.is_some_and(|host| {
-        let ip = host.trim_start_matches('[').trim_end_matches(']');
-        host.eq_ignore_ascii_case("localhost")
-            || ip
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    })
+/// `url` as a test stand-in's API root, normalised (`http://127.0.0.1:4000/`), if it is one:
+/// plain http to this machine's loopback address, with no path, query or user.
+fn stand_in_root(url: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url).ok()?;
+    let host = url.host_str()?;
+    let ip = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || ip
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let bare = url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    (url.scheme() == "http" && loopback && bare).then(|| url.to_string())
 }
 
 /// The folder id in `gdrive:<id>`, if `source` names Drive.
@@ -181,13 +185,19 @@ async fn until_stopped<T>(
 impl DriveSource {
     /// Builds the client and its runtime; nothing is sent yet.
     pub fn new(config: DriveConfig) -> Result<DriveSource, String> {
-        if config.api_root != DEFAULT_API_ROOT && !is_loopback(&config.api_root) {
+        let api_root = if config.api_root == DEFAULT_API_ROOT {
+            DEFAULT_API_ROOT.to_owned()
+        } else {
             // One variable set by an earlier workflow step must not send the credentials to
             // another host, in clear text.
-            return Err(format!(
-                "{TEST_API_URL_VAR} is a test hook for a Drive stand-in on this machine, and takes only http://127.0.0.1, http://[::1] or http://localhost"
-            ));
-        }
+            stand_in_root(&config.api_root).ok_or_else(|| {
+                format!(
+                    "{TEST_API_URL_VAR} is a test hook for a Drive stand-in on this machine, and \
+                     takes only http:// to a loopback address (127.0.0.1, [::1], localhost) \
+                     and a port, with no path"
+                )
+            })?
+        };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("drive")
@@ -196,7 +206,7 @@ impl DriveSource {
             .map_err(|e| format!("cannot start the download runtime: {e}"))?;
         let client = DriveClient::new(
             config.auth.clone(),
-            config.api_root.clone(),
+            api_root,
             config.retry.clone(),
             config.backoff_scale,
             config.request_timeout,

@@ -309,15 +309,37 @@ fn an_api_key_beside_a_service_account_key_is_said_to_be_unused() {
 fn the_test_api_root_takes_only_this_machine() {
     let d = drive(100, 1);
     let work = WorkDir::new();
-    for root in ["http://drive.example", "http://127.0.0.1.example:80"] {
+    let path = format!("{}/drive", d.standin.api_url().trim_end_matches('/'));
+    let https = d.standin.api_url().replace("http://", "https://");
+    for root in [
+        "http://drive.example",
+        "http://127.0.0.1.example:80",
+        &path,
+        &https,
+    ] {
         let out = work.join("out");
         let env = [("BLUEDOT_TEST_DRIVE_API_URL", root)];
         let output = process(&d, &out, &["--date", DAY], &env);
         assert_eq!(output.status.code(), Some(2));
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(stderr.contains("takes only http://127.0.0.1"), "{stderr}");
+        assert!(
+            stderr.contains("takes only http:// to a loopback address"),
+            "{stderr}"
+        );
         assert_eq!(d.standin.stats().token_grants, 0);
     }
+    // Nor through a proxy from the environment, which would see every credential in clear; a
+    // root given with a stray space is the same root.
+    let out = work.join("proxied");
+    let root = format!("{} ", d.standin.api_url());
+    let env = [
+        ("BLUEDOT_TEST_DRIVE_API_URL", root.as_str()),
+        ("HTTP_PROXY", "http://127.0.0.1:9"),
+        ("http_proxy", "http://127.0.0.1:9"),
+        ("ALL_PROXY", "http://127.0.0.1:9"),
+    ];
+    let output = process(&d, &out, &["--date", DAY], &env);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
 }
 
 /// A PEM given where the key goes starts with `-----`: it must not be taken for a flag, whose
