@@ -38,11 +38,13 @@ pub fn run(
     )?;
     // The series go into `data/<timeframe>` below it: a link on that way (`out/data` to
     // elsewhere) would carry them out of the workspace though `output-dir` itself is inside.
-    paths::resolve(
-        workspace,
-        &format!("{}/data/{timeframe}", output.relative),
-        "output-dir",
-    )?;
+    let series = format!("{}/data/{timeframe}", output.relative);
+    paths::resolve(workspace, &series, "output-dir").map_err(|_| {
+        ActionError::usage(format!(
+            "input `output-dir` ({:?}): the series folder {series} leads outside the workspace (a link on the way?); give a folder whose data/ is inside the repository checkout",
+            output.relative
+        ))
+    })?;
     if let SourceSpec::Local(dir) = &spec {
         match pipeline::input_conflict(&dir.absolute, &output.absolute, timeframe) {
             Some(InputConflict::SameFolder) => {
