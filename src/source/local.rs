@@ -12,7 +12,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// not charts are skipped, and a `*.json` that cannot be read is listed as unreadable, to fail.
 pub fn list(dir: &Path) -> std::io::Result<Listing> {
     let mut listing = Listing::default();
-    for item in std::fs::read_dir(dir)? {
+    let items = std::fs::read_dir(dir)?;
+    // A folder that can be listed but not entered (read without search permission) names its
+    // charts and opens none: that is an input that cannot be read, not charts that failed.
+    if let Err(e) = std::fs::metadata(dir.join("."))
+        && e.kind() == std::io::ErrorKind::PermissionDenied
+    {
+        return Err(std::io::Error::new(
+            e.kind(),
+            format!("its files cannot be opened ({e}): it needs search (x) permission"),
+        ));
+    }
+    for item in items {
         let item = item?;
         let name = item.file_name();
         let Some(utf8_name) = name.to_str() else {
