@@ -107,6 +107,12 @@ impl Claim {
                 0 => pid.to_string(),
                 n => format!("{pid}-{n}"),
             };
+            // In a container every run is process 1: a name of this tag's taken by something
+            // that is not a run's (a link kept in the repository) is stepped over, not refused.
+            let taken = |path: PathBuf| fs::symlink_metadata(path).is_ok();
+            if taken(places.tree(STAGING_MARK, &tag)) || taken(places.tree(PREVIOUS_MARK, &tag)) {
+                continue;
+            }
             let path = places.lock(&tag);
             let file = match File::options().write(true).create_new(true).open(&path) {
                 Ok(file) => file,
@@ -187,10 +193,16 @@ fn remove_abandoned(places: &Places) -> io::Result<()> {
     let tags_locked: Vec<&str> = names
         .iter()
         .filter_map(|n| n.to_str()?.strip_prefix(LOCK_MARK))
+        .filter(|tag| is_tag(tag))
         .collect();
     let mut first_error = Ok(());
     for &tag in &tags_locked {
         let path = places.lock(tag);
+        // A run's lock is a plain file. Anything else of that name (a link, a pipe, whose open
+        // would wait for a writer forever) is not one, and is neither opened nor removed.
+        if !fs::symlink_metadata(&path).is_ok_and(|meta| meta.is_file()) {
+            continue;
+        }
         let lock = match File::open(&path) {
             Ok(lock) => lock,
             // Its run finished since the folder was listed.
@@ -341,6 +353,42 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    /// In a container every run is process 1, so a repository can hold names a run takes: a
+    /// lock that is a link to a pipe must not hang the sweep, a link at the staging folder's
+    /// name must not stop every run, and neither is removed.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn names_of_a_runs_kept_in_the_repository_are_stepped_over() {
+        let out = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let data = out.path().join("data");
+        fs::create_dir_all(&data).unwrap();
+        let pipe = outside.path().join("pipe");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &pipe,
+            rustix::fs::Mode::from_raw_mode(0o644),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(&pipe, data.join(".lock-7")).unwrap();
+        let pid = std::process::id();
+        std::os::unix::fs::symlink(outside.path(), data.join(format!(".daily.staging-{pid}")))
+            .unwrap();
+        let root = out.path().to_owned();
+        let (done, taken) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let claim = Claim::take(&root, &root.join("data/daily")).map(|c| c.staging());
+            let _ = done.send(claim);
+        });
+        let staging = taken
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the sweep waited on a pipe")
+            .unwrap();
+        assert_eq!(staging, data.join(format!(".daily.staging-{pid}-1")));
+        assert!(data.join(".lock-7").is_symlink());
+        assert!(data.join(format!(".daily.staging-{pid}")).is_symlink());
     }
 
     #[test]
