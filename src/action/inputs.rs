@@ -179,7 +179,7 @@ impl Inputs {
             None => Err(invalid(
                 "min-success-rate",
                 text,
-                "a fraction from 0 to 1 (0.95) or a percentage (95%)",
+                "a fraction from 0 to 1 (0.95) or a percentage (95%), with at most 12 decimal places",
             )),
         }
     }
@@ -215,7 +215,12 @@ impl Inputs {
 /// Never used for secret inputs: their values must not be echoed.
 fn invalid(name: &str, value: &str, expected: &str) -> ActionError {
     debug_assert!(!SECRETS.contains(&name));
-    ActionError::usage(format!("input `{name}` is {value:?}; expected {expected}"))
+    // Quoted within reason: a value may be pages long.
+    let shown: String = value.chars().take(100).collect();
+    let cut = if shown.len() < value.len() { "..." } else { "" };
+    ActionError::usage(format!(
+        "input `{name}` is {shown:?}{cut}; expected {expected}"
+    ))
 }
 
 #[cfg(test)]

@@ -21,15 +21,18 @@ impl MinSuccessRate {
         };
         let (whole, places) = number.split_once('.').unwrap_or((number, ""));
         let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() && places.is_empty()
-            || !digits(whole)
-            || !digits(places)
-            || places.len() > MOST_PLACES
-            || whole.len() > 3
-        {
+        if whole.is_empty() && places.is_empty() || !digits(whole) || !digits(places) {
             return None;
         }
-        let units: u64 = format!("{whole}{places}").parse().ok()?;
+        // Zeros that change nothing (`00.50`) are not places or digits to count.
+        let (whole, places) = (whole.trim_start_matches('0'), places.trim_end_matches('0'));
+        if places.len() > MOST_PLACES || whole.len() > 3 {
+            return None;
+        }
+        let units: u64 = match format!("{whole}{places}").as_str() {
+            "" => 0,
+            text => text.parse().ok()?,
+        };
         let scale = places.len() as u32 + if percent { 2 } else { 0 };
         (units <= 10u64.pow(scale)).then_some(MinSuccessRate { units, scale })
     }
@@ -123,10 +126,15 @@ mod tests {
             "inf",
             "1/2",
             "0.0000000000001",
+            "95%%",
         ] {
             assert_eq!(MinSuccessRate::parse(bad), None, "{bad:?}");
         }
         assert_eq!(rate(".5"), rate("0.5"));
+        assert_eq!(rate("00000.5"), rate("0.5"));
+        assert_eq!(rate("0.6666666666660"), rate("0.666666666666"));
+        assert_eq!(rate("100.000%").percent_text(), "100 %");
+        assert_eq!(rate("0.0").percent_text(), "0 %");
         assert_eq!(rate("50%").percent_text(), rate("0.5").percent_text());
         assert!(rate("50%").met_by(1, 2) && !rate("50%").met_by(1, 3));
     }
