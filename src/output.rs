@@ -371,7 +371,8 @@ mod tests {
         let victim = outside.path().join("victim.txt");
         fs::write(&victim, "theirs").unwrap();
         let pid = std::process::id();
-        for n in 0..3 {
+        // More of them than a run tries names: past the first few, names are drawn at random.
+        for n in 0..70 {
             let planted = out.path().join(format!(".report.json.tmp-{pid}-{n}"));
             std::os::unix::fs::symlink(&victim, planted).unwrap();
         }

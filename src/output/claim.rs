@@ -168,6 +168,14 @@ impl Claim {
             folder.display()
         );
         let n = self.next_temporary.fetch_add(1, Ordering::Relaxed);
+        // Counted names are foreseeable, and a repository may hold them all (in a container
+        // every run is process 1): past the first few, the number is drawn at random.
+        let n = match n {
+            0..16 => n,
+            _ => {
+                std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), n)
+            }
+        };
         let name = path
             .file_name()
             .expect("a file has a name")

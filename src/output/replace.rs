@@ -103,7 +103,9 @@ fn listed_series(
         let is_list_name = name
             .strip_suffix(".json")
             .is_some_and(|group| crate::convert::validate_group(group).is_ok());
-        if !is_list_name {
+        // A run writes its list as a plain file. A link there is not one, and is not followed:
+        // to a pipe, reading it would wait forever.
+        if !is_list_name || !entry.file_type()?.is_file() {
             return Err(not_ours(&entry.path()));
         }
         let bytes = fs::read(entry.path()).map_err(|e| {
@@ -358,6 +360,36 @@ pub(super) fn remove_tree(path: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A symbol list kept as a link to a pipe (a self-hosted runner's workspace) must neither
+    /// hang the check nor count as the run's list.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_symbol_list_that_is_a_link_is_not_read() {
+        let out = tempfile::tempdir().unwrap();
+        let target = out.path().join("daily");
+        fs::create_dir_all(target.join("symbol_info")).unwrap();
+        let pipe = out.path().join("pipe");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &pipe,
+            rustix::fs::Mode::from_raw_mode(0o644),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(&pipe, target.join("symbol_info/bluedot.json")).unwrap();
+        let (done, checked) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(holds_only_series(&target).map_err(|e| e.to_string()));
+        });
+        let refused = checked
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the check waited on a pipe")
+            .unwrap_err();
+        assert!(
+            refused.contains("bluedot.json was not written by bluedot"),
+            "{refused}"
+        );
+    }
 
     #[cfg(unix)]
     #[test]
