@@ -276,7 +276,7 @@ fn unmovable(error: io::Error, target: &Path) -> io::Error {
         format!(
             "{}: the file system cannot rename this folder ({error}; overlayfs does so for a \
              folder in a lower layer, such as a container image's); give --output a folder on a \
-             volume, or use --write-mode per-file, which renames files only",
+             volume, or one that is not in the image",
             target.display()
         ),
     )
@@ -400,7 +400,7 @@ mod tests {
             explained.starts_with("out/data/daily: the file system cannot rename this folder"),
             "{explained}"
         );
-        assert!(explained.contains("--write-mode per-file"), "{explained}");
+        assert!(explained.contains("give --output a folder on a volume"), "{explained}");
         let other = io::Error::from(io::ErrorKind::PermissionDenied);
         assert_eq!(
             unmovable(other, Path::new("x")).kind(),
