@@ -270,7 +270,8 @@ fn init_tracing() {
 }
 
 fn usage_error(message: impl std::fmt::Display) -> ExitCode {
-    eprintln_lossy!("error: {message}");
+    // Messages may quote what a server answered: one line, control characters spelled out.
+    eprintln_lossy!("error: {}", crate::report::one_line(&message.to_string()));
     ExitCode::from(EXIT_USAGE)
 }
 

@@ -400,7 +400,10 @@ mod tests {
             explained.starts_with("out/data/daily: the file system cannot rename this folder"),
             "{explained}"
         );
-        assert!(explained.contains("give --output a folder on a volume"), "{explained}");
+        assert!(
+            explained.contains("give --output a folder on a volume"),
+            "{explained}"
+        );
         let other = io::Error::from(io::ErrorKind::PermissionDenied);
         assert_eq!(
             unmovable(other, Path::new("x")).kind(),

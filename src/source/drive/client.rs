@@ -40,7 +40,8 @@ pub struct DriveClient {
     /// Ends with `/`, e.g. `https://www.googleapis.com/`.
     api_root: String,
     token: tokio::sync::Mutex<Option<AccessToken>>,
-    /// Every token minted in this run, to be kept out of what it prints.
+    /// The tokens minted latest in this run ([`KEPT_TOKENS`]), to be kept out of what it
+    /// prints; the one a request carried is kept out of its answer in any case.
     minted: std::sync::Mutex<Vec<Secret>>,
     on_token: Option<TokenObserver>,
     pub retry: RetryPolicy,
@@ -50,6 +51,9 @@ pub struct DriveClient {
 }
 
 const MAX_REDIRECTS: usize = 5;
+
+/// Minted tokens searched for in answers besides the one a request carried.
+const KEPT_TOKENS: usize = 4;
 
 /// The most of an error answer read for its reason (which quotes 300 characters of it): a
 /// longer body is cut, not searched whole for secrets. Cut JSON reads as text, of which the
@@ -423,10 +427,14 @@ impl DriveClient {
         }
         tracing::debug!("got an access token for {}", key.client_email);
         let value = token.value.clone();
-        self.minted
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(value.clone());
+        let mut minted = self.minted.lock().unwrap_or_else(|e| e.into_inner());
+        // The few latest: every answer is searched for each, and a run whose every request is
+        // refused mints one per chart.
+        if minted.len() == KEPT_TOKENS {
+            minted.remove(0);
+        }
+        minted.push(value.clone());
+        drop(minted);
         *cached = Some(token);
         Ok(value)
     }

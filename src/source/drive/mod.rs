@@ -53,7 +53,8 @@ fn stand_in_root(url: &str) -> Option<String> {
         && url.fragment().is_none()
         && url.username().is_empty()
         && url.password().is_none();
-    (url.scheme() == "http" && loopback && bare).then(|| url.to_string())
+    let port = url.port_or_known_default().is_some_and(|port| port != 0);
+    (url.scheme() == "http" && loopback && bare && port).then(|| url.to_string())
 }
 
 /// The folder id in `gdrive:<id>`, if `source` names Drive.
@@ -193,8 +194,8 @@ impl DriveSource {
             stand_in_root(&config.api_root).ok_or_else(|| {
                 format!(
                     "{TEST_API_URL_VAR} is a test hook for a Drive stand-in on this machine, and \
-                     takes only http:// to a loopback address (127.0.0.1, [::1], localhost) \
-                     and a port, with no path"
+                     takes only http:// to a loopback address (127.0.0.1, [::1], localhost), \
+                     with a port or none, and no path"
                 )
             })?
         };

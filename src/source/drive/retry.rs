@@ -156,6 +156,9 @@ pub fn error_reason(status: u16, body: &[u8]) -> (String, String) {
             .trim()
             .to_owned(),
     };
+    // Shown on a terminal and in logs: control characters (a carriage return, colour codes)
+    // would overwrite or restyle what is shown.
+    let message = crate::report::one_line(&message).into_owned();
     // A proxy's or a bare server's answer may carry no text at all.
     let message = match message.is_empty() {
         false => message,
@@ -211,6 +214,15 @@ impl std::fmt::Display for AttemptError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Drive's words go to a terminal and a log: a carriage return or a colour code in them
+    /// would overwrite or restyle what a trader reads.
+    #[test]
+    fn control_characters_in_an_answer_are_spelled_out() {
+        let body = br#"{"error":{"message":"denied\r\u001b[32mok: nothing failed\u0007"}}"#;
+        let (_, message) = error_reason(403, body);
+        assert_eq!(message, "denied\\r\\u{1b}[32mok: nothing failed\\u{7}");
+    }
 
     #[test]
     fn an_answer_without_text_still_gives_a_reason() {

@@ -316,6 +316,7 @@ fn the_test_api_root_takes_only_this_machine() {
         "http://127.0.0.1.example:80",
         &path,
         &https,
+        "http://127.0.0.1:0",
     ] {
         let out = work.join("out");
         let env = [("BLUEDOT_TEST_DRIVE_API_URL", root)];
