@@ -37,3 +37,5 @@ pub mod runner;
 pub mod shard;
 pub mod source;
 pub mod synth;
+#[cfg(test)]
+mod testing;

@@ -374,26 +374,16 @@ mod tests {
         let data = out.path().join("data");
         fs::create_dir_all(&data).unwrap();
         let pipe = outside.path().join("pipe");
-        rustix::fs::mkfifoat(
-            rustix::fs::CWD,
-            &pipe,
-            rustix::fs::Mode::from_raw_mode(0o644),
-        )
-        .unwrap();
+        crate::testing::pipe_at(&pipe);
         std::os::unix::fs::symlink(&pipe, data.join(".lock-7")).unwrap();
         let pid = std::process::id();
         std::os::unix::fs::symlink(outside.path(), data.join(format!(".daily.staging-{pid}")))
             .unwrap();
         let root = out.path().to_owned();
-        let (done, taken) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let claim = Claim::take(&root, &root.join("data/daily")).map(|c| c.staging());
-            let _ = done.send(claim);
-        });
-        let staging = taken
-            .recv_timeout(std::time::Duration::from_secs(10))
-            .expect("the sweep waited on a pipe")
-            .unwrap();
+        let staging = crate::testing::within_seconds("the sweep waited on a pipe", move || {
+            Claim::take(&root, &root.join("data/daily")).map(|c| c.staging())
+        })
+        .unwrap();
         assert_eq!(staging, data.join(format!(".daily.staging-{pid}-1")));
         assert!(data.join(".lock-7").is_symlink());
         assert!(data.join(format!(".daily.staging-{pid}")).is_symlink());

@@ -370,21 +370,12 @@ mod tests {
         let target = out.path().join("daily");
         fs::create_dir_all(target.join("symbol_info")).unwrap();
         let pipe = out.path().join("pipe");
-        rustix::fs::mkfifoat(
-            rustix::fs::CWD,
-            &pipe,
-            rustix::fs::Mode::from_raw_mode(0o644),
-        )
-        .unwrap();
+        crate::testing::pipe_at(&pipe);
         std::os::unix::fs::symlink(&pipe, target.join("symbol_info/bluedot.json")).unwrap();
-        let (done, checked) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = done.send(holds_only_series(&target).map_err(|e| e.to_string()));
-        });
-        let refused = checked
-            .recv_timeout(std::time::Duration::from_secs(10))
-            .expect("the check waited on a pipe")
-            .unwrap_err();
+        let refused = crate::testing::within_seconds("the check waited on a pipe", move || {
+            holds_only_series(&target).map_err(|e| e.to_string())
+        })
+        .unwrap_err();
         assert!(
             refused.contains("bluedot.json was not written by bluedot"),
             "{refused}"

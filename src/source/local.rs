@@ -383,24 +383,14 @@ mod tests {
         let (dir, _, charts) = listed_charts(4, None);
         let path = |i: usize| dir.path().join(format!("C{i:03}_daily.json"));
         std::fs::remove_file(path(1)).unwrap();
-        rustix::fs::mkfifoat(
-            rustix::fs::CWD,
-            path(1),
-            rustix::fs::Mode::from_raw_mode(0o644),
-        )
-        .unwrap();
+        crate::testing::pipe_at(&path(1));
         std::fs::remove_file(path(2)).unwrap();
         std::os::unix::fs::symlink("/dev/zero", path(2)).unwrap();
-        let (done, finished) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let reasons: Vec<Option<String>> = fetch(dir.path(), charts, Arc::default())
-                .map(|item| item.content.err())
-                .collect();
-            let _ = done.send(reasons);
-        });
-        let reasons = finished
-            .recv_timeout(std::time::Duration::from_secs(10))
-            .expect("a pipe or a device blocked the listing's charts");
+        let reasons =
+            crate::testing::within_seconds("a pipe or device blocked the charts", move || {
+                let fetched = fetch(dir.path(), charts, Arc::default());
+                fetched.map(|item| item.content.err()).collect::<Vec<_>>()
+            });
         let failed = Some("cannot read: not a regular file (a pipe, socket or device)".into());
         assert_eq!(reasons, [None, failed.clone(), failed, None]);
     }
