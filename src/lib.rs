@@ -37,5 +37,5 @@ pub mod runner;
 pub mod shard;
 pub mod source;
 pub mod synth;
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux"))]
 mod testing;
