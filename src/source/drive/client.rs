@@ -60,9 +60,8 @@ const KEPT_TOKENS: usize = 4;
 /// first 200 bytes are quoted, far from the cut.
 const MOST_ANSWER_READ: usize = 64 * 1024;
 
-/// `text` with every secret of `auth` and every non-empty `also` replaced by `[redacted]`.
-/// Matches also a secret broken by white space (an echo wrapped at a line's end): the runner's
-/// mask, the whole secret, would match neither piece.
+/// `text` with every non-empty one of `secrets` replaced by `[redacted]`, also where it is
+/// parted by characters no credential holds (see [`gapped_match`]).
 fn without_secrets<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
     let mut text = text.to_owned();
     for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
@@ -71,7 +70,7 @@ fn without_secrets<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -
     text
 }
 
-/// `text` with every occurrence of `secret`, white space allowed between its bytes, replaced by
+/// `text` with every occurrence of `secret`, gaps allowed between its bytes, replaced by
 /// `[redacted]`.
 fn without_secret(text: &str, secret: &[u8]) -> String {
     let bytes = text.as_bytes();
@@ -89,7 +88,8 @@ fn without_secret(text: &str, secret: &[u8]) -> String {
             }
         }
     }
-    // Only ASCII white space is skipped and the secret's bytes kept whole: still UTF-8.
+    // A match begins and ends on the secret's own (ASCII) bytes, and a gap takes a character's
+    // bytes whole (all of them are above 0x7F): what is left is still UTF-8.
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
