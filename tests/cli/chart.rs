@@ -31,6 +31,13 @@ pub fn holiday(days: i64) -> Value {
     r
 }
 
+/// A chart of `symbol` with `bars` daily bars, `bar(0)` the newest (a file most tests need only
+/// to exist and convert).
+pub fn with_bars(symbol: &str, bars: usize) -> Vec<u8> {
+    let rows = (0..bars as i64).map(|day| bar(-day)).collect();
+    chart(Some(symbol), rows, json!([]))
+}
+
 /// A complete chart file: `rows` in the given order (write them newest first, as real files do).
 pub fn chart(symbol: Option<&str>, rows: Vec<Value>, blue_dots: Value) -> Vec<u8> {
     let mut peripheral = json!({ "name": "Test Company", "rsRating": 78, "periodcity": "Daily" });

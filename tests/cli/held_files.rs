@@ -27,10 +27,7 @@ fn hold(path: &Path) -> File {
 /// Converts a one-bar `A_daily.json` in `mode`, then puts the next day's export (two bars) in
 /// its place.
 fn first_run(wd: &WorkDir, mode: &str) {
-    wd.write(
-        "in/A_daily.json",
-        chart::chart(Some("A"), vec![bar(0)], json!([])),
-    );
+    wd.write("in/A_daily.json", chart::with_bars("A", 1));
     let out = harness::process(
         &wd.join("in"),
         &wd.join("out"),

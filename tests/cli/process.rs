@@ -9,10 +9,7 @@ fn bad_files_next_to_good_ones_are_reported_and_nothing_partial_is_left() {
     let wd = WorkDir::new();
     let good = chart::chart(Some("GOOD.IN"), vec![bar(0), bar(-1)], json!([]));
     wd.write("in/GOOD.IN_daily.json", &good);
-    wd.write(
-        "in/ALSO_daily.json",
-        chart::chart(Some("ALSO"), vec![bar(0)], json!([])),
-    );
+    wd.write("in/ALSO_daily.json", chart::with_bars("ALSO", 1));
     wd.write("in/TRUNC_daily.json", &good[..good.len() / 2]);
     wd.write("in/EMPTY_daily.json", "");
     wd.write(
@@ -84,10 +81,7 @@ fn bad_files_next_to_good_ones_are_reported_and_nothing_partial_is_left() {
 #[test]
 fn every_file_ok_exits_zero_and_reports_costs() {
     let wd = WorkDir::new();
-    wd.write(
-        "in/A_daily.json",
-        chart::chart(Some("A"), vec![bar(0)], json!([])),
-    );
+    wd.write("in/A_daily.json", chart::with_bars("A", 1));
     let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
     assert_eq!(out.status.code(), Some(0));
     let report = harness::report(&wd.join("out"));
@@ -104,10 +98,7 @@ fn every_file_ok_exits_zero_and_reports_costs() {
 #[test]
 fn a_reader_gone_from_stderr_or_stdout_does_not_change_the_status() {
     let wd = WorkDir::new();
-    wd.write(
-        "in/A_daily.json",
-        chart::chart(Some("A"), vec![bar(0)], json!([])),
-    );
+    wd.write("in/A_daily.json", chart::with_bars("A", 1));
     let closed_pipe = |cmd: &mut std::process::Command, stdout: bool| {
         use std::process::Stdio;
         cmd.stdout(if stdout {
@@ -150,10 +141,7 @@ fn a_reader_gone_from_stderr_or_stdout_does_not_change_the_status() {
 fn a_file_name_cannot_give_a_github_runner_a_command() {
     let wd = WorkDir::new();
     wd.write("in/x##[set-output name=status;]ok_daily.json", "[]");
-    wd.write(
-        "in/A_daily.json",
-        chart::chart(Some("A"), vec![bar(0)], json!([])),
-    );
+    wd.write("in/A_daily.json", chart::with_bars("A", 1));
     let mut cmd = harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
     let out = harness::run(cmd.env("RUST_LOG", "debug"));
     assert_eq!(out.status.code(), Some(1));
@@ -263,10 +251,7 @@ fn usage_errors_exit_two() {
     assert!(!wd.join("in/report.json").exists());
     // An output that cannot be a folder: the message says which.
     wd.write("in/notes.txt", "a file, not a folder");
-    wd.write(
-        "in/ONE_daily.json",
-        chart::chart(Some("ONE"), vec![bar(0)], json!([])),
-    );
+    wd.write("in/ONE_daily.json", chart::with_bars("ONE", 1));
     let unwritable = wd.join("in/notes.txt/out");
     let blocked = harness::process(&wd.join("in"), &unwritable, "daily", &[]);
     assert_eq!(blocked.status.code(), Some(2));
@@ -285,7 +270,7 @@ fn a_folder_without_charts_is_refused_and_the_last_output_kept() {
     let wd = WorkDir::new();
     wd.write(
         "drop/2025-08-01/KEPT_daily.json",
-        chart::chart(Some("KEPT"), vec![bar(0)], json!([])),
+        chart::with_bars("KEPT", 1),
     );
     let first = harness::process(&wd.join("drop/2025-08-01"), &wd.join("out"), "daily", &[]);
     assert_eq!(first.status.code(), Some(0));
@@ -296,7 +281,7 @@ fn a_folder_without_charts_is_refused_and_the_last_output_kept() {
     for i in 2..=5 {
         wd.write(
             &format!("drop/2025-08-0{i}/S{i}_daily.json"),
-            chart::chart(Some("S"), vec![bar(0)], json!([])),
+            chart::with_bars("S", 1),
         );
     }
     wd.write("drop/notes.txt", "not a chart");
@@ -342,10 +327,7 @@ fn a_run_that_converts_no_chart_keeps_the_last_output() {
 
     // A daily drop given to a weekly run: every chart fails, and an empty tree must not replace
     // last week's series. The same for a drop of broken exports.
-    wd.write(
-        "daily/D_daily.json",
-        chart::chart(Some("D"), vec![bar(0)], json!([])),
-    );
+    wd.write("daily/D_daily.json", chart::with_bars("D", 1));
     wd.write("broken/B_weekly.json", "{\"chart\": {\"prices\": [");
     for drop in ["daily", "broken"] {
         let out = harness::process(&wd.join(drop), &wd.join("out"), "weekly", &[]);
@@ -380,12 +362,9 @@ fn a_run_that_converts_no_chart_keeps_the_last_output() {
 #[test]
 fn listing_follows_links_to_charts_fails_what_cannot_be_read_and_skips_what_is_not_a_chart() {
     let wd = WorkDir::new();
-    let linked = chart::chart(Some("LINKED"), vec![bar(0)], json!([]));
+    let linked = chart::with_bars("LINKED", 1);
     wd.write("elsewhere/LINKED_daily.json", &linked);
-    wd.write(
-        "in/PLAIN_daily.json",
-        chart::chart(Some("PLAIN"), vec![bar(0)], json!([])),
-    );
+    wd.write("in/PLAIN_daily.json", chart::with_bars("PLAIN", 1));
     wd.write("in/notes.txt", "eleven byte");
     wd.write("in/nested.json/INNER_daily.json", &linked);
     // Charts dropped as a folder: not read, but not passed over without a word either.
@@ -481,7 +460,7 @@ fn a_file_larger_than_a_chart_can_be_fails_alone() {
     // 32 MiB, the most a chart may hold, and a byte more: the same chart padded with spaces,
     // which JSON allows after the document.
     let limit = 32 * 1024 * 1024;
-    let chart = chart::chart(Some("A"), vec![bar(0)], json!([]));
+    let chart = chart::with_bars("A", 1);
     for (name, size) in [
         ("AT_LIMIT_daily.json", limit),
         ("OVER_daily.json", limit + 1),
@@ -490,10 +469,7 @@ fn a_file_larger_than_a_chart_can_be_fails_alone() {
         padded.resize(size, b' ');
         wd.write(&format!("in/{name}"), padded);
     }
-    wd.write(
-        "in/B_daily.json",
-        chart::chart(Some("B"), vec![bar(0)], json!([])),
-    );
+    wd.write("in/B_daily.json", chart::with_bars("B", 1));
 
     let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
     assert_eq!(out.status.code(), Some(1));

@@ -2,14 +2,8 @@
 //! the report in place always describes the tree in place, and a run never deletes what it did
 //! not write.
 
-use crate::chart::{self, bar};
+use crate::chart;
 use crate::harness::{self, WorkDir};
-use serde_json::json;
-
-fn chart_named(symbol: &str, bars: usize) -> Vec<u8> {
-    let rows = (0..bars as i64).map(|day| bar(-day)).collect();
-    chart::chart(Some(symbol), rows, json!([]))
-}
 
 /// `data` holds the published tree and nothing else: no staging folder, no lock file.
 fn only_the_tree_in(data: &std::path::Path) {
@@ -23,14 +17,14 @@ fn only_the_tree_in(data: &std::path::Path) {
 #[test]
 fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     let wd = WorkDir::new();
-    wd.write("in/A_daily.json", chart_named("A", 2));
+    wd.write("in/A_daily.json", chart::with_bars("A", 2));
     let process = |input: &str| harness::process_command(&wd.join(input), &wd.join("out"), "daily");
     assert!(harness::run(&mut process("in")).status.success());
     let published = harness::tree(&wd.join("out/data/daily"));
 
     // Charts dropped into the folder a run replaces, or anywhere inside it, converted from there.
     for folder in ["out/data/daily", "out/data/daily/symbol_info"] {
-        wd.write(&format!("{folder}/B_daily.json"), chart_named("B", 2));
+        wd.write(&format!("{folder}/B_daily.json"), chart::with_bars("B", 2));
         let from_inside = harness::run(&mut process(folder));
         assert_eq!(from_inside.status.code(), Some(2), "{folder}");
         let stderr = String::from_utf8_lossy(&from_inside.stderr);
@@ -77,7 +71,7 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
         "out/data/daily/symbol_info/mine.json",
         r#"{"symbol":["SPX"]}"#,
     );
-    hand.write("in/A_daily.json", chart_named("A", 2));
+    hand.write("in/A_daily.json", chart::with_bars("A", 2));
     let refused = harness::run(&mut harness::process_command(
         &hand.join("in"),
         &hand.join("out"),
@@ -154,7 +148,7 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
 #[test]
 fn a_report_that_cannot_be_written_publishes_nothing() {
     let wd = WorkDir::new();
-    wd.write("in/A_daily.json", chart_named("A", 2));
+    wd.write("in/A_daily.json", chart::with_bars("A", 2));
     let process = || harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
     assert!(harness::run(&mut process()).status.success());
     let yesterday = harness::tree(&wd.join("out/data/daily"));
@@ -162,7 +156,7 @@ fn a_report_that_cannot_be_written_publishes_nothing() {
     // Something (here a folder) that a file cannot replace where the report goes.
     std::fs::remove_file(wd.join("out/report.json")).unwrap();
     wd.write("out/report.json/note", "");
-    wd.write("in/B_daily.json", chart_named("B", 3));
+    wd.write("in/B_daily.json", chart::with_bars("B", 3));
     let failed = harness::run(&mut process());
 
     assert_eq!(failed.status.code(), Some(2));
@@ -183,9 +177,12 @@ fn charts_of_one_symbol_fail_with_a_reason_of_bounded_length_and_write_no_bytes(
     let wd = WorkDir::new();
     // An export that stamped one symbol into every file.
     for i in 0..40 {
-        wd.write(&format!("in/S{i:02}_daily.json"), chart_named("SAME", 2));
+        wd.write(
+            &format!("in/S{i:02}_daily.json"),
+            chart::with_bars("SAME", 2),
+        );
     }
-    wd.write("in/OK_daily.json", chart_named("OK", 2));
+    wd.write("in/OK_daily.json", chart::with_bars("OK", 2));
     let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
     assert_eq!(out.status.code(), Some(1));
 

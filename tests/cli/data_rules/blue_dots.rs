@@ -79,8 +79,7 @@ fn rule_8_blue_dots_missing_null_or_empty_give_all_zero() {
         let (_, csv) = blue_dots_for(vec![bar(0)], dots);
         assert_eq!(csv, "20250801T,0,0,0,0,0\n");
     }
-    let mut file: Value =
-        serde_json::from_slice(&chart::chart(Some("X"), vec![bar(0)], json!([]))).unwrap();
+    let mut file: Value = serde_json::from_slice(&chart::with_bars("X", 1)).unwrap();
     file["chart"].as_object_mut().unwrap().remove("blueDotData");
     let (_, csv) = blue_dots_for_bytes(&serde_json::to_vec(&file).unwrap());
     assert_eq!(csv, "20250801T,0,0,0,0,0\n");

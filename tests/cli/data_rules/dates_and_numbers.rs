@@ -8,11 +8,7 @@ use super::*;
 fn rule_1_date_is_exchange_local_for_indian_and_us_stamps() {
     let mut us = bar(0);
     us["priceDate"] = json!(EDT_2025_08_01 - DAY_MS);
-    let (wd, _) = convert(
-        "IN_daily.json",
-        &chart::chart(Some("IN"), vec![bar(0)], json!([])),
-        &[],
-    );
+    let (wd, _) = convert("IN_daily.json", &chart::with_bars("IN", 1), &[]);
     assert!(series(&wd, "IN_PRICE_DATA").starts_with("20250801T,"));
     let (wd, _) = convert(
         "US_daily.json",
@@ -24,7 +20,7 @@ fn rule_1_date_is_exchange_local_for_indian_and_us_stamps() {
 
 #[test]
 fn rule_1_timezone_option_overrides_the_date() {
-    let bytes = chart::chart(Some("X"), vec![bar(0)], json!([]));
+    let bytes = chart::with_bars("X", 1);
     let (wd, _) = convert("X_daily.json", &bytes, &["--timezone", "asia/kolkata"]);
     assert!(series(&wd, "X_PRICE_DATA").starts_with("20250801T,"));
     // The report says which dates the tree carries.

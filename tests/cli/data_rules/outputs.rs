@@ -47,10 +47,7 @@ fn rule_9_same_input_gives_byte_identical_files() {
 #[test]
 fn rule_10_runs_leave_no_temporary_files_and_replace_the_tree_whole() {
     let wd = WorkDir::new();
-    wd.write(
-        "in/A_daily.json",
-        chart::chart(Some("A"), vec![bar(0)], json!([])),
-    );
+    wd.write("in/A_daily.json", chart::with_bars("A", 1));
     wd.write(
         "out/data/.daily.staging-999999/A_PRICE_DATA.csv",
         "half a fi",
@@ -80,10 +77,7 @@ fn rule_10_runs_leave_no_temporary_files_and_replace_the_tree_whole() {
 #[test]
 fn a_staging_folder_whose_run_is_alive_is_left_alone() {
     let wd = WorkDir::new();
-    wd.write(
-        "in/A_daily.json",
-        chart::chart(Some("A"), vec![bar(0)], json!([])),
-    );
+    wd.write("in/A_daily.json", chart::with_bars("A", 1));
     // Another run writing into the same output: it holds its lock file while it stages.
     wd.write(
         "out/data/.daily.staging-7-3/B_PRICE_DATA.csv",
@@ -237,10 +231,7 @@ fn symbol_info_group_file_lists_every_series() {
             json!([]),
         ),
     );
-    wd.write(
-        "in/B_daily.json",
-        chart::chart(Some("AAPL"), vec![bar(0)], json!([])),
-    );
+    wd.write("in/B_daily.json", chart::with_bars("AAPL", 1));
     harness::process(
         &wd.join("in"),
         &wd.join("out"),
@@ -304,7 +295,7 @@ fn outcome_invalid_json_names_line_and_column() {
 /// Windows tools save "Unicode" text as UTF-16: the reason says so rather than "line 1 column 1".
 #[test]
 fn outcome_a_utf16_file_is_named_as_such() {
-    let text = String::from_utf8(chart::chart(Some("X"), vec![bar(0)], json!([]))).unwrap();
+    let text = String::from_utf8(chart::with_bars("X", 1)).unwrap();
     let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
     let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
     for bytes in [[&[0xFF, 0xFE][..], &le].concat(), le, be] {
@@ -395,8 +386,7 @@ fn outcome_wrong_value_types_name_line_and_column() {
         );
     }
     // An empty array is how PHP and others write an object without fields.
-    let mut file: Value =
-        serde_json::from_slice(&chart::chart(Some("X"), vec![bar(0)], json!([]))).unwrap();
+    let mut file: Value = serde_json::from_slice(&chart::with_bars("X", 1)).unwrap();
     file["chart"]["blueDotData"] = json!([]);
     file["chart"]["peripheralData"] = json!([]);
     let (wd, code) = convert("X_daily.json", &serde_json::to_vec(&file).unwrap(), &[]);
@@ -471,8 +461,7 @@ fn outcome_only_holidays_is_no_usable_bars() {
 
 #[test]
 fn unknown_fields_are_ignored() {
-    let mut file: Value =
-        serde_json::from_slice(&chart::chart(Some("X"), vec![bar(0)], json!([]))).unwrap();
+    let mut file: Value = serde_json::from_slice(&chart::with_bars("X", 1)).unwrap();
     file["newTopLevel"] = json!({"a": [1, 2, {"b": null}]});
     file["chart"]["prices"][0]["someNewMetric"] = json!("text");
     file["chart"]["patternsResponse"] = json!([{"x": 1}]);

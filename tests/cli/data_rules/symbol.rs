@@ -6,11 +6,7 @@ use super::*;
 
 #[test]
 fn symbol_comes_from_peripheral_data_symbol() {
-    let (wd, code) = convert(
-        "whatever_daily.json",
-        &chart::chart(Some("DIX.IN"), vec![bar(0)], json!([])),
-        &[],
-    );
+    let (wd, code) = convert("whatever_daily.json", &chart::with_bars("DIX.IN", 1), &[]);
     assert_eq!(code, 0);
     assert!(wd.join("out/data/daily/DIX_IN_PRICE_DATA.csv").exists());
     assert_eq!(
@@ -49,18 +45,12 @@ fn series_symbol_is_upper_cased_with_other_characters_replaced() {
 #[test]
 fn symbol_collision_fails_every_colliding_file_and_writes_none() {
     let wd = WorkDir::new();
-    wd.write(
-        "in/a_daily.json",
-        chart::chart(Some("DIX.IN"), vec![bar(0)], json!([])),
-    );
+    wd.write("in/a_daily.json", chart::with_bars("DIX.IN", 1));
     wd.write(
         "in/b_daily.json",
         chart::chart(Some("DIX_IN"), vec![bar(1)], json!([])),
     );
-    wd.write(
-        "in/c_daily.json",
-        chart::chart(Some("OK"), vec![bar(0)], json!([])),
-    );
+    wd.write("in/c_daily.json", chart::with_bars("OK", 1));
     wd.write(
         "in/d_daily.json",
         chart::chart(Some("dix-in"), vec![bar(2)], json!([])),
