@@ -5,6 +5,7 @@
 //! parse error here.
 
 mod fast_path;
+mod numbers;
 
 use super::number::ShortText;
 use serde::Deserialize;
@@ -121,8 +122,13 @@ pub struct ChartFile {
 pub struct ResponseHeader {
     #[serde(default)]
     pub error: Option<bool>,
-    #[serde(rename = "errorCode", default)]
-    pub error_code: Option<serde_json::Value>,
+    /// As compact JSON text (`"E42"` with its quotes, `42`).
+    #[serde(
+        rename = "errorCode",
+        default,
+        deserialize_with = "numbers::optional_json_text"
+    )]
+    pub error_code: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -141,23 +147,27 @@ pub struct Chart {
 
 #[derive(Debug, Deserialize)]
 pub struct PriceRow {
-    #[serde(rename = "priceDate", default)]
+    #[serde(
+        rename = "priceDate",
+        default,
+        deserialize_with = "numbers::optional_number"
+    )]
     pub price_date: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "numbers::optional_number")]
     pub open: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "numbers::optional_number")]
     pub high: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "numbers::optional_number")]
     pub low: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "numbers::optional_number")]
     pub close: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "numbers::optional_number")]
     pub volume: Option<f64>,
     #[serde(default)]
     pub pdt: Option<PriceDateType>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "numbers::optional_number")]
     pub bc: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "numbers::optional_number")]
     pub rlst: Option<f64>,
     /// Where the fast path found the numbers' text; never filled by serde.
     #[serde(skip)]
@@ -315,20 +325,16 @@ pub struct BlueDotData {
     pub dates: Option<Vec<BlueDot>>,
 }
 
-/// Both forms seen in real exports, plus a catch-all so one odd entry is counted, not fatal.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+/// Both forms seen in real exports, plus a catch-all so one odd entry is counted, not fatal
+/// (read in `numbers`).
+#[derive(Debug)]
 pub enum BlueDot {
     EpochMillis(f64),
-    Object {
-        #[serde(rename = "blueDotDate")]
-        blue_dot_date: DateValue,
-    },
+    Object { blue_dot_date: DateValue },
     Unrecognised(serde::de::IgnoredAny),
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum DateValue {
     Text(String),
     EpochMillis(f64),

@@ -216,7 +216,7 @@ pub fn convert(
         let code = file
             .response_header
             .and_then(|h| h.error_code)
-            .map_or_else(|| "none".to_owned(), |c| c.to_string());
+            .unwrap_or_else(|| "none".to_owned());
         return Err(ConvertError::ResponseError { code });
     }
     let chart = file.chart.ok_or(ConvertError::NoChart)?;

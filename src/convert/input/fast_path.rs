@@ -105,7 +105,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Only a header that is not an error: error files are rare and their `errorCode` is kept
-    /// as a `serde_json::Value`, which the serde path builds.
+    /// as JSON text, which the serde path builds.
     fn response_header(&mut self) -> Sure<ResponseHeader> {
         let mut header = ResponseHeader {
             error: None,

@@ -88,6 +88,56 @@ fn rule_6_null_price_is_left_out_of_price_data_and_counted() {
     assert_eq!(dropped(&wd, "X_daily.json", "null_price"), 1);
 }
 
+/// JSON has no literal for infinity, but a number too large for a double (`1e999`) is one. As a
+/// price it drops that bar, not the chart: the stock's other bars are still good. In `rlst` or
+/// `bc` it drops that series' row, as a volume it is no volume (as `null`), as a date it drops
+/// the row, and as a blue dot the dot.
+#[test]
+fn rule_6_non_finite_price_is_left_out_of_price_data_and_counted() {
+    let set = |mut row: Value, key: &str, text: &str| {
+        row[key] = json!(format!("<{text}>"));
+        row
+    };
+    let rows = vec![
+        bar(0),
+        set(bar(-1), "open", "1e999"),
+        set(bar(-2), "close", "-1e999"),
+        set(bar(-3), "rlst", "1e999"),
+        set(bar(-4), "bc", "-1E+400"),
+        set(bar(-5), "volume", "1e999"),
+        set(bar(-6), "priceDate", "1e999"),
+    ];
+    let dots = json!(["<1e999>", {"blueDotDate": "<-1e999>"}, {"blueDotDate": "2025-08-01"}]);
+    let text = String::from_utf8(chart::chart(Some("X"), rows, dots)).unwrap();
+    let text = text.replace("\"<", "").replace(">\"", "");
+    assert!(text.contains("\"open\": 1e999"), "{text}");
+    let (wd, code) = convert("X_daily.json", text.as_bytes(), &[]);
+    assert_eq!(code, 0);
+    let prices = series(&wd, "X_PRICE_DATA");
+    assert_eq!(
+        prices,
+        "20250727T,10,12,9,11,0\n\
+         20250728T,10,12,9,11,1000\n\
+         20250729T,10,12,9,11,1000\n\
+         20250801T,10,12,9,11,1000\n"
+    );
+    assert!(!series(&wd, "X_RLST_RATING").contains("20250729T"));
+    assert!(!series(&wd, "X_BC_INDICATOR").contains("20250728T"));
+    assert_eq!(
+        series(&wd, "X_BLUE_DOTS").lines().last(),
+        Some("20250801T,1,1,1,1,0")
+    );
+    for (reason, n) in [
+        ("null_price", 2),
+        ("null_rlst", 1),
+        ("null_bc", 1),
+        ("invalid_date", 1),
+        ("invalid_blue_dot", 2),
+    ] {
+        assert_eq!(dropped(&wd, "X_daily.json", reason), n, "{reason}");
+    }
+}
+
 // ---- Rule 7: OHLC and volume ----
 
 #[test]

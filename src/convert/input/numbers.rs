@@ -1,0 +1,139 @@
+//! Numbers as the serde path reads them, those beyond an `f64`'s range included.
+//!
+//! JSON has no literal for NaN or infinity: a number too large for a double (`1e999`) is the
+//! only non-finite value a file can hold. serde_json refuses one outright ("number out of
+//! range"), which would fail the whole chart where DATA.md rule 6 leaves out one bar: a price
+//! that is not finite drops its row from PRICE_DATA, counted, and the stock's other bars stay.
+//! So the numbers the converter keeps are taken as their raw text and read here, `1e999` as
+//! infinity, which then takes the path every non-finite value takes in `series`.
+
+use super::{BlueDot, DateValue, Object};
+use serde::Deserialize;
+use serde::de::{Deserializer, Error, IgnoredAny, Unexpected};
+use serde_json::value::RawValue;
+
+/// `deserialize_with` for an optional number field (`null` or absent is `None`).
+pub(super) fn optional_number<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<f64>, D::Error> {
+    let text = <&'de RawValue>::deserialize(deserializer)?.get();
+    if text == "null" {
+        return Ok(None);
+    }
+    match number(text) {
+        Some(value) => Ok(Some(value)),
+        None => {
+            let string;
+            let unexpected = match text.as_bytes()[0] {
+                b'"' => {
+                    string = serde_json::from_str::<String>(text).map_err(D::Error::custom)?;
+                    Unexpected::Str(&string)
+                }
+                b't' => Unexpected::Bool(true),
+                b'f' => Unexpected::Bool(false),
+                b'[' => Unexpected::Seq,
+                _ => Unexpected::Map,
+            };
+            Err(D::Error::invalid_type(unexpected, &"a number"))
+        }
+    }
+}
+
+/// `deserialize_with` for `errorCode`, which may be any value: its compact JSON text, or its
+/// own text when serde_json cannot hold it (a code of `1e999` still names its error).
+pub(super) fn optional_json_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let text = <&'de RawValue>::deserialize(deserializer)?.get();
+    Ok(match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Null) => None,
+        Ok(value) => Some(value.to_string()),
+        Err(_) => Some(text.to_owned()),
+    })
+}
+
+/// A JSON number's value, rounded as serde_json rounds it (exactly, with `float_roundtrip`);
+/// `None` for any other value. Beyond a double's range it is infinite.
+fn number(text: &str) -> Option<f64> {
+    if !text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Both forms seen in real exports, and anything else as `Unrecognised` (counted, never fatal):
+/// a number is epoch milliseconds; an object is read for its `blueDotDate`. By hand rather than
+/// an untagged enum, which buffers the entry with serde_json's numbers and so fails on `1e999`,
+/// and which would read an array by position.
+impl<'de> Deserialize<'de> for BlueDot {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Entry {
+            #[serde(rename = "blueDotDate", default, deserialize_with = "date_value")]
+            blue_dot_date: Option<DateValue>,
+        }
+        let text = <&'de RawValue>::deserialize(deserializer)?.get();
+        if let Some(ms) = number(text) {
+            return Ok(BlueDot::EpochMillis(ms));
+        }
+        let entry = text
+            .starts_with('{')
+            .then(|| serde_json::from_str::<Object<Entry>>(text).ok())
+            .flatten();
+        Ok(match entry {
+            Some(Object(Entry {
+                blue_dot_date: Some(blue_dot_date),
+            })) => BlueDot::Object { blue_dot_date },
+            _ => BlueDot::Unrecognised(IgnoredAny),
+        })
+    }
+}
+
+/// A `blueDotDate`: text or epoch milliseconds; anything else is no date.
+fn date_value<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<DateValue>, D::Error> {
+    let text = <&'de RawValue>::deserialize(deserializer)?.get();
+    if text.starts_with('"') {
+        return serde_json::from_str(text)
+            .map(|text| Some(DateValue::Text(text)))
+            .map_err(D::Error::custom);
+    }
+    Ok(number(text).map(DateValue::EpochMillis))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn reads_a_number_as_serde_json_does_or_as_infinite_past_its_range(
+            integer in any::<i64>(),
+            fraction in "[0-9]{0,20}",
+            exponent in proptest::option::of(-400i32..400),
+        ) {
+            let mut text = integer.to_string();
+            if !fraction.is_empty() {
+                text = format!("{text}.{fraction}");
+            }
+            if let Some(exponent) = exponent {
+                text = format!("{text}e{exponent}");
+            }
+            let ours = number(&text).unwrap();
+            match serde_json::from_str::<f64>(&text) {
+                Ok(theirs) => prop_assert_eq!(ours.to_bits(), theirs.to_bits(), "{}", text),
+                Err(_) => prop_assert!(ours.is_infinite(), "{}", text),
+            }
+        }
+    }
+
+    #[test]
+    fn zero_keeps_its_sign_and_other_values_are_no_number() {
+        for text in ["-0", "0", "-0.0", "-0e5", "18446744073709551616", "-1e999"] {
+            let theirs = serde_json::from_str::<f64>(text).unwrap_or(f64::NEG_INFINITY);
+            assert_eq!(number(text).unwrap().to_bits(), theirs.to_bits(), "{text}");
+        }
+        assert_eq!(number("\"1\""), None);
+        assert_eq!(number("null"), None);
+    }
+}
