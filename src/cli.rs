@@ -98,6 +98,7 @@ pub struct ProcessArgs {
     /// Output root: series in OUTPUT/data/<timeframe>/, the run report in OUTPUT/report.json.
     #[arg(long, value_name = "DIR")]
     pub output: PathBuf,
+    /// The charts' timeframe, which names the output folder (a chart of another fails)
     #[arg(long, value_enum)]
     pub timeframe: Timeframe,
     /// Conversion threads, 1 to 256 [default: available cores].
@@ -105,9 +106,10 @@ pub struct ProcessArgs {
     pub workers: Option<u32>,
     #[command(flatten)]
     pub shard: ShardArgs,
-    /// IANA time zone whose local date a bar carries (e.g. Asia/Kolkata, any case; the machine's
-    /// own zone is never used) [default: the date of the nearest UTC midnight, exact for
-    /// exchanges within 12 hours of UTC].
+    /// IANA time zone of the charts' exchange, whose local date a bar carries (e.g. Asia/Kolkata,
+    /// any case; the machine's own zone is never used; bars not stamped at midnight in it are
+    /// warned about) [default: the date of the nearest UTC midnight, exact for exchanges within
+    /// 12 hours of UTC].
     #[arg(long, value_name = "TZ", value_parser = parse_timezone)]
     pub timezone: Option<jiff::tz::TimeZone>,
     /// Keep holiday rows in PRICE_DATA (they never enter the other series).

@@ -222,6 +222,7 @@ fn run_claimed(
         ..Totals::default()
     };
     let mut dropped = DroppedRows::default();
+    let mut bars_not_at_midnight = 0;
     for file in &files {
         totals.files += 1;
         totals.retries += u64::from(file.retries);
@@ -232,6 +233,7 @@ fn run_claimed(
         }
         if let Some(chart) = &file.chart {
             dropped += chart.dropped();
+            bars_not_at_midnight += u64::from(chart.bars_not_at_midnight());
             if file.outcome == Outcome::Ok {
                 totals.series_files_written += SeriesKind::ALL.len() as u64;
                 totals.rows_written += chart.rows().iter().map(|&n| u64::from(n)).sum::<u64>();
@@ -277,6 +279,7 @@ fn run_claimed(
         source: label,
         totals,
         dropped_rows: report::dropped_map(&dropped),
+        bars_not_at_midnight,
         interrupted,
         published,
         files,

@@ -34,6 +34,9 @@ pub struct Report {
     pub source: String,
     pub totals: Totals,
     pub dropped_rows: BTreeMap<String, u64>,
+    /// Price rows not stamped at midnight in `timezone`, over every chart: see
+    /// [`Converted::bars_not_at_midnight`].
+    pub bars_not_at_midnight: u64,
     /// True when a signal stopped the run before every file was converted.
     pub interrupted: bool,
     /// True when this run's series replaced `data/<timeframe>/`; false when it was interrupted
@@ -61,6 +64,7 @@ impl Report {
         map.serialize_entry("source", &self.source)?;
         map.serialize_entry("totals", &self.totals)?;
         map.serialize_entry("dropped_rows", &self.dropped_rows)?;
+        map.serialize_entry("bars_not_at_midnight", &self.bars_not_at_midnight)?;
         map.serialize_entry("interrupted", &self.interrupted)?;
         map.serialize_entry("published", &self.published)?;
         map.serialize_entry("files", &self.files)
@@ -246,14 +250,14 @@ pub struct ChartFacts {
 }
 
 /// Rows per series (in [`SeriesKind::ALL`] order), then dropped rows per reason (in
-/// [`DroppedRows`] order).
-type Counts = [u32; 14];
+/// [`DroppedRows`] order), then the bars not at midnight in the run's zone.
+type Counts = [u32; 15];
 
 /// A chart's counts in 2 bytes each while all of them fit, which they do for any chart under
 /// 65,536 rows; a larger one keeps them at full width behind a box.
 #[derive(Debug, Clone)]
 enum ChartCounts {
-    Narrow([u16; 14]),
+    Narrow([u16; 15]),
     Wide(Box<Counts>),
 }
 
@@ -276,11 +280,12 @@ impl ChartCounts {
 
 impl ChartFacts {
     pub fn of(chart: &Converted) -> ChartFacts {
-        let mut counts: Counts = [0; 14];
+        let mut counts: Counts = [0; 15];
         for (slot, series) in counts.iter_mut().zip(&chart.series) {
             *slot = u32::try_from(series.rows).unwrap_or(u32::MAX);
         }
-        counts[4..].copy_from_slice(&chart.dropped.to_array());
+        counts[4..14].copy_from_slice(&chart.dropped.to_array());
+        counts[14] = chart.bars_not_at_midnight;
         ChartFacts {
             symbols: ChartSymbols::of(chart),
             first_date: chart.first_date,
@@ -298,8 +303,13 @@ impl ChartFacts {
     pub fn dropped(&self) -> DroppedRows {
         let counts = self.counts.get();
         let mut dropped = [0; 10];
-        dropped.copy_from_slice(&counts[4..]);
+        dropped.copy_from_slice(&counts[4..14]);
         DroppedRows::from_array(dropped)
+    }
+
+    /// See [`Converted::bars_not_at_midnight`].
+    pub fn bars_not_at_midnight(&self) -> u32 {
+        self.counts.get()[14]
     }
 
     /// The series file names of this chart.
@@ -378,6 +388,10 @@ impl Serialize for FileReport {
             if !dropped.is_empty() {
                 dropped.sort_unstable();
                 map.serialize_entry("dropped_rows", &Entries(&dropped))?;
+            }
+            let not_at_midnight = chart.bars_not_at_midnight();
+            if not_at_midnight > 0 {
+                map.serialize_entry("bars_not_at_midnight", &not_at_midnight)?;
             }
         }
         if self.retries > 0 {
@@ -520,6 +534,39 @@ impl Report {
         })
     }
 
+    /// The warning for bars not at midnight in the run's zone, when there are any: the dates of
+    /// a zone that is not the exchange's may be a day off, and nothing else would say so.
+    pub fn midnight_warning(&self) -> Option<String> {
+        let zone = self.timezone.as_deref()?;
+        if self.bars_not_at_midnight == 0 {
+            return None;
+        }
+        let mut charts = self.files.iter().filter_map(|file| {
+            let bars = file.chart.as_ref()?.bars_not_at_midnight();
+            (bars > 0).then_some((file, bars))
+        });
+        let (first, first_bars) = charts.next()?;
+        let charts = 1 + charts.count();
+        Some(format!(
+            "{} bar{} in {charts} chart{} {} not stamped at midnight in {zone} ({}: {first_bars} of them), \
+             as an exchange in that zone stamps its bars: their dates may be a day off. Is {zone} \
+             the exchange's zone? Without --timezone, a bar takes the date of the nearest UTC midnight",
+            self.bars_not_at_midnight,
+            if self.bars_not_at_midnight == 1 {
+                ""
+            } else {
+                "s"
+            },
+            if charts == 1 { "" } else { "s" },
+            if self.bars_not_at_midnight == 1 {
+                "is"
+            } else {
+                "are"
+            },
+            one_line(&first.name),
+        ))
+    }
+
     /// The few lines a person reads on stderr after a run.
     pub fn human_summary(&self) -> String {
         let t = &self.totals;
@@ -564,6 +611,9 @@ impl Report {
                 .map(|(k, v)| format!("{k} {v}"))
                 .collect();
             out.push_str(&format!("rows left out: {}\n", dropped.join(", ")));
+        }
+        if let Some(warning) = self.midnight_warning() {
+            out.push_str(&format!("warning: {warning}\n"));
         }
         let reached = self.failures_reached().count();
         for file in self.failures_reached().take(SUMMARY_FAILURES) {
@@ -654,6 +704,7 @@ mod tests {
             source: "local:in".into(),
             totals: Totals::default(),
             dropped_rows: [("holiday".to_owned(), 3)].into(),
+            bars_not_at_midnight: 0,
             interrupted: false,
             published: true,
             files: vec![ok, failed],
@@ -680,10 +731,10 @@ mod tests {
 
     #[test]
     fn chart_counts_are_kept_exactly_however_large() {
-        let small: Counts = [308, 300, 297, 308, 12, 0, 0, 1, 0, 0, 3, 2, 41, 0];
+        let small: Counts = [308, 300, 297, 308, 12, 0, 0, 1, 0, 0, 3, 2, 41, 0, 7];
         let mut large = small;
         large[0] = 65_536;
-        large[13] = u32::MAX;
+        large[14] = u32::MAX;
         for counts in [small, large] {
             assert_eq!(ChartCounts::new(counts).get(), counts);
         }

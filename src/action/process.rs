@@ -115,6 +115,9 @@ pub fn run(
     if let Some(date) = &date {
         notes.push(format!("Date {date}"));
     }
+    if let Some(warning) = report.midnight_warning() {
+        notes.push(format!("**Warning**: {}", summary::cell(&warning)));
+    }
     let title = format!("bluedot process: {timeframe}, shard {shard}");
     let budget = runner
         .summary_file
@@ -223,6 +226,16 @@ fn annotate(console: &mut Console<Stdout>, report: &Report, spec: &SourceSpec) {
             Annotation {
                 title: "interrupted".into(),
                 message: "The run was stopped by a signal: nothing was published; see the job summary for what was done.".into(),
+                file: None,
+            },
+        );
+    }
+    if let Some(warning) = report.midnight_warning() {
+        console.annotate(
+            Level::Warning,
+            Annotation {
+                title: "dates may be a day off".into(),
+                message: warning,
                 file: None,
             },
         );

@@ -38,6 +38,7 @@ impl DateRule {
         LocalDays {
             rule: self,
             span: None,
+            bars_not_at_midnight: 0,
         }
     }
 }
@@ -49,12 +50,32 @@ impl DateRule {
 pub struct LocalDays<'a> {
     rule: &'a DateRule,
     span: Option<OffsetSpan>,
+    bars_not_at_midnight: u32,
 }
 
 impl LocalDays<'_> {
     /// The local day of `epoch_ms`; `None` for stamps that are not finite or fall outside years
     /// 1000..=9999, which could not be written in the 9-character `YYYYMMDDT` form.
     pub fn of(&mut self, epoch_ms: f64) -> Option<Day> {
+        self.day_and_start(epoch_ms).map(|(day, _)| day)
+    }
+
+    /// The local day of a bar's stamp, as [`of`](Self::of), counting a stamp that is not the
+    /// start of its day in the zone: an exchange stamps its bars at its local midnight, so such
+    /// a bar says the zone is not the exchange's, and its date may be a day off.
+    pub fn of_bar(&mut self, epoch_ms: f64) -> Option<Day> {
+        let (day, starts_day) = self.day_and_start(epoch_ms)?;
+        self.bars_not_at_midnight += u32::from(!starts_day);
+        Some(day)
+    }
+
+    /// Bars [`of_bar`](Self::of_bar) found not at the start of their day (always 0 without a
+    /// zone, whose rule makes no claim about the time of day).
+    pub fn bars_not_at_midnight(&self) -> u32 {
+        self.bars_not_at_midnight
+    }
+
+    fn day_and_start(&mut self, epoch_ms: f64) -> Option<(Day, bool)> {
         if !epoch_ms.is_finite() || epoch_ms.abs() > 1e15 {
             return None;
         }
@@ -65,17 +86,23 @@ impl LocalDays<'_> {
         } else {
             epoch_ms.floor() as i64
         };
-        let local_ms = match self.rule {
-            DateRule::NearestUtcMidnight => ms + HALF_DAY_MS,
+        let (local_ms, starts_day) = match self.rule {
+            DateRule::NearestUtcMidnight => (ms + HALF_DAY_MS, true),
             DateRule::Zone(zone) => {
                 let span = match self.span {
                     Some(span) if span.from_ms <= ms && ms < span.until_ms => span,
                     _ => *self.span.insert(OffsetSpan::around(zone, ms)?),
                 };
-                ms + span.offset_ms
+                let local_ms = ms + span.offset_ms;
+                // A day whose midnight a transition skipped starts at the transition.
+                (
+                    local_ms,
+                    local_ms.rem_euclid(DAY_MS) == 0 || ms == span.from_ms,
+                )
             }
         };
-        Day(i32::try_from(local_ms.div_euclid(DAY_MS)).ok()?).writable()
+        let day = Day(i32::try_from(local_ms.div_euclid(DAY_MS)).ok()?).writable()?;
+        Some((day, starts_day))
     }
 }
 
@@ -316,6 +343,44 @@ mod tests {
         "Africa/Casablanca",
         "UTC",
     ];
+
+    /// Bars stamped at the start of their local day are at midnight, also on days whose
+    /// midnight a transition skipped (São Paulo and Santiago began summer time at 00:00, Beirut
+    /// still does), and a stamp an hour later is not.
+    #[test]
+    fn bars_at_the_start_of_their_local_day_are_at_midnight() {
+        for name in [
+            "America/New_York",
+            "Asia/Kolkata",
+            "America/Sao_Paulo",
+            "America/Santiago",
+            "Asia/Beirut",
+            "UTC",
+        ] {
+            let zone = named_zone(name).unwrap();
+            let rule = DateRule::Zone(zone.clone());
+            let mut days = rule.days();
+            let mut date = jiff::civil::date(2017, 1, 1);
+            while date.year() < 2020 {
+                let start = date.to_zoned(zone.clone()).unwrap().start_of_day().unwrap();
+                let ms = start.timestamp().as_millisecond();
+                assert_eq!(
+                    days.of_bar(ms as f64).map(Day::date).map(|d| d.to_string()),
+                    Some(date.to_string())
+                );
+                assert_eq!(days.bars_not_at_midnight(), 0, "{name} {date}");
+                date = date.tomorrow().unwrap();
+            }
+            days.of_bar(1_546_300_800_000.0 + 3_600_000.0 * 5.5);
+            assert_eq!(days.bars_not_at_midnight(), 1, "{name}");
+            // Blue dots are not bars, and the nearest-midnight rule claims no time of day.
+            days.of(1.0);
+            assert_eq!(days.bars_not_at_midnight(), 1, "{name}");
+        }
+        let mut days = DateRule::NearestUtcMidnight.days();
+        days.of_bar(1.0);
+        assert_eq!(days.bars_not_at_midnight(), 0);
+    }
 
     #[test]
     fn zone_days_are_exact_on_both_sides_of_a_transition() {

@@ -152,6 +152,11 @@ pub struct Converted {
     pub dropped: DroppedRows,
     pub first_date: NaiveDate,
     pub last_date: NaiveDate,
+    /// Price rows whose stamp is not midnight in the `--timezone` zone (0 without one). An
+    /// exchange stamps a bar at its own midnight (DATA.md), so such rows say the zone is not the
+    /// exchange's and their dates may be a day off. They are still converted as the option
+    /// says; the run warns.
+    pub bars_not_at_midnight: u32,
 }
 
 /// Why a file produced nothing. The `Display` text is what users read in the report.
@@ -258,6 +263,7 @@ pub fn convert(
         dropped: built.dropped,
         first_date: built.first_date,
         last_date: built.last_date,
+        bars_not_at_midnight: built.bars_not_at_midnight,
     })
 }
 

@@ -99,6 +99,8 @@ pub struct Built {
     pub dropped: DroppedRows,
     pub first_date: NaiveDate,
     pub last_date: NaiveDate,
+    /// See [`Converted::bars_not_at_midnight`](super::Converted::bars_not_at_midnight).
+    pub bars_not_at_midnight: u32,
 }
 
 /// Accumulates one series' text and its widest fraction.
@@ -243,11 +245,12 @@ pub fn build(
     let mut days = options.date_rule.days();
     let mut by_date: Vec<(Day, &PriceRow)> = Vec::with_capacity(prices.len());
     for row in prices {
-        match row.price_date.and_then(|ms| days.of(ms)) {
+        match row.price_date.and_then(|ms| days.of_bar(ms)) {
             None => dropped.invalid_date += 1,
             Some(date) => by_date.push((date, row)),
         }
     }
+    let bars_not_at_midnight = days.bars_not_at_midnight();
     by_date.sort_by_key(|&(date, _)| date);
     let before = by_date.len();
     by_date.dedup_by(|later, earlier| {
@@ -313,6 +316,7 @@ pub fn build(
         dropped,
         first_date: first_date.date(),
         last_date: last_date.date(),
+        bars_not_at_midnight,
     })
 }
 

@@ -276,6 +276,7 @@ mod tests {
                 ..Totals::default()
             },
             dropped_rows: [("holiday".to_owned(), 3)].into(),
+            bars_not_at_midnight: 0,
             timings_ms: Default::default(),
             bytes: Default::default(),
             peak_rss_bytes: Some(5_000_000),

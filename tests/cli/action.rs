@@ -436,4 +436,19 @@ fn process_on_the_example_drop_agrees_with_its_report() {
     assert_eq!(step.code(), if failed > 0 { 1 } else { 0 });
     assert!(step.summary.contains(&format!("| ok | {} |", totals["ok"])));
     assert!(step.summary.len() < 1024 * 1024);
+    // The example drop mixes Indian and American charts: the American bars are not stamped at
+    // midnight in Asia/Kolkata, which one annotation says.
+    let warnings = step
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::warning title=dates may be a day off::"))
+        .count();
+    let off = report["bars_not_at_midnight"].as_u64().unwrap();
+    assert_eq!(warnings, usize::from(off > 0), "{off}");
+    assert_eq!(
+        step.summary.contains("**Warning**: "),
+        off > 0,
+        "{}",
+        step.summary
+    );
 }

@@ -39,6 +39,45 @@ fn rule_1_timezone_option_overrides_the_date() {
     assert_eq!(report["timezone_database"], serde_json::Value::Null);
 }
 
+/// An exchange stamps a bar at its own midnight (DATA.md), so stamps that are not midnight in
+/// the zone given show it is not the exchange's: the bars are dated as the option says, and the
+/// run warns, since their dates may be a day off.
+#[test]
+fn rule_1_a_timezone_that_is_not_the_exchanges_is_warned_about() {
+    // Indian stamps, 18:30 UTC.
+    let bytes = chart::with_bars("X", 3);
+    let wd = WorkDir::new();
+    wd.write("in/X_daily.json", &bytes);
+    let run = |zone: &str| {
+        let out = harness::process(
+            &wd.join("in"),
+            &wd.join("out"),
+            "daily",
+            &["--timezone", zone],
+        );
+        assert_eq!(out.status.code(), Some(0));
+        let report = report(&wd);
+        let file = file_entry(&report, "X_daily.json").clone();
+        (String::from_utf8(out.stderr).unwrap(), report, file)
+    };
+    let (stderr, report, file) = run("America/New_York");
+    assert!(
+        stderr.contains(
+            "warning: 3 bars in 1 chart are not stamped at midnight in America/New_York \
+             (X_daily.json: 3 of them)"
+        ),
+        "{stderr}"
+    );
+    assert!(series(&wd, "X_PRICE_DATA").starts_with("20250729T,"));
+    assert_eq!(report["bars_not_at_midnight"], 3);
+    assert_eq!(file["bars_not_at_midnight"], 3);
+    let (stderr, report, file) = run("Asia/Kolkata");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert!(series(&wd, "X_PRICE_DATA").starts_with("20250730T,"));
+    assert_eq!(report["bars_not_at_midnight"], 0);
+    assert_eq!(file.get("bars_not_at_midnight"), None);
+}
+
 #[test]
 fn rule_1_machine_time_zone_is_never_used() {
     let wd = WorkDir::new();
