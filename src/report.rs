@@ -513,6 +513,17 @@ const MEASURABLE_WALL_MS: u64 = 100;
 /// How many failures the human summary names before pointing at report.json.
 const SUMMARY_FAILURES: usize = 20;
 
+/// How many skipped files the human summary names before pointing at report.json.
+const SUMMARY_SKIPPED: usize = 10;
+
+/// Files that file browsers and systems leave in any folder (`.DS_Store`, `._` files,
+/// `desktop.ini`, `Thumbs.db`): skipped like any other, but not named in the summary.
+fn is_clutter(name: &str) -> bool {
+    name.starts_with('.')
+        || name.eq_ignore_ascii_case("desktop.ini")
+        || name.eq_ignore_ascii_case("thumbs.db")
+}
+
 impl Report {
     /// Files converted per second of wall time; `None` where no rate can be told: a run of a
     /// few milliseconds (whole milliseconds would make it anything up to twice the truth), or
@@ -580,11 +591,14 @@ impl Report {
         let rate = self
             .files_per_second_text()
             .map_or(String::new(), |rate| format!("{rate}, "));
+        // A shard is worth naming only where there are several.
+        let shard = match self.shard_count {
+            1 => String::new(),
+            count => format!(" (shard {}/{count})", self.shard_index),
+        };
         let mut out = format!(
-            "bluedot {} (shard {}/{}): {} file{}: {} ok, {} failed, {} skipped in {took} ({rate}{:.1} MB in, {:.1} MB out",
+            "bluedot {}{shard}: {} file{}: {} ok, {} failed, {} skipped in {took} ({rate}{:.1} MB in, {:.1} MB out",
             self.timeframe,
-            self.shard_index,
-            self.shard_count,
             t.files,
             if t.files == 1 { "" } else { "s" },
             t.ok,
@@ -604,13 +618,30 @@ impl Report {
                 "no chart converted: nothing was published; the series published before are kept\n",
             );
         }
-        if !self.dropped_rows.is_empty() {
-            let dropped: Vec<String> = self
-                .dropped_rows
-                .iter()
-                .map(|(k, v)| format!("{k} {v}"))
-                .collect();
-            out.push_str(&format!("rows left out: {}\n", dropped.join(", ")));
+        // Blue dots are dates, not rows: most fall before the first bar of a chart's window, and
+        // among rows left out they would read as data lost.
+        let (dots, rows): (Vec<_>, Vec<_>) = self
+            .dropped_rows
+            .iter()
+            .partition(|(reason, _)| reason.contains("blue_dot"));
+        let counted = |counts: Vec<(&String, &u64)>| -> Vec<String> {
+            let kept = |reason: &str| reason == "holiday" && self.keep_holidays;
+            counts
+                .into_iter()
+                .map(|(reason, n)| match kept(reason) {
+                    true => format!("{reason} {n} (kept in PRICE_DATA)"),
+                    false => format!("{reason} {n}"),
+                })
+                .collect()
+        };
+        if !rows.is_empty() {
+            out.push_str(&format!("rows left out: {}\n", counted(rows).join(", ")));
+        }
+        if !dots.is_empty() {
+            out.push_str(&format!(
+                "blue dots not plotted: {}\n",
+                counted(dots).join(", ")
+            ));
         }
         if let Some(warning) = self.midnight_warning() {
             out.push_str(&format!("warning: {warning}\n"));
@@ -627,6 +658,25 @@ impl Report {
             out.push_str(&format!(
                 "... and {} more failed, all listed in report.json\n",
                 reached - SUMMARY_FAILURES
+            ));
+        }
+        // A chart saved as `.json.txt`, zipped or moved into a sub-folder is skipped, and its
+        // stock goes missing: name them, all but what file browsers leave everywhere.
+        let mut skipped = self
+            .files
+            .iter()
+            .filter(|file| file.outcome == Outcome::Skipped && !is_clutter(&file.name));
+        for file in skipped.by_ref().take(SUMMARY_SKIPPED) {
+            out.push_str(&format!(
+                "skipped: {}: {}\n",
+                one_line(&file.name),
+                one_line(file.reason.as_deref().unwrap_or("unknown"))
+            ));
+        }
+        let more = skipped.count();
+        if more > 0 {
+            out.push_str(&format!(
+                "... and {more} more skipped, all listed in report.json\n"
             ));
         }
         let not_reached = self.failures().count() - reached;
@@ -807,6 +857,72 @@ mod tests {
         );
         report.interrupted = true;
         assert_eq!(rate(&report), None, "most files were never reached");
+    }
+
+    /// A chart saved under another name is skipped, and its stock would go missing without a
+    /// word on the terminal: skipped files are named, what file browsers leave is not.
+    #[test]
+    fn the_summary_names_skipped_files_but_not_clutter() {
+        let mut report = report();
+        for name in [
+            "BOX_daily.json.txt",
+            ".DS_Store",
+            "._X_daily.json",
+            "Thumbs.db",
+        ] {
+            let reason = Some("not a .json file".into());
+            report
+                .files
+                .push(FileReport::new(name, Outcome::Skipped, reason));
+        }
+        let summary = report.human_summary();
+        assert!(
+            summary.contains("skipped: BOX_daily.json.txt: not a .json file\n"),
+            "{summary}"
+        );
+        assert_eq!(summary.matches("skipped: ").count(), 1, "{summary}");
+        for n in 0..12 {
+            let reason = Some("not a .json file".into());
+            report.files.push(FileReport::new(
+                format!("{n}.zip"),
+                Outcome::Skipped,
+                reason,
+            ));
+        }
+        let summary = report.human_summary();
+        assert_eq!(summary.matches("\nskipped: ").count(), 10, "{summary}");
+        assert!(
+            summary.contains("... and 3 more skipped, all listed in report.json\n"),
+            "{summary}"
+        );
+    }
+
+    /// Blue dots outside the bars are not rows lost, and holidays kept in PRICE_DATA are not
+    /// left out of it: the summary says each as it is.
+    #[test]
+    fn the_summary_tells_rows_left_out_from_blue_dots_not_plotted() {
+        let mut report = report();
+        report.dropped_rows = [
+            ("blue_dots_outside_range".to_owned(), 231),
+            ("holiday".to_owned(), 24),
+            ("null_rlst".to_owned(), 4),
+        ]
+        .into();
+        let summary = report.human_summary();
+        assert!(
+            summary.contains("rows left out: holiday 24, null_rlst 4\n"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("blue dots not plotted: blue_dots_outside_range 231\n"),
+            "{summary}"
+        );
+        report.keep_holidays = true;
+        let summary = report.human_summary();
+        assert!(
+            summary.contains("rows left out: holiday 24 (kept in PRICE_DATA), null_rlst 4\n"),
+            "{summary}"
+        );
     }
 
     /// Run in a workflow's `run:` step, a line of a file name starting with `::` would be a

@@ -168,6 +168,16 @@ pub enum ConvertError {
     /// its first byte: saying so points at the fix (save as UTF-8).
     #[error("UTF-16 text; a chart export is UTF-8 JSON (save the file as UTF-8)")]
     Utf16,
+    /// A chart re-saved in a legacy encoding (Latin-1, Windows-1252): serde_json's words for it,
+    /// "invalid unicode code point", point at JSON escapes instead of the encoding.
+    #[error(
+        "not UTF-8 text: byte 0x{byte:02X} at line {line} column {column} (a chart export is UTF-8 JSON; save the file as UTF-8)"
+    )]
+    NotUtf8 {
+        line: usize,
+        column: usize,
+        byte: u8,
+    },
     #[error("invalid JSON at line {line} column {column}: {message}")]
     InvalidJson {
         line: usize,
@@ -304,6 +314,9 @@ fn parse(bytes: &[u8]) -> Result<input::ChartFile, ConvertError> {
         return Err(ConvertError::Utf16);
     }
     input::parse(bytes).map_err(|e| {
+        if let Some(not_utf8) = not_utf8_before(bytes, e.line(), e.column()) {
+            return not_utf8;
+        }
         let (line, column, message) = (e.line(), e.column(), strip_position(&e.to_string()));
         if e.classify() == serde_json::error::Category::Data {
             ConvertError::UnexpectedStructure {
@@ -318,6 +331,24 @@ fn parse(bytes: &[u8]) -> Result<input::ChartFile, ConvertError> {
                 message,
             }
         }
+    })
+}
+
+/// The first byte that is not UTF-8, when it comes no later than where reading stopped (line
+/// and column as serde_json counts them: from 1, in bytes).
+fn not_utf8_before(bytes: &[u8], line: usize, column: usize) -> Option<ConvertError> {
+    let at = std::str::from_utf8(bytes).err()?.valid_up_to();
+    let before = &bytes[..at];
+    let bad_line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    let bad_column = 1 + at
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+    ((bad_line, bad_column) <= (line, column)).then_some(ConvertError::NotUtf8 {
+        line: bad_line,
+        column: bad_column,
+        byte: bytes[at],
     })
 }
 

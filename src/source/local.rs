@@ -12,7 +12,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// not charts are skipped, and a `*.json` that cannot be read is listed as unreadable, to fail.
 pub fn list(dir: &Path) -> std::io::Result<Listing> {
     let mut listing = Listing::default();
-    let items = std::fs::read_dir(dir)?;
+    let items = std::fs::read_dir(dir).map_err(|e| {
+        // A chart given for its folder: say what to give instead.
+        if std::fs::metadata(dir).is_ok_and(|meta| meta.is_file()) {
+            std::io::Error::new(
+                e.kind(),
+                "it is a file; give the folder that holds the chart files (every *.json directly \
+                 in it is converted)",
+            )
+        } else {
+            e
+        }
+    })?;
     // A folder that can be listed but not entered (read without search permission) names its
     // charts and opens none: that is an input that cannot be read, not charts that failed.
     if let Err(e) = std::fs::metadata(dir.join("."))

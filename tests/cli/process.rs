@@ -212,6 +212,16 @@ fn usage_errors_exit_two() {
     let missing = harness::process(&wd.join("nope"), &wd.join("out"), "daily", &[]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot list input folder"));
+    // A chart given where its folder goes: the message says what to give.
+    wd.write("X_daily.json", chart::with_bars("X", 1));
+    let file = harness::process(&wd.join("X_daily.json"), &wd.join("out"), "daily", &[]);
+    assert_eq!(file.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&file.stderr)
+            .contains("it is a file; give the folder that holds the chart files"),
+        "{}",
+        String::from_utf8_lossy(&file.stderr)
+    );
     std::fs::create_dir_all(wd.join("in")).unwrap();
     let shard = harness::process(
         &wd.join("in"),

@@ -312,6 +312,25 @@ fn outcome_a_utf16_file_is_named_as_such() {
     }
 }
 
+/// A chart re-saved in a legacy encoding (Latin-1, Windows-1252): the reason names the encoding
+/// and the byte, where serde_json would say "invalid unicode code point".
+#[test]
+fn outcome_a_file_that_is_not_utf8_is_named_as_such() {
+    let latin1 =
+        b"{\"chart\": {\"peripheralData\": {\"name\": \"Soci\xE9t\xE9\"}, \"prices\": []}}";
+    assert_eq!(
+        failure(latin1),
+        "not UTF-8 text: byte 0xE9 at line 1 column 44 (a chart export is UTF-8 JSON; save the file as UTF-8)"
+    );
+    // A JSON error before the stray byte is the one reported.
+    let broken = b"{\"chart\": {,\"peripheralData\": {\"name\": \"Soci\xE9\"}}}";
+    assert!(
+        failure(broken).starts_with("invalid JSON at line 1 column 12: "),
+        "{}",
+        failure(broken)
+    );
+}
+
 /// The 32 MiB limit bounds a file's bytes, not its entries: 11 million `{}` rows fit in 33 MB
 /// and took 2 GB to read. A list longer than any chart's fails the file before it is read.
 #[test]
