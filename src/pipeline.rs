@@ -125,6 +125,7 @@ pub fn run(
     progress: &dyn Progress,
     stop: &AtomicBool,
 ) -> anyhow::Result<Report> {
+    crate::output::refuse_foreign_root(&job.output)?;
     let claim = Claim::take(&job.output, &job.series_dir())?;
     let result = run_claimed(job, work, progress, stop, &claim);
     // Whatever the run wrote is in place or gone by now (a tree it could not remove has no lock

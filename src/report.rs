@@ -516,14 +516,6 @@ const SUMMARY_FAILURES: usize = 20;
 /// How many skipped files the human summary names before pointing at report.json.
 const SUMMARY_SKIPPED: usize = 10;
 
-/// Files that file browsers and systems leave in any folder (`.DS_Store`, `._` files,
-/// `desktop.ini`, `Thumbs.db`): skipped like any other, but not named in the summary.
-fn is_clutter(name: &str) -> bool {
-    name.starts_with('.')
-        || name.eq_ignore_ascii_case("desktop.ini")
-        || name.eq_ignore_ascii_case("thumbs.db")
-}
-
 impl Report {
     /// Files converted per second of wall time; `None` where no rate can be told: a run of a
     /// few milliseconds (whole milliseconds would make it anything up to twice the truth), or
@@ -662,10 +654,9 @@ impl Report {
         }
         // A chart saved as `.json.txt`, zipped or moved into a sub-folder is skipped, and its
         // stock goes missing: name them, all but what file browsers leave everywhere.
-        let mut skipped = self
-            .files
-            .iter()
-            .filter(|file| file.outcome == Outcome::Skipped && !is_clutter(&file.name));
+        let mut skipped = self.files.iter().filter(|file| {
+            file.outcome == Outcome::Skipped && !crate::output::left_by_a_file_manager(&file.name)
+        });
         for file in skipped.by_ref().take(SUMMARY_SKIPPED) {
             out.push_str(&format!(
                 "skipped: {}: {}\n",

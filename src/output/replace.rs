@@ -18,6 +18,47 @@ pub fn is_within(path: &Path, folder: &Path) -> bool {
     }
 }
 
+/// Refuses an output root a run must not write into: a published series folder given for its
+/// root (`--output site/data/daily`), where the run would nest `data/` and a report inside the
+/// tree; or a `report.json` there that is not a run's report, which the run would replace.
+pub fn refuse_foreign_root(root: &Path) -> io::Result<()> {
+    if let Some(data) = root.parent()
+        && data.file_name().is_some_and(|name| name == "data")
+        && root.join("symbol_info").is_dir()
+    {
+        let above = data.parent().filter(|p| !p.as_os_str().is_empty());
+        return Err(io::Error::other(format!(
+            "{} holds a symbol list (symbol_info/): it is a published series folder, and --output \
+             is the folder that holds data/ ({})",
+            root.display(),
+            above.map_or(".".into(), |p| p.display().to_string())
+        )));
+    }
+    let report = root.join("report.json");
+    let ours = match fs::symlink_metadata(&report) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+        Ok(meta) if !meta.is_file() => false,
+        Ok(_) => {
+            // A run's report opens with its version, then its maker.
+            let mut head = [0; 256];
+            let read = io::Read::read(&mut fs::File::open(&report)?, &mut head)?;
+            let head = &head[..read];
+            let maker = b"\"generated_by\": \"bluedot ";
+            head.starts_with(b"{\n  \"report_version\": ")
+                && head.windows(maker.len()).any(|w| w == maker)
+        }
+    };
+    if ours {
+        return Ok(());
+    }
+    Err(io::Error::other(format!(
+        "{} is not a report bluedot wrote, and a run writes its report there: move it elsewhere \
+         first, or give --output a folder of its own",
+        report.display()
+    )))
+}
+
 /// Refuses a published tree holding anything this program did not write there, since
 /// publishing replaces the whole folder: charts kept in it (an `--input` pointing into the
 /// output) or a user's own files would be deleted with it. What a run wrote is told by the
@@ -165,7 +206,9 @@ fn first_foreign(
 
 /// A hidden file (a live run's temporary file, what macOS's Finder leaves: `.DS_Store`,
 /// `._<name>`), or what Windows' Explorer leaves (`Thumbs.db`, `desktop.ini`).
-fn left_by_a_file_manager(name: &str) -> bool {
+/// Files that file browsers and systems leave in any folder (`.DS_Store`, `._` files,
+/// `desktop.ini`, `Thumbs.db`).
+pub fn left_by_a_file_manager(name: &str) -> bool {
     name.starts_with('.') || ["thumbs.db", "desktop.ini"].contains(&&*name.to_ascii_lowercase())
 }
 

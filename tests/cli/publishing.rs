@@ -59,6 +59,31 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     }
     assert!(harness::tree(&wd.join("out/data/daily")) == published);
 
+    // A report.json of the user's where the run writes its own; the published series folder
+    // given for the output root, where a run would nest data/ and a report inside the tree.
+    let report = wd.read("out/report.json");
+    wd.write("out/report.json", "my notes");
+    let refused = harness::run(&mut process("in"));
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("is not a report bluedot wrote"), "{stderr}");
+    assert_eq!(wd.read("out/report.json"), "my notes");
+    wd.write("out/report.json", report);
+    let nested = harness::run(&mut harness::process_command(
+        &wd.join("in"),
+        &wd.join("out/data/daily"),
+        "daily",
+    ));
+    assert_eq!(nested.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&nested.stderr);
+    assert!(
+        stderr.contains(
+            "it is a published series folder, and --output is the folder that holds data/"
+        ),
+        "{stderr}"
+    );
+    assert!(harness::tree(&wd.join("out/data/daily")) == published);
+
     // Without them the run replaces its own tree as usual, with what file browsers leave in it.
     wd.write("out/data/daily/.DS_Store", "Finder");
     wd.write("out/data/daily/Thumbs.db", "Explorer");
@@ -153,7 +178,8 @@ fn a_report_that_cannot_be_written_publishes_nothing() {
     assert!(harness::run(&mut process()).status.success());
     let yesterday = harness::tree(&wd.join("out/data/daily"));
 
-    // Something (here a folder) that a file cannot replace where the report goes.
+    // Something (here a folder) that a file cannot replace where the report goes: refused
+    // before anything is written.
     std::fs::remove_file(wd.join("out/report.json")).unwrap();
     wd.write("out/report.json/note", "");
     wd.write("in/B_daily.json", chart::with_bars("B", 3));
@@ -162,7 +188,7 @@ fn a_report_that_cannot_be_written_publishes_nothing() {
     assert_eq!(failed.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&failed.stderr);
     assert!(
-        stderr.contains("report.json") && stderr.contains("nothing was published"),
+        stderr.contains("report.json is not a report bluedot wrote"),
         "{stderr}"
     );
     assert!(
