@@ -80,14 +80,18 @@ pub struct SeriesTree<'c> {
     /// disk, a quota, a read-only file system, a file size limit): whichever chart met it, the
     /// next would too, and the run must not publish a tree it could write only part of.
     broken: OnceLock<String>,
+    /// The series symbols of the tree this run will replace, as its symbol list names them,
+    /// sorted: what the run's tree no longer has is worth a word.
+    published_before: Vec<Box<str>>,
 }
 
 impl<'c> SeriesTree<'c> {
     /// Prepares the claim's target (for example `site/data/daily`) for a run.
     pub fn create(claim: &'c Claim, mode: WriteMode) -> io::Result<SeriesTree<'c>> {
+        let mut published_before = Vec::new();
         let writing = match mode {
             WriteMode::Staged => {
-                holds_only_series(claim.target())?;
+                published_before = series_symbols(holds_only_series(claim.target())?);
                 let staging = claim.staging();
                 fs::create_dir(&staging).map_err(|e| match e.kind() {
                     // The run's own leftovers were removed when it took its tag: what is there
@@ -115,7 +119,13 @@ impl<'c> SeriesTree<'c> {
             writing: Folder::open(&writing)?,
             mode,
             broken: OnceLock::new(),
+            published_before,
         })
+    }
+
+    /// The series symbols of the published tree this run replaces (none in per-file mode).
+    pub fn published_before(&self) -> &[Box<str>] {
+        &self.published_before
     }
 
     /// Writes one chart's files: all of them, or (on error) none of them.
@@ -255,7 +265,7 @@ impl Finished<'_> {
         let (staging, target) = (tree.writing.path().to_owned(), tree.claim.target());
         // Again, for what was put there while the run converted.
         let published = holds_only_series(target)
-            .and_then(|()| swap_into_place(&staging, target, &tree.claim.previous()));
+            .and_then(|_| swap_into_place(&staging, target, &tree.claim.previous()));
         if published.is_err() {
             tree.discard();
         }
@@ -266,6 +276,23 @@ impl Finished<'_> {
     pub fn discard(self) {
         self.tree.discard();
     }
+}
+
+/// The series symbols of a symbol list's series names (`DIX_IN_PRICE_DATA` is `DIX_IN`), sorted
+/// and each once.
+fn series_symbols(series: Vec<String>) -> Vec<Box<str>> {
+    let mut symbols: Vec<Box<str>> = series
+        .iter()
+        .filter_map(|name| {
+            crate::convert::SeriesKind::ALL
+                .iter()
+                .find_map(|kind| name.strip_suffix(kind.suffix()))
+        })
+        .map(Box::from)
+        .collect();
+    symbols.sort_unstable();
+    symbols.dedup();
+    symbols
 }
 
 /// Writes `path` through a temporary sibling named for the run's claim, and a rename, the

@@ -261,6 +261,10 @@ fn run_claimed(
         Some(tree)
     };
     let published = publishing.is_some();
+    let no_longer_published = match &publishing {
+        Some(tree) => no_longer_published(tree.published_before(), &files),
+        None => Vec::new(),
+    };
     let mut report = Report {
         report_version: report::REPORT_VERSION,
         generated_by: format!("bluedot {}", env!("CARGO_PKG_VERSION")),
@@ -283,6 +287,7 @@ fn run_claimed(
         bars_not_at_midnight,
         interrupted,
         published,
+        no_longer_published,
         files,
         timings_ms: Timings::default(),
         bytes: Bytes::default(),
@@ -360,6 +365,25 @@ fn run_claimed(
 
 /// Writes the symbol list of the ok charts into the run's tree, which is then ready to publish.
 /// Nothing to publish (an interrupted run) is `None`.
+/// The series symbols of the replaced tree that the run's tree does not have: the stocks whose
+/// charts failed or were missing today, whose series the run removes.
+fn no_longer_published(before: &[Box<str>], files: &[FileReport]) -> Vec<String> {
+    if before.is_empty() {
+        return Vec::new();
+    }
+    let mut now: Vec<String> = files
+        .iter()
+        .filter(|file| file.outcome == Outcome::Ok)
+        .filter_map(FileReport::series_symbol)
+        .collect();
+    now.sort_unstable();
+    before
+        .iter()
+        .filter(|symbol| now.binary_search_by(|s| s.as_str().cmp(symbol)).is_err())
+        .map(|symbol| symbol.to_string())
+        .collect()
+}
+
 fn finish<'c>(
     tree: Option<SeriesTree<'c>>,
     job: &Job,

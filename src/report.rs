@@ -42,6 +42,9 @@ pub struct Report {
     /// True when this run's series replaced `data/<timeframe>/`; false when it was interrupted
     /// or converted no chart at all, and the series published before are left as they were.
     pub published: bool,
+    /// The series symbols of the tree this run replaced that its own tree lacks (their charts
+    /// failed or were not in the input), sorted: the stocks the run stopped publishing.
+    pub no_longer_published: Vec<String>,
     pub files: Vec<FileReport>,
     // The run's costs, known last.
     pub timings_ms: Timings,
@@ -67,6 +70,7 @@ impl Report {
         map.serialize_entry("bars_not_at_midnight", &self.bars_not_at_midnight)?;
         map.serialize_entry("interrupted", &self.interrupted)?;
         map.serialize_entry("published", &self.published)?;
+        map.serialize_entry("no_longer_published", &self.no_longer_published)?;
         map.serialize_entry("files", &self.files)
     }
 
@@ -570,6 +574,27 @@ impl Report {
         ))
     }
 
+    /// The stocks whose series the run removed, when there are any (twenty named at most).
+    pub fn no_longer_published_text(&self) -> Option<String> {
+        let gone = &self.no_longer_published;
+        let (shown, more) = match gone.len() {
+            0 => return None,
+            n if n > SUMMARY_FAILURES => (&gone[..SUMMARY_FAILURES], n - SUMMARY_FAILURES),
+            _ => (&gone[..], 0),
+        };
+        let mut names = shown.join(", ");
+        if more > 0 {
+            names.push_str(&format!(" and {more} more (report.json lists them)"));
+        }
+        Some(format!(
+            "{} symbol{} published before {} not in this run's tree, and their series were removed \
+             (their charts failed or were not in the input): {names}",
+            gone.len(),
+            if gone.len() == 1 { "" } else { "s" },
+            if gone.len() == 1 { "is" } else { "are" },
+        ))
+    }
+
     /// The few lines a person reads on stderr after a run.
     pub fn human_summary(&self) -> String {
         let t = &self.totals;
@@ -670,6 +695,9 @@ impl Report {
                 "... and {more} more skipped, all listed in report.json\n"
             ));
         }
+        if let Some(gone) = self.no_longer_published_text() {
+            out.push_str(&format!("warning: {gone}\n"));
+        }
         let not_reached = self.failures().count() - reached;
         if not_reached > 0 {
             out.push_str(&format!(
@@ -746,6 +774,7 @@ mod tests {
             totals: Totals::default(),
             dropped_rows: [("holiday".to_owned(), 3)].into(),
             bars_not_at_midnight: 0,
+            no_longer_published: Vec::new(),
             interrupted: false,
             published: true,
             files: vec![ok, failed],

@@ -230,6 +230,16 @@ fn annotate(console: &mut Console<Stdout>, report: &Report, spec: &SourceSpec) {
             },
         );
     }
+    if let Some(gone) = report.no_longer_published_text() {
+        console.annotate(
+            Level::Warning,
+            Annotation {
+                title: "series removed".into(),
+                message: gone,
+                file: None,
+            },
+        );
+    }
     if let Some(warning) = report.midnight_warning() {
         console.annotate(
             Level::Warning,

@@ -63,8 +63,9 @@ pub fn refuse_foreign_root(root: &Path) -> io::Result<()> {
 /// publishing replaces the whole folder: charts kept in it (an `--input` pointing into the
 /// output) or a user's own files would be deleted with it. What a run wrote is told by the
 /// symbol list it wrote beside: a tree holds one, naming each of its series, so a series-named
-/// file of the user's (`SPX_PRICE_DATA.csv` saved by hand) is as foreign as a note.
-pub(super) fn holds_only_series(target: &Path) -> io::Result<()> {
+/// file of the user's (`SPX_PRICE_DATA.csv` saved by hand) is as foreign as a note. Returns the
+/// series the tree's list names, sorted (none without a tree or a list).
+pub(super) fn holds_only_series(target: &Path) -> io::Result<Vec<String>> {
     match fs::symlink_metadata(target) {
         Ok(meta) if meta.is_dir() => {}
         // Replacing it would turn the link into a folder, and whatever reads the folder it
@@ -81,7 +82,7 @@ pub(super) fn holds_only_series(target: &Path) -> io::Result<()> {
                 target.display()
             )));
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e),
     }
     let not_ours = |path: &Path| {
@@ -94,7 +95,7 @@ pub(super) fn holds_only_series(target: &Path) -> io::Result<()> {
     let Some(listed) = listed_series(&target.join("symbol_info"), &not_ours)? else {
         // Without the list, a run's series cannot be told from files named like them.
         return match first_foreign(target, &|_| false, Some("symbol_info"))? {
-            None => Ok(()),
+            None => Ok(Vec::new()),
             Some(path) => Err(io::Error::other(format!(
                 "{} holds {} but no symbol list (symbol_info/<group>.json) naming the series bluedot wrote there, so a run cannot tell them from files of yours, and it replaces the whole folder: move what you keep elsewhere, or remove the folder if all of it is bluedot's",
                 target.display(),
@@ -107,7 +108,7 @@ pub(super) fn holds_only_series(target: &Path) -> io::Result<()> {
             .is_some_and(|stem| listed.binary_search_by(|s| s.as_str().cmp(stem)).is_ok())
     };
     match first_foreign(target, &ours, Some("symbol_info"))? {
-        None => Ok(()),
+        None => Ok(listed),
         Some(path) => Err(not_ours(&path)),
     }
 }

@@ -277,6 +277,7 @@ mod tests {
             },
             dropped_rows: [("holiday".to_owned(), 3)].into(),
             bars_not_at_midnight: 0,
+            no_longer_published: Vec::new(),
             timings_ms: Default::default(),
             bytes: Default::default(),
             peak_rss_bytes: Some(5_000_000),

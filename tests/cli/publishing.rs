@@ -170,6 +170,49 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     }
 }
 
+/// A run replaces the whole tree: the stocks whose charts failed or were missing today lose
+/// their series. The run says which, on stderr and in the report.
+#[test]
+fn a_run_names_the_symbols_it_stopped_publishing() {
+    let wd = WorkDir::new();
+    for symbol in ["A", "B", "C"] {
+        wd.write(
+            &format!("in/{symbol}_daily.json"),
+            chart::with_bars(symbol, 2),
+        );
+    }
+    let process = || harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
+    let first = harness::run(&mut process());
+    assert!(first.status.success());
+    assert_eq!(
+        harness::report(&wd.join("out"))["no_longer_published"],
+        serde_json::json!([])
+    );
+
+    wd.write("in/B_daily.json", "{\"chart\": ");
+    std::fs::remove_file(wd.join("in/C_daily.json")).unwrap();
+    let second = harness::run(&mut process());
+    assert_eq!(second.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains(
+            "warning: 2 symbols published before are not in this run's tree, and their series \
+             were removed (their charts failed or were not in the input): B, C\n"
+        ),
+        "{stderr}"
+    );
+    let report = harness::report(&wd.join("out"));
+    assert_eq!(report["no_longer_published"], serde_json::json!(["B", "C"]));
+
+    // Against the tree the second run published, nothing more is gone.
+    let third = harness::run(&mut process());
+    assert!(!String::from_utf8_lossy(&third.stderr).contains("published before"));
+    assert_eq!(
+        harness::report(&wd.join("out"))["no_longer_published"],
+        serde_json::json!([])
+    );
+}
+
 #[test]
 fn a_report_that_cannot_be_written_publishes_nothing() {
     let wd = WorkDir::new();
