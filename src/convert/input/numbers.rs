@@ -52,13 +52,21 @@ pub(super) fn optional_json_text<'de, D: Deserializer<'de>>(
     })
 }
 
-/// A JSON number's value, rounded as serde_json rounds it (exactly, with `float_roundtrip`);
-/// `None` for any other value. Beyond a double's range it is infinite.
+/// A JSON number's value as serde_json reads it, and infinite past a double's range, which is
+/// the only valid number serde_json refuses; `None` for any other value. Read by serde_json,
+/// not `str::parse`: the standard library stops counting an exponent past 65,536, so a text of
+/// 655,360 digits and an exponent bringing it back (`0.000...1e655360`) would read as 0.
 fn number(text: &str) -> Option<f64> {
     if !text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
         return None;
     }
-    text.parse().ok()
+    Some(
+        serde_json::from_str(text).unwrap_or(if text.starts_with('-') {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        }),
+    )
 }
 
 /// Both forms seen in real exports, and anything else as `Unrecognised` (counted, never fatal):
@@ -125,6 +133,15 @@ mod tests {
                 Err(_) => prop_assert!(ours.is_infinite(), "{}", text),
             }
         }
+    }
+
+    /// Many digits and an exponent that brings them back to an ordinary value.
+    #[test]
+    fn a_long_text_is_read_as_the_number_it_names() {
+        let tiny = format!("0.{}1e655360", "0".repeat(655_358));
+        assert_eq!(number(&tiny), Some(10.0));
+        let huge = format!("1{}e-699999", "0".repeat(700_000));
+        assert_eq!(number(&huge), Some(10.0));
     }
 
     #[test]
