@@ -339,8 +339,12 @@ fn process(args: ProcessArgs) -> ExitCode {
                     job.report_path().display()
                 );
             } else {
+                let state = match job.series_dir().is_dir() {
+                    true => "left as it was",
+                    false => "not written",
+                };
                 eprintln_lossy!(
-                    "output: {} left as it was, report: {}",
+                    "output: {} {state}, report: {}",
                     job.series_dir().display(),
                     job.report_path().display()
                 );

@@ -354,6 +354,10 @@ fn a_run_that_converts_no_chart_keeps_the_last_output() {
         assert_eq!(report["totals"]["failed"], 1, "{drop}");
         assert_eq!(harness::tree(&wd.join("out/data")), published, "{drop}");
     }
+    // Into a fresh output, there was nothing to leave as it was.
+    let fresh = harness::process(&wd.join("broken"), &wd.join("fresh"), "weekly", &[]);
+    let stderr = String::from_utf8_lossy(&fresh.stderr);
+    assert!(stderr.contains("weekly not written"), "{stderr}");
 
     // One chart converting is a run to publish, failures and all.
     wd.write(
