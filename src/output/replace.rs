@@ -94,12 +94,13 @@ pub(super) fn holds_only_series(target: &Path) -> io::Result<Vec<String>> {
     };
     let Some(listed) = listed_series(&target.join("symbol_info"), &not_ours)? else {
         // Without the list, a run's series cannot be told from files named like them.
-        return match first_foreign(target, &|_| false, Some("symbol_info"))? {
+        return match foreign(target, &|_| false, Some("symbol_info"))? {
             None => Ok(Vec::new()),
-            Some(path) => Err(io::Error::other(format!(
-                "{} holds {} but no symbol list (symbol_info/<group>.json) naming the series bluedot wrote there, so a run cannot tell them from files of yours, and it replaces the whole folder: move what you keep elsewhere, or remove the folder if all of it is bluedot's",
+            Some(found) => Err(io::Error::other(format!(
+                "{} holds {}{} but no symbol list (symbol_info/<group>.json) naming the series bluedot wrote there, so a run cannot tell them from files of yours, and it replaces the whole folder: move what you keep elsewhere, or remove the folder if all of it is bluedot's",
                 target.display(),
-                crate::report::one_line(&path.to_string_lossy()),
+                crate::report::one_line(&found.first.to_string_lossy()),
+                found.and_more(),
             ))),
         };
     };
@@ -107,9 +108,16 @@ pub(super) fn holds_only_series(target: &Path) -> io::Result<Vec<String>> {
         name.strip_suffix(".csv")
             .is_some_and(|stem| listed.binary_search_by(|s| s.as_str().cmp(stem)).is_ok())
     };
-    match first_foreign(target, &ours, Some("symbol_info"))? {
+    match foreign(target, &ours, Some("symbol_info"))? {
         None => Ok(listed),
-        Some(path) => Err(not_ours(&path)),
+        Some(found) => Err(io::Error::other(format!(
+            "{}{} {} not written by bluedot, and a run replaces the whole of {}: move {} elsewhere first (charts to convert belong in a folder of their own)",
+            crate::report::one_line(&found.first.to_string_lossy()),
+            found.and_more(),
+            if found.others == 0 { "was" } else { "were" },
+            target.display(),
+            if found.others == 0 { "it" } else { "them" },
+        ))),
     }
 }
 
@@ -181,14 +189,15 @@ fn listed_series(
     }
 }
 
-/// The first entry of `folder` that is neither a file whose name is `ours`, nor the folder
+/// The entries of `folder` that are neither a file whose name is `ours`, nor the folder
 /// `subfolder`, nor what a file manager leaves. Those go with the tree; a user's folder, charts
 /// or notes do not.
-fn first_foreign(
+fn foreign(
     folder: &Path,
     ours: &dyn Fn(&str) -> bool,
     subfolder: Option<&str>,
-) -> io::Result<Option<PathBuf>> {
+) -> io::Result<Option<Foreign>> {
+    let mut found: Option<Foreign> = None;
     for entry in fs::read_dir(folder)? {
         let entry = entry?;
         let name = entry.file_name();
@@ -198,17 +207,43 @@ fn first_foreign(
         } else {
             ours(&name) || left_by_a_file_manager(&name)
         };
-        if !replaceable {
-            return Ok(Some(entry.path()));
+        if replaceable {
+            continue;
+        }
+        // All of them counted and the first by name shown, so that one run says how many there
+        // are (a user learnt of them one run at a time) and every run names the same.
+        let path = entry.path();
+        found = Some(match found {
+            None => Foreign {
+                first: path,
+                others: 0,
+            },
+            Some(Foreign { first, others }) => Foreign {
+                first: first.min(path),
+                others: others + 1,
+            },
+        });
+    }
+    Ok(found)
+}
+
+/// What [`foreign`] found: the first by name, and how many more.
+struct Foreign {
+    first: PathBuf,
+    others: usize,
+}
+
+impl Foreign {
+    fn and_more(&self) -> String {
+        match self.others {
+            0 => String::new(),
+            n => format!(" and {n} more item{}", if n == 1 { "" } else { "s" }),
         }
     }
-    Ok(None)
 }
 
 /// A hidden file (a live run's temporary file, what macOS's Finder leaves: `.DS_Store`,
 /// `._<name>`), or what Windows' Explorer leaves (`Thumbs.db`, `desktop.ini`).
-/// Files that file browsers and systems leave in any folder (`.DS_Store`, `._` files,
-/// `desktop.ini`, `Thumbs.db`).
 pub fn left_by_a_file_manager(name: &str) -> bool {
     name.starts_with('.') || ["thumbs.db", "desktop.ini"].contains(&&*name.to_ascii_lowercase())
 }

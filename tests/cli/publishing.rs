@@ -59,6 +59,21 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     }
     assert!(harness::tree(&wd.join("out/data/daily")) == published);
 
+    // Several of them: one run says how many, naming the first by name.
+    for kept in ["notes.txt", "SPX_PRICE_DATA.csv", "mine/x.csv"] {
+        wd.write(&format!("out/data/daily/{kept}"), "kept");
+    }
+    let refused = harness::run(&mut process("in"));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("SPX_PRICE_DATA.csv and 2 more items were not written by bluedot"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(wd.join("out/data/daily/mine")).unwrap();
+    for kept in ["notes.txt", "SPX_PRICE_DATA.csv"] {
+        std::fs::remove_file(wd.join(&format!("out/data/daily/{kept}"))).unwrap();
+    }
+
     // A report.json of the user's where the run writes its own; the published series folder
     // given for the output root, where a run would nest data/ and a report inside the tree.
     let report = wd.read("out/report.json");

@@ -234,6 +234,10 @@ pub async fn read_trigger(
         .map_err(|e| format!("triggers/{name} says {e}"))
 }
 
+/// How many names held by several files the log names one by one: a folder uploaded twice
+/// holds thousands, and each shard's log would repeat them all.
+const LOGGED_DUPLICATES: usize = 20;
+
 /// Splits listed items into charts and skipped files. Shortcuts to files are followed.
 pub async fn classify_items(
     client: &DriveClient,
@@ -313,6 +317,7 @@ pub async fn classify_items(
             .push((item, target));
     }
     let mut planned = HashMap::new();
+    let mut duplicated_names = 0;
     for (name, mut group) in candidates {
         if group.len() > 1 {
             let listed: Vec<&RemoteFile> = group.iter().map(|(item, _)| item).collect();
@@ -335,7 +340,10 @@ pub async fn classify_items(
                 "{} files named {name:?}; {which} ({keep}, modified {kept_time})",
                 group.len()
             );
-            tracing::warn!("{}", crate::report::one_line(&warning));
+            duplicated_names += 1;
+            if duplicated_names <= LOGGED_DUPLICATES {
+                tracing::warn!("{}", crate::report::one_line(&warning));
+            }
             warnings.push(warning);
             group.retain(|(item, _)| {
                 if item.id == keep {
@@ -376,6 +384,12 @@ pub async fn classify_items(
                 .or(item.size()),
         });
         planned.insert(name, target);
+    }
+    if duplicated_names > LOGGED_DUPLICATES {
+        tracing::warn!(
+            "... and {} more names held by several files; report.json lists every file not used as skipped",
+            duplicated_names - LOGGED_DUPLICATES
+        );
     }
     listing.sort();
     (listing, planned, warnings)

@@ -270,6 +270,30 @@ fn trigger_file_decides_the_date() {
     );
 }
 
+/// A folder uploaded twice holds every name twice: the log names twenty, then counts the rest
+/// (each shard's log would otherwise repeat thousands).
+#[test]
+fn duplicate_names_beyond_twenty_are_counted_not_each_logged() {
+    let d = drive(100, 0);
+    for i in 0..25 {
+        let symbol = format!("D{i:02}");
+        for _ in 0..2 {
+            d.standin
+                .file(&d.day, &format!("{symbol}_daily.json"), chart(&symbol, 1));
+        }
+    }
+    let work = WorkDir::new();
+    let output = process(&d, &work.join("out"), &["--date", DAY], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches(" files named ").count(), 20, "{stderr}");
+    assert!(
+        stderr.contains("... and 5 more names held by several files"),
+        "{stderr}"
+    );
+    assert_eq!(outcomes(&report(&work.join("out"))), (25, 0, 25));
+}
+
 #[test]
 fn duplicate_names_newest_wins_and_docs_are_skipped() {
     let d = drive(100, 0);
