@@ -69,6 +69,18 @@ impl RemoteFile {
         ItemRef::new(&self.id, self.resource_key.as_deref())
     }
 
+    /// The item with only what downloading it reads (id, resource key, size, MD5): a run keeps
+    /// one per chart of the whole listing until it is downloaded.
+    pub fn for_download(self) -> RemoteFile {
+        RemoteFile {
+            id: self.id,
+            size: self.size,
+            md5_checksum: self.md5_checksum,
+            resource_key: self.resource_key,
+            ..RemoteFile::default()
+        }
+    }
+
     /// The item a shortcut points to, with the key the shortcut gives for it.
     pub fn shortcut_target(&self) -> Option<ItemRef> {
         let details = self.shortcut_details.as_ref()?;

@@ -10,7 +10,6 @@ use super::files::{
 use crate::convert::Timeframe;
 use crate::source::local::not_a_chart;
 use crate::source::{Entry, Listing};
-use std::collections::{BTreeMap, HashMap};
 
 /// Where the date came from, for the log and the action's outputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,11 +242,13 @@ pub async fn classify_items(
     client: &DriveClient,
     items: Vec<RemoteFile>,
     retries: &mut u32,
-) -> (Listing, HashMap<String, Planned>, Vec<String>) {
+) -> (Listing, Plan, Vec<String>) {
     let mut listing = Listing::default();
     let mut warnings = Vec::new();
-    // name -> candidates (the listed item, what to download)
-    let mut candidates: BTreeMap<String, Vec<(RemoteFile, Planned)>> = BTreeMap::new();
+    // The listed item, and what to download when that is not the item itself (a shortcut's
+    // target): held flat and sorted by name rather than in a map of lists, and the item never
+    // copied, since a listing may hold tens of thousands.
+    let mut candidates: Vec<(RemoteFile, Option<Box<Planned>>)> = Vec::new();
     for item in items {
         let entry = Entry {
             name: item.name.clone(),
@@ -259,7 +260,7 @@ pub async fn classify_items(
                 .push((entry, crate::source::SUBFOLDER_SKIPPED.into()));
             continue;
         }
-        let target: Planned = if item.mime_type == SHORTCUT_MIME {
+        let target: Option<Planned> = if item.mime_type == SHORTCUT_MIME {
             let Some(details) = item.shortcut_details.clone() else {
                 listing
                     .skipped
@@ -288,16 +289,20 @@ pub async fn classify_items(
                         .push((entry, crate::source::SHORTCUT_TO_FOLDER_SKIPPED.into()));
                     continue;
                 }
-                Ok(target) => Ok(target),
-                Err(e) => Err(format!(
+                Ok(target) => Some(Ok(target)),
+                Err(e) => Some(Err(format!(
                     "shortcut target {} cannot be read: {e}",
                     details.target_id
-                )),
+                ))),
             }
         } else {
-            Ok(item.clone())
+            None
         };
-        if let Ok(target) = &target
+        let downloaded = match &target {
+            None => Some(&item),
+            Some(planned) => planned.as_ref().ok(),
+        };
+        if let Some(target) = downloaded
             && target.mime_type.starts_with(GOOGLE_APPS_PREFIX)
         {
             let reason = format!(
@@ -311,14 +316,21 @@ pub async fn classify_items(
             listing.skipped.push((entry, reason.into()));
             continue;
         }
-        candidates
-            .entry(item.name.clone())
-            .or_default()
-            .push((item, target));
+        candidates.push((item, target.map(Box::new)));
     }
-    let mut planned = HashMap::new();
+    // Stable: the files of one name stay in listed order.
+    candidates.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    let mut plan = Vec::with_capacity(candidates.len());
     let mut duplicated_names = 0;
-    for (name, mut group) in candidates {
+    let mut candidates = candidates.into_iter().peekable();
+    let mut group: Vec<(RemoteFile, Option<Box<Planned>>)> = Vec::new();
+    while let Some(first) = candidates.next() {
+        group.clear();
+        group.push(first);
+        while let Some(next) = candidates.next_if(|next| next.0.name == group[0].0.name) {
+            group.push(next);
+        }
+        let name = group[0].0.name.clone();
         if group.len() > 1 {
             let listed: Vec<&RemoteFile> = group.iter().map(|(item, _)| item).collect();
             let keep = newest(&listed).id.clone();
@@ -366,6 +378,11 @@ pub async fn classify_items(
             });
         }
         let (item, target) = group.pop().expect("one candidate kept");
+        let listed_size = item.size();
+        let target = match target {
+            None => Ok(item),
+            Some(target) => *target,
+        };
         let target =
             target.and_then(
                 |t| match t.capabilities.as_ref().and_then(|c| c.can_download) {
@@ -381,9 +398,9 @@ pub async fn classify_items(
                 .as_ref()
                 .ok()
                 .and_then(RemoteFile::size)
-                .or(item.size()),
+                .or(listed_size),
         });
-        planned.insert(name, target);
+        plan.push((name, target.map(RemoteFile::for_download)));
     }
     if duplicated_names > LOGGED_DUPLICATES {
         tracing::warn!(
@@ -392,7 +409,21 @@ pub async fn classify_items(
         );
     }
     listing.sort();
-    (listing, planned, warnings)
+    (listing, Plan(plan), warnings)
+}
+
+/// What each chart's name will be downloaded from, or why it cannot be, sorted by name.
+#[derive(Debug, Clone, Default)]
+pub struct Plan(Vec<(String, Planned)>);
+
+impl Plan {
+    pub fn get(&self, name: &str) -> Option<&Planned> {
+        let at = self
+            .0
+            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .ok()?;
+        Some(&self.0[at].1)
+    }
 }
 
 #[cfg(test)]

@@ -21,8 +21,7 @@ pub use listing::{DateSource, validate_date};
 use crate::convert::Timeframe;
 use crate::source::{Entry, Listing};
 use client::DriveClient;
-use files::{ItemRef, Planned};
-use std::collections::HashMap;
+use files::ItemRef;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -146,7 +145,7 @@ pub struct DriveListing {
     pub warnings: Vec<String>,
     /// Retries spent resolving and listing.
     pub retries: u32,
-    planned: HashMap<String, Planned>,
+    planned: listing::Plan,
 }
 
 impl DriveListing {
