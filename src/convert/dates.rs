@@ -23,7 +23,12 @@ pub enum DateRule {
 /// The IANA zone `name` (`Asia/Kolkata`) from the time-zone database built into the binary,
 /// never the machine's: the same input converts the same everywhere.
 pub fn named_zone(name: &str) -> Option<TimeZone> {
-    jiff::tz::db().get(name).ok()
+    // `Etc/Unknown` is the database's word for "no zone known", read as UTC and named by none:
+    // a report would record no zone for dates read in one.
+    jiff::tz::db()
+        .get(name)
+        .ok()
+        .filter(|zone| !zone.is_unknown() && zone.iana_name().is_some())
 }
 
 /// The release of the time-zone database built into the binary (`2026f`): zones change their
@@ -94,11 +99,14 @@ impl LocalDays<'_> {
                     _ => *self.span.insert(OffsetSpan::around(zone, ms)?),
                 };
                 let local_ms = ms + span.offset_ms;
-                // A day whose midnight a transition skipped starts at the transition.
-                (
-                    local_ms,
-                    local_ms.rem_euclid(DAY_MS) == 0 || ms == span.from_ms,
-                )
+                // A day starts where the instant before is on an earlier local day: at midnight,
+                // or at a transition that skipped midnight (the offset before it then differs).
+                let starts_day = local_ms.rem_euclid(DAY_MS) == 0
+                    || (ms == span.from_ms
+                        && offset_ms(zone, ms - 1).is_some_and(|before| {
+                            (ms - 1 + before).div_euclid(DAY_MS) < local_ms.div_euclid(DAY_MS)
+                        }));
+                (local_ms, starts_day)
             }
         };
         let day = Day(i32::try_from(local_ms.div_euclid(DAY_MS)).ok()?).writable()?;
@@ -127,12 +135,34 @@ impl OffsetSpan {
             .and_then(|just_after| zone.preceding(just_after).next())
             .map_or(i64::MIN, ms_of);
         let until_ms = zone.following(at).next().map_or(i64::MAX, ms_of);
-        Some(OffsetSpan {
-            from_ms,
-            until_ms,
-            offset_ms: i64::from(zone.to_offset(at).seconds()) * 1000,
+        let offset_ms = offset_ms(zone, ms)?;
+        // jiff's transition iterators skip a transition where a zone's listed transitions hand
+        // over to its rule (America/Ciudad_Juarez in November 2022, America/Metlakatla in
+        // November 2018: bars before it took the offset after it, a day early). A span is
+        // trusted only where the offset at both its ends is the offset at `ms`; else it holds
+        // `ms` alone, looked up on its own.
+        let holds = |end_ms: i64| self::offset_ms(zone, end_ms) == Some(offset_ms);
+        let trusted = (from_ms == i64::MIN || holds(from_ms))
+            && (until_ms == i64::MAX || holds(until_ms - 1));
+        Some(match trusted {
+            true => OffsetSpan {
+                from_ms,
+                until_ms,
+                offset_ms,
+            },
+            false => OffsetSpan {
+                from_ms: ms,
+                until_ms: ms + 1,
+                offset_ms,
+            },
         })
     }
+}
+
+/// The zone's offset from UTC at `ms`, in milliseconds.
+fn offset_ms(zone: &TimeZone, ms: i64) -> Option<i64> {
+    let at = jiff::Timestamp::from_millisecond(ms).ok()?;
+    Some(i64::from(zone.to_offset(at).seconds()) * 1000)
 }
 
 /// A calendar date as days since 1970-01-01: what a conversion sorts, compares and prints per
@@ -269,6 +299,7 @@ mod tests {
     #[test]
     fn zones_come_from_the_bundled_database_by_name() {
         assert!(named_zone("Nowhere/Land").is_none());
+        assert!(named_zone("Etc/Unknown").is_none());
         // The database matches names without regard to case, and keeps its own spelling.
         let zone = named_zone("america/new_york").unwrap();
         assert_eq!(zone.iana_name(), Some("America/New_York"));
@@ -333,8 +364,10 @@ mod tests {
         Day::of(date).writable()
     }
 
-    const ZONES: [&str; 8] = [
+    const ZONES: [&str; 10] = [
         "America/New_York",
+        "America/Ciudad_Juarez",
+        "America/Metlakatla",
         "Asia/Kolkata",
         "Europe/London",
         "Pacific/Chatham",
@@ -380,6 +413,12 @@ mod tests {
         let mut days = DateRule::NearestUtcMidnight.days();
         days.of_bar(1.0);
         assert_eq!(days.bars_not_at_midnight(), 0);
+        // A transition that is not at the start of a day is not one: 2025-03-09 07:00 UTC,
+        // 02:00 EST becoming 03:00 EDT in New York.
+        let new_york = DateRule::Zone(named_zone("America/New_York").unwrap());
+        let mut days = new_york.days();
+        days.of_bar(1_741_503_600_000.0);
+        assert_eq!(days.bars_not_at_midnight(), 1);
     }
 
     #[test]
@@ -442,6 +481,34 @@ mod tests {
             for step in steps {
                 proptest::prop_assert_eq!(days.of(ms as f64), day_in_zone_alone(&zone, ms));
                 ms += step;
+            }
+        }
+    }
+
+    /// Every zone of the database, stamps walked newest first from each of its transitions
+    /// since 1990 (as exports are, and from the transition itself or an hour after it), gives
+    /// each stamp the day it has alone. jiff's transition iterators skip some transitions
+    /// (America/Ciudad_Juarez, America/Metlakatla), and a span built on them dated the bars
+    /// before one a day early.
+    #[test]
+    fn every_zone_walked_newest_first_from_a_transition_dates_each_stamp_as_alone() {
+        let since = jiff::Timestamp::from_second(631_152_000).unwrap();
+        let until = jiff::Timestamp::from_second(1_798_761_600).unwrap();
+        for name in jiff::tz::db().available() {
+            let zone = named_zone(name.as_str()).unwrap();
+            let rule = DateRule::Zone(zone.clone());
+            for transition in zone.following(since).take_while(|t| t.timestamp() < until) {
+                let at = transition.timestamp().as_millisecond();
+                for first in [at, at + 3_600_000] {
+                    let mut days = rule.days();
+                    for ms in (0..4).map(|n| first - n * DAY_MS) {
+                        assert_eq!(
+                            days.of(ms as f64),
+                            day_in_zone_alone(&zone, ms),
+                            "{name} at {ms}, walking back from {first}"
+                        );
+                    }
+                }
             }
         }
     }
