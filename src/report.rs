@@ -67,7 +67,9 @@ impl Report {
         map.serialize_entry("source", &self.source)?;
         map.serialize_entry("totals", &self.totals)?;
         map.serialize_entry("dropped_rows", &self.dropped_rows)?;
-        map.serialize_entry("bars_not_at_midnight", &self.bars_not_at_midnight)?;
+        // Counted only against a zone: without one, nothing was checked.
+        let not_at_midnight = self.timezone.as_ref().map(|_| self.bars_not_at_midnight);
+        map.serialize_entry("bars_not_at_midnight", &not_at_midnight)?;
         map.serialize_entry("interrupted", &self.interrupted)?;
         map.serialize_entry("published", &self.published)?;
         map.serialize_entry("no_longer_published", &self.no_longer_published)?;
@@ -632,7 +634,7 @@ impl Report {
             out.push_str("interrupted: nothing was published; files not reached are failed\n");
         } else if !self.published {
             out.push_str(
-                "no chart converted: nothing was published; the series published before are kept\n",
+                "no chart converted: nothing was published; any series published before are kept\n",
             );
         }
         // Blue dots are dates, not rows: most fall before the first bar of a chart's window, and

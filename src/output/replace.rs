@@ -22,16 +22,25 @@ pub fn is_within(path: &Path, folder: &Path) -> bool {
 /// root (`--output site/data/daily`), where the run would nest `data/` and a report inside the
 /// tree; or a `report.json` there that is not a run's report, which the run would replace.
 pub fn refuse_foreign_root(root: &Path) -> io::Result<()> {
-    if let Some(data) = root.parent()
-        && data.file_name().is_some_and(|name| name == "data")
-        && root.join("symbol_info").is_dir()
-    {
-        let above = data.parent().filter(|p| !p.as_os_str().is_empty());
+    // The root itself or a folder above it, links resolved (`site/data/daily/x`, a link to
+    // `site/data/daily`): the next run into the right root would find the nested files.
+    let resolved = resolved(root);
+    let published = resolved.ancestors().find(|folder| {
+        folder.parent().and_then(Path::file_name) == Some("data".as_ref())
+            && folder.join("symbol_info").is_dir()
+    });
+    if let Some(tree) = published {
+        let above = tree
+            .parent()
+            .and_then(Path::parent)
+            .unwrap_or(Path::new("/"));
         return Err(io::Error::other(format!(
-            "{} holds a symbol list (symbol_info/): it is a published series folder, and --output \
-             is the folder that holds data/ ({})",
+            "{} is {}a published series folder ({} holds a symbol list, symbol_info/), and \
+             --output is the folder that holds data/ ({})",
             root.display(),
-            above.map_or(".".into(), |p| p.display().to_string())
+            if tree == resolved { "" } else { "inside " },
+            tree.display(),
+            above.display()
         )));
     }
     let report = root.join("report.json");
@@ -40,13 +49,12 @@ pub fn refuse_foreign_root(root: &Path) -> io::Result<()> {
         Err(e) => return Err(e),
         Ok(meta) if !meta.is_file() => false,
         Ok(_) => {
-            // A run's report opens with its version, then its maker.
-            let mut head = [0; 256];
-            let read = io::Read::read(&mut fs::File::open(&report)?, &mut head)?;
-            let head = &head[..read];
-            let maker = b"\"generated_by\": \"bluedot ";
-            head.starts_with(b"{\n  \"report_version\": ")
-                && head.windows(maker.len()).any(|w| w == maker)
+            let mut head = Vec::with_capacity(1024);
+            io::Read::read_to_end(
+                &mut io::Read::take(fs::File::open(&report)?, 1024),
+                &mut head,
+            )?;
+            opens_a_run_report(&head)
         }
     };
     if ours {
@@ -57,6 +65,47 @@ pub fn refuse_foreign_root(root: &Path) -> io::Result<()> {
          first, or give --output a folder of its own",
         report.display()
     )))
+}
+
+/// `path` with links and `..` resolved as far as it exists, the rest appended as given.
+fn resolved(path: &Path) -> PathBuf {
+    let mut existing = path;
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = existing.canonicalize() {
+            return rest.iter().rev().fold(real, |path, part| path.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = if parent.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    parent
+                };
+            }
+            _ => return path.to_owned(),
+        }
+    }
+}
+
+/// Whether `head`, the start of a file, opens a run's report: its version first, then its
+/// maker. Read as JSON tokens, not bytes: a report checked out of Git for Windows has CRLF line
+/// ends, and an editor may add a byte-order mark or indent it otherwise.
+fn opens_a_run_report(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    let text = text.trim_start_matches('\u{feff}');
+    let mut tokens = text
+        .split(|c: char| c.is_whitespace() || c == ':' || c == ',')
+        .filter(|token| !token.is_empty());
+    let opening = [tokens.next(), tokens.next()];
+    let version = matches!(opening, [Some("{"), Some("\"report_version\"")])
+        || opening[0] == Some("{\"report_version\"");
+    version
+        && tokens
+            .skip_while(|&token| token != "\"generated_by\"")
+            .nth(1)
+            == Some("\"bluedot")
 }
 
 /// Refuses a published tree holding anything this program did not write there, since
@@ -439,6 +488,31 @@ pub(super) fn remove_tree(path: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A report is told by its first two keys, however it is spaced: Git for Windows checks it
+    /// out with CRLF line ends, an editor may add a byte-order mark or indent it otherwise.
+    #[test]
+    fn a_run_report_is_told_by_its_opening_keys_however_spaced() {
+        let pretty = "{\n  \"report_version\": 1,\n  \"generated_by\": \"bluedot 0.1.0\",\n";
+        for head in [
+            pretty.to_owned(),
+            pretty.replace('\n', "\r\n"),
+            format!("\u{feff}{pretty}"),
+            pretty.replace("  ", "\t"),
+            "{\"report_version\":1,\"generated_by\":\"bluedot 0.1.0\",\"timeframe\"".to_owned(),
+        ] {
+            assert!(opens_a_run_report(head.as_bytes()), "{head:?}");
+        }
+        for head in [
+            "",
+            "my notes",
+            "{\"generated_by\": \"bluedot 0.1.0\", \"report_version\": 1}",
+            "{\"report_version\": 1, \"generated_by\": \"something else\"}",
+            "[{\"report_version\": 1, \"generated_by\": \"bluedot 0.1.0\"}]",
+        ] {
+            assert!(!opens_a_run_report(head.as_bytes()), "{head:?}");
+        }
+    }
 
     /// A symbol list kept as a link to a pipe (a self-hosted runner's workspace) must neither
     /// hang the check nor count as the run's list.

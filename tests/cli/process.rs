@@ -345,7 +345,7 @@ fn a_run_that_converts_no_chart_keeps_the_last_output() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             stderr.contains(
-                "no chart converted: nothing was published; the series published before are kept"
+                "no chart converted: nothing was published; any series published before are kept"
             ) && stderr.contains("weekly left as it was"),
             "{drop}: {stderr}"
         );

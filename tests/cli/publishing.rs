@@ -92,11 +92,21 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     assert_eq!(nested.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&nested.stderr);
     assert!(
-        stderr.contains(
-            "it is a published series folder, and --output is the folder that holds data/"
-        ),
+        stderr.contains("daily is a published series folder ("),
         "{stderr}"
     );
+    let inside = harness::run(&mut harness::process_command(
+        &wd.join("in"),
+        &wd.join("out/data/daily/x"),
+        "daily",
+    ));
+    assert_eq!(inside.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&inside.stderr);
+    assert!(
+        stderr.contains("x is inside a published series folder ("),
+        "{stderr}"
+    );
+    assert!(!wd.join("out/data/daily/x").exists());
     assert!(harness::tree(&wd.join("out/data/daily")) == published);
 
     // Without them the run replaces its own tree as usual, with what file browsers leave in it.

@@ -37,6 +37,7 @@ fn rule_1_timezone_option_overrides_the_date() {
     let report = crate::harness::report(&wd.join("out"));
     assert_eq!(report["timezone"], serde_json::Value::Null);
     assert_eq!(report["timezone_database"], serde_json::Value::Null);
+    assert_eq!(report["bars_not_at_midnight"], serde_json::Value::Null);
 }
 
 /// An exchange stamps a bar at its own midnight (DATA.md), so stamps that are not midnight in
