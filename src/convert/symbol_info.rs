@@ -95,6 +95,8 @@ pub fn listed_series(json: &[u8]) -> Option<Vec<String>> {
         description: Vec<serde::de::IgnoredAny>,
         pricescale: Vec<u64>,
     }
+    // An editor that saved the list (Notepad, PowerShell 5) may have put a byte-order mark first.
+    let json = json.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(json);
     let listed: Listed = serde_json::from_slice(json).ok()?;
     let is_series_name = |name: &String| {
         name.len() <= symbol::MAX_SERIES_NAME
@@ -415,6 +417,8 @@ mod tests {
     fn a_list_made_by_hand_is_not_taken_for_a_runs() {
         let whole = r#"{"symbol": ["A_BC_INDICATOR", "A_PRICE_DATA"], "description": ["a", "b"], "pricescale": [100, 100]}"#;
         assert!(listed_series(whole.as_bytes()).is_some());
+        // Saved again by an editor that puts a byte-order mark first, it is the run's still.
+        assert!(listed_series(format!("\u{feff}{whole}").as_bytes()).is_some());
         for hand_made in [
             r#"{"symbol": ["SPX", "notes"]}"#,
             r#"{"symbol": ["SPX", "notes"], "description": ["", ""], "pricescale": [1, 1]}"#,

@@ -25,20 +25,34 @@ pub fn refuse_foreign_root(root: &Path) -> io::Result<()> {
     // The root itself or a folder above it, links resolved (`site/data/daily/x`, a link to
     // `site/data/daily`): the next run into the right root would find the nested files.
     let resolved = resolved(root);
-    let published = resolved.ancestors().find(|folder| {
-        folder.parent().and_then(Path::file_name) == Some("data".as_ref())
-            && folder.join("symbol_info").is_dir()
+    // In `data/` beside a published tree (`site/data/weekly` next to `site/data/daily`) too.
+    let published = resolved.ancestors().find_map(|folder| {
+        let data = folder
+            .parent()
+            .filter(|p| p.file_name() == Some("data".as_ref()))?;
+        if folder.join("symbol_info").is_dir() {
+            return Some(folder.to_owned());
+        }
+        fs::read_dir(data)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .find(|tree| tree.join("symbol_info").is_dir())
     });
     if let Some(tree) = published {
-        let above = tree
-            .parent()
-            .and_then(Path::parent)
-            .unwrap_or(Path::new("/"));
+        let data = tree.parent().unwrap_or(Path::new("/"));
+        let above = data.parent().unwrap_or(Path::new("/"));
+        let place = if tree == resolved {
+            "a published series folder"
+        } else if resolved.starts_with(&tree) {
+            "inside a published series folder"
+        } else {
+            "in the data/ folder of a published series folder"
+        };
         return Err(io::Error::other(format!(
-            "{} is {}a published series folder ({} holds a symbol list, symbol_info/), and \
-             --output is the folder that holds data/ ({})",
+            "{} is {place} ({} holds a symbol list, symbol_info/), and --output is the folder \
+             that holds data/ ({})",
             root.display(),
-            if tree == resolved { "" } else { "inside " },
             tree.display(),
             above.display()
         )));
@@ -47,6 +61,13 @@ pub fn refuse_foreign_root(root: &Path) -> io::Result<()> {
     let ours = match fs::symlink_metadata(&report) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e),
+        Ok(meta) if meta.is_symlink() => {
+            return Err(io::Error::other(format!(
+                "{} is a link, which a run would replace with its report, leaving what it points \
+                 to as it was: remove the link, or give --output a folder of its own",
+                report.display()
+            )));
+        }
         Ok(meta) if !meta.is_file() => false,
         Ok(_) => {
             let mut head = Vec::with_capacity(1024);

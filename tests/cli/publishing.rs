@@ -83,6 +83,18 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("is not a report bluedot wrote"), "{stderr}");
     assert_eq!(wd.read("out/report.json"), "my notes");
+    // A link there would be replaced by the run's file, what it points to left as it was.
+    #[cfg(unix)]
+    {
+        std::fs::remove_file(wd.join("out/report.json")).unwrap();
+        wd.write("elsewhere.json", &report);
+        std::os::unix::fs::symlink(wd.join("elsewhere.json"), wd.join("out/report.json")).unwrap();
+        let refused = harness::run(&mut process("in"));
+        assert_eq!(refused.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains("report.json is a link"), "{stderr}");
+        std::fs::remove_file(wd.join("out/report.json")).unwrap();
+    }
     wd.write("out/report.json", report);
     let nested = harness::run(&mut harness::process_command(
         &wd.join("in"),
@@ -107,6 +119,19 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
         "{stderr}"
     );
     assert!(!wd.join("out/data/daily/x").exists());
+    // The other timeframe's folder beside a published one, given for the root.
+    let beside = harness::run(&mut harness::process_command(
+        &wd.join("in"),
+        &wd.join("out/data/weekly"),
+        "weekly",
+    ));
+    assert_eq!(beside.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&beside.stderr);
+    assert!(
+        stderr.contains("weekly is in the data/ folder of a published series folder ("),
+        "{stderr}"
+    );
+    assert!(!wd.join("out/data/weekly").exists());
     assert!(harness::tree(&wd.join("out/data/daily")) == published);
 
     // Without them the run replaces its own tree as usual, with what file browsers leave in it.
