@@ -96,41 +96,35 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
         std::fs::remove_file(wd.join("out/report.json")).unwrap();
     }
     wd.write("out/report.json", report);
-    let nested = harness::run(&mut harness::process_command(
-        &wd.join("in"),
-        &wd.join("out/data/daily"),
-        "daily",
-    ));
-    assert_eq!(nested.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&nested.stderr);
-    assert!(
-        stderr.contains("daily is a published series folder ("),
-        "{stderr}"
-    );
-    let inside = harness::run(&mut harness::process_command(
-        &wd.join("in"),
-        &wd.join("out/data/daily/x"),
-        "daily",
-    ));
-    assert_eq!(inside.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&inside.stderr);
-    assert!(
-        stderr.contains("x is inside a published series folder ("),
-        "{stderr}"
-    );
+    // The published series folder given for the output root, a folder inside it, and the other
+    // timeframe's folder beside it: each refused, nothing written there.
+    for (output, timeframe, says) in [
+        (
+            "out/data/daily",
+            "daily",
+            "daily is a published series folder (",
+        ),
+        (
+            "out/data/daily/x",
+            "daily",
+            "x is inside a published series folder (",
+        ),
+        (
+            "out/data/weekly",
+            "weekly",
+            "weekly is in the data/ folder of a published series folder (",
+        ),
+    ] {
+        let refused = harness::run(&mut harness::process_command(
+            &wd.join("in"),
+            &wd.join(output),
+            timeframe,
+        ));
+        assert_eq!(refused.status.code(), Some(2), "{output}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+    }
     assert!(!wd.join("out/data/daily/x").exists());
-    // The other timeframe's folder beside a published one, given for the root.
-    let beside = harness::run(&mut harness::process_command(
-        &wd.join("in"),
-        &wd.join("out/data/weekly"),
-        "weekly",
-    ));
-    assert_eq!(beside.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&beside.stderr);
-    assert!(
-        stderr.contains("weekly is in the data/ folder of a published series folder ("),
-        "{stderr}"
-    );
     assert!(!wd.join("out/data/weekly").exists());
     assert!(harness::tree(&wd.join("out/data/daily")) == published);
 
