@@ -96,16 +96,15 @@ impl LocalDays<'_> {
             DateRule::Zone(zone) => {
                 let span = match self.span {
                     Some(span) if span.from_ms <= ms && ms < span.until_ms => span,
-                    _ => *self.span.insert(OffsetSpan::around(zone, ms)?),
+                    _ => *self.span.insert(OffsetSpan::around(zone, ms)),
                 };
                 let local_ms = ms + span.offset_ms;
                 // A day starts where the instant before is on an earlier local day: at midnight,
                 // or at a transition that skipped midnight (the offset before it then differs).
                 let starts_day = local_ms.rem_euclid(DAY_MS) == 0
                     || (ms == span.from_ms
-                        && offset_ms(zone, ms - 1).is_some_and(|before| {
-                            (ms - 1 + before).div_euclid(DAY_MS) < local_ms.div_euclid(DAY_MS)
-                        }));
+                        && (ms - 1 + offset_ms(zone, ms - 1)).div_euclid(DAY_MS)
+                            < local_ms.div_euclid(DAY_MS));
                 (local_ms, starts_day)
             }
         };
@@ -124,27 +123,28 @@ struct OffsetSpan {
 }
 
 impl OffsetSpan {
-    fn around(zone: &TimeZone, ms: i64) -> Option<OffsetSpan> {
-        let at = jiff::Timestamp::from_millisecond(ms).ok()?;
+    fn around(zone: &TimeZone, ms: i64) -> OffsetSpan {
+        let at = instant(ms);
         let ms_of =
             |transition: jiff::tz::TimeZoneTransition| transition.timestamp().as_millisecond();
         // `preceding` gives transitions strictly before its stamp: one at `at` itself is found
-        // from a nanosecond later.
-        let from_ms = jiff::Timestamp::from_nanosecond(i128::from(ms) * 1_000_000 + 1)
-            .ok()
-            .and_then(|just_after| zone.preceding(just_after).next())
-            .map_or(i64::MIN, ms_of);
+        // from a nanosecond later (of `at` in whole milliseconds: jiff's last instant is not).
+        let from_ms =
+            jiff::Timestamp::from_nanosecond(i128::from(at.as_millisecond()) * 1_000_000 + 1)
+                .ok()
+                .and_then(|just_after| zone.preceding(just_after).next())
+                .map_or(i64::MIN, ms_of);
         let until_ms = zone.following(at).next().map_or(i64::MAX, ms_of);
-        let offset_ms = offset_ms(zone, ms)?;
+        let offset_ms = offset_ms(zone, ms);
         // jiff's transition iterators skip a transition where a zone's listed transitions hand
         // over to its rule (America/Ciudad_Juarez in November 2022, America/Metlakatla in
         // November 2018: bars before it took the offset after it, a day early). A span is
         // trusted only where the offset at both its ends is the offset at `ms`; else it holds
         // `ms` alone, looked up on its own.
-        let holds = |end_ms: i64| self::offset_ms(zone, end_ms) == Some(offset_ms);
+        let holds = |end_ms: i64| self::offset_ms(zone, end_ms) == offset_ms;
         let trusted = (from_ms == i64::MIN || holds(from_ms))
             && (until_ms == i64::MAX || holds(until_ms - 1));
-        Some(match trusted {
+        match trusted {
             true => OffsetSpan {
                 from_ms,
                 until_ms,
@@ -155,14 +155,24 @@ impl OffsetSpan {
                 until_ms: ms + 1,
                 offset_ms,
             },
-        })
+        }
     }
 }
 
 /// The zone's offset from UTC at `ms`, in milliseconds.
-fn offset_ms(zone: &TimeZone, ms: i64) -> Option<i64> {
-    let at = jiff::Timestamp::from_millisecond(ms).ok()?;
-    Some(i64::from(zone.to_offset(at).seconds()) * 1000)
+fn offset_ms(zone: &TimeZone, ms: i64) -> i64 {
+    i64::from(zone.to_offset(instant(ms)).seconds()) * 1000
+}
+
+/// `ms` as a jiff instant, held to jiff's range. That range ends at 9999-12-30 22:00 UTC,
+/// before the last writable day (9999-12-31) has ended in any zone: a stamp past it takes the
+/// offset in force at the end, whether it is looked up alone or found inside a span already
+/// looked up, so its date never depends on the rows before it.
+fn instant(ms: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_millisecond(ms).unwrap_or(match ms < 0 {
+        true => jiff::Timestamp::MIN,
+        false => jiff::Timestamp::MAX,
+    })
 }
 
 /// A calendar date as days since 1970-01-01: what a conversion sorts, compares and prints per
@@ -510,6 +520,33 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// jiff's instants end at 9999-12-30 22:00 UTC. A bar stamped later (9999-12-31 in UTC or
+    /// west of it) was dropped as `invalid_date` when it was a chart's first row, looked up
+    /// alone, and dated 9999-12-31 after other rows, inside the span they had looked up.
+    #[test]
+    fn the_last_writable_day_is_dated_alike_first_or_after_other_rows() {
+        let last = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+        let earlier = 1_704_412_800_000.0; // 2024-01-05
+        for (name, stamp) in [
+            ("UTC", 253_402_214_400_000.0),               // 9999-12-31 00:00 UTC
+            ("America/New_York", 253_402_232_400_000.0),  // 00:00 EST
+            ("Pacific/Pago_Pago", 253_402_254_000_000.0), // 00:00 SST (-11:00)
+        ] {
+            let rule = DateRule::Zone(named_zone(name).unwrap());
+            let alone = rule.days().of(stamp);
+            let mut after = rule.days();
+            after.of(earlier).unwrap();
+            assert_eq!(alone.map(Day::date), Some(last), "{name} alone");
+            assert_eq!(after.of(stamp).map(Day::date), Some(last), "{name} after");
+            // The day after cannot be written, whichever way it is reached.
+            let next_day = stamp + DAY_MS as f64;
+            assert_eq!(rule.days().of(next_day), None, "{name}");
+            let mut after = rule.days();
+            after.of(earlier).unwrap();
+            assert_eq!(after.of(next_day), None, "{name}");
         }
     }
 
