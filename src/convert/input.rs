@@ -79,7 +79,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Capped<T> {
                 while let Some(entry) = seq.next_element::<T>()? {
                     if entries.len() == MAX_LIST_ENTRIES {
                         return Err(A::Error::custom(format!(
-                            "more than {MAX_LIST_ENTRIES} entries in one list; a chart holds a few thousand"
+                            "more than {MAX_LIST_ENTRIES} entries in one list; an export holds a few hundred"
                         )));
                     }
                     entries.push(entry);
