@@ -232,13 +232,13 @@ fn run_claimed(
             Outcome::Failed => totals.failed += 1,
             Outcome::Skipped => totals.skipped += 1,
         }
-        if let Some(chart) = &file.chart {
+        // The run's counts are of the charts it keeps: a chart failed as a collision keeps its
+        // own counts in its entry, but none of its rows reach the tree.
+        if let (Some(chart), Outcome::Ok) = (&file.chart, file.outcome) {
             dropped += chart.dropped();
             bars_not_at_midnight += u64::from(chart.bars_not_at_midnight());
-            if file.outcome == Outcome::Ok {
-                totals.series_files_written += SeriesKind::ALL.len() as u64;
-                totals.rows_written += chart.rows().iter().map(|&n| u64::from(n)).sum::<u64>();
-            }
+            totals.series_files_written += SeriesKind::ALL.len() as u64;
+            totals.rows_written += chart.rows().iter().map(|&n| u64::from(n)).sum::<u64>();
         }
     }
     let mut bytes_out = clock.bytes_out.load(Ordering::Relaxed) - collided_bytes;

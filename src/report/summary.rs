@@ -40,6 +40,9 @@ impl Report {
             return None;
         }
         let mut charts = self.files.iter().filter_map(|file| {
+            if file.outcome != Outcome::Ok {
+                return None;
+            }
             let bars = file.chart.as_ref()?.bars_not_at_midnight();
             (bars > 0).then_some((file, bars))
         });

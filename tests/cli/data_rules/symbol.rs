@@ -48,7 +48,7 @@ fn symbol_collision_fails_every_colliding_file_and_writes_none() {
     wd.write("in/a_daily.json", chart::with_bars("DIX.IN", 1));
     wd.write(
         "in/b_daily.json",
-        chart::chart(Some("DIX_IN"), vec![bar(1)], json!([])),
+        chart::chart(Some("DIX_IN"), vec![bar(1), holiday(0)], json!([])),
     );
     wd.write("in/c_daily.json", chart::with_bars("OK", 1));
     wd.write(
@@ -71,6 +71,10 @@ fn symbol_collision_fails_every_colliding_file_and_writes_none() {
         .collect();
     assert!(names.iter().all(|n| !n.starts_with("DIX_IN")), "{names:?}");
     assert!(names.contains(&"OK_PRICE_DATA.csv".to_owned()));
+    // A failed chart's rows were not left out of the tree, the whole chart was: its own entry
+    // counts them, the run's total (what the tree lacks of the charts it holds) does not.
+    assert_eq!(dropped(&wd, "b_daily.json", "holiday"), 1);
+    assert_eq!(report(&wd)["dropped_rows"], json!({}));
 }
 
 #[test]
