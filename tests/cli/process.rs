@@ -1,6 +1,6 @@
 //! The `process` command as a whole: mixed folders, exit codes, sharding, report.
 
-use crate::chart::{self, bar};
+use crate::chart::{self, EDT_2025_08_01, bar};
 use crate::harness::{self, WorkDir, file_entry};
 use serde_json::json;
 
@@ -499,4 +499,45 @@ fn a_file_larger_than_a_chart_can_be_fails_alone() {
     );
     assert_eq!(file_entry(&report, "AT_LIMIT_daily.json")["outcome"], "ok");
     assert_eq!(file_entry(&report, "B_daily.json")["outcome"], "ok");
+}
+
+/// The size limit is what bounds a chart's memory, so no shape within it may cost much more
+/// than its bytes: a price row of two million unknown keys took 11 times its 30 MB to read.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_chart_of_millions_of_unknown_keys_takes_memory_about_its_size() {
+    let wd = WorkDir::new();
+    let keys: String = (0..2_000_000).map(|i| format!(",\"k{i}\":1")).collect();
+    let row = format!(
+        r#"{{"priceDate": {EDT_2025_08_01}, "open": 10, "high": 12, "low": 9, "close": 11, "volume": 5{keys}}}"#
+    );
+    let file =
+        format!(r#"{{"chart": {{"peripheralData": {{"symbol": "K"}}, "prices": [{row}]}}}}"#);
+    wd.write("in/K_daily.json", &file);
+    let out = harness::process(
+        &wd.join("in"),
+        &wd.join("out"),
+        "daily",
+        &["--workers", "1"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        wd.read("out/data/daily/K_PRICE_DATA.csv"),
+        "20250801T,10,12,9,11,5\n"
+    );
+    let peak = harness::report(&wd.join("out"))["peak_rss_bytes"]
+        .as_u64()
+        .unwrap();
+    // The file is held once while read (the most any chart costs), plus the process itself.
+    let bound = 2 * file.len() as u64 + 30_000_000;
+    assert!(
+        peak < bound,
+        "peak {peak} bytes for a {}-byte chart",
+        file.len()
+    );
 }

@@ -172,7 +172,7 @@ impl<'a> Reader<'a> {
                 }
                 Err(_) => reader.skip(4)?,
             }
-            values.push((value_start, reader.pos, key.ok()));
+            rows::note_value(&mut values, (value_start, reader.pos, key.ok()));
             Ok(())
         })?;
         // The reader keeps a pdt only as the exact text `"TradingDate"` (no escapes), so a

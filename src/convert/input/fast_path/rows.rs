@@ -44,6 +44,23 @@ impl<'a> PriceRowLayouts<'a> {
     }
 }
 
+/// The most values a layout is learned from. An export's rows and the objects of its ignored
+/// sections have a few dozen at most; a row of millions of unknown keys (a 32 MiB file allows
+/// it) would take about 150 bytes per key to learn from, ten times the file, for a layout no
+/// second row will match. Wider objects are read, or skipped, key by key, one at a time.
+pub(super) const MAX_LAYOUT_VALUES: usize = 256;
+
+/// Keeps one more value's span for learning a layout, up to one past [`MAX_LAYOUT_VALUES`],
+/// which then says the object is too wide to learn from.
+pub(super) fn note_value(
+    values: &mut Vec<(usize, usize, Option<usize>)>,
+    value: (usize, usize, Option<usize>),
+) {
+    if values.len() <= MAX_LAYOUT_VALUES {
+        values.push(value);
+    }
+}
+
 /// One row's bytes around its values.
 pub(super) struct RowLayout<'a> {
     /// `gaps[i]` comes before value `i`; the last gap closes the row.
@@ -59,7 +76,7 @@ impl<'a> RowLayout<'a> {
         row: Range<usize>,
         values: &[(usize, usize, Option<usize>)],
     ) -> Option<RowLayout<'a>> {
-        if values.is_empty() {
+        if values.is_empty() || values.len() > MAX_LAYOUT_VALUES {
             return None;
         }
         let mut gaps = Vec::with_capacity(values.len() + 1);
@@ -151,7 +168,7 @@ impl<'a> Reader<'a> {
             reader.object(|reader, _| {
                 let value_start = reader.pos;
                 reader.skip(element + 1)?;
-                values.push((value_start, reader.pos, None));
+                note_value(&mut values, (value_start, reader.pos, None));
                 Ok(())
             })?;
             layout = RowLayout::of(reader.bytes, start..reader.pos, &values);
