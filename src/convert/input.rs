@@ -15,11 +15,29 @@ use std::fmt;
 use std::marker::PhantomData;
 
 /// Reads a chart export: the fast path when it is sure, else serde_json, which also words errors.
-pub fn parse(bytes: &[u8]) -> Result<ChartFile, serde_json::Error> {
-    match fast_path::read(bytes) {
-        Some(file) => Ok(file),
-        None => serde_json::from_slice::<Object<ChartFile>>(bytes).map(|Object(file)| file),
+pub fn parse(bytes: &[u8]) -> Result<ChartFile, ParseError> {
+    if let Some(file) = fast_path::read(bytes) {
+        return Ok(file);
     }
+    numbers::forget_refused_value();
+    serde_json::from_slice::<Object<ChartFile>>(bytes)
+        .map(|Object(file)| file)
+        .map_err(|error| ParseError {
+            at: match error.classify() {
+                serde_json::error::Category::Data => numbers::refused_value_end(bytes),
+                _ => None,
+            },
+            error,
+        })
+}
+
+/// Why a document could not be read.
+pub struct ParseError {
+    /// serde_json's words, and its position unless `at` is known.
+    pub error: serde_json::Error,
+    /// The offset of the last byte of a value of the wrong type, where serde_json's position
+    /// would be the end of the object holding it.
+    pub at: Option<usize>,
 }
 
 /// A `T` read from a JSON object only. Serde's derived structs also take an array, its items

@@ -313,11 +313,12 @@ fn parse(bytes: &[u8]) -> Result<input::ChartFile, ConvertError> {
     if utf16 {
         return Err(ConvertError::Utf16);
     }
-    input::parse(bytes).map_err(|e| {
-        if let Some(not_utf8) = not_utf8_before(bytes, e.line(), e.column()) {
+    input::parse(bytes).map_err(|input::ParseError { error: e, at }| {
+        let (line, column) = at.map_or((e.line(), e.column()), |at| line_and_column(bytes, at));
+        if let Some(not_utf8) = not_utf8_before(bytes, line, column) {
             return not_utf8;
         }
-        let (line, column, message) = (e.line(), e.column(), strip_position(&e.to_string()));
+        let message = strip_position(&e.to_string());
         if e.classify() == serde_json::error::Category::Data {
             ConvertError::UnexpectedStructure {
                 line,
@@ -338,18 +339,23 @@ fn parse(bytes: &[u8]) -> Result<input::ChartFile, ConvertError> {
 /// and column as serde_json counts them: from 1, in bytes).
 fn not_utf8_before(bytes: &[u8], line: usize, column: usize) -> Option<ConvertError> {
     let at = std::str::from_utf8(bytes).err()?.valid_up_to();
-    let before = &bytes[..at];
-    let bad_line = 1 + before.iter().filter(|&&b| b == b'\n').count();
-    let bad_column = 1 + at
-        - before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
+    let (bad_line, bad_column) = line_and_column(bytes, at);
     ((bad_line, bad_column) <= (line, column)).then_some(ConvertError::NotUtf8 {
         line: bad_line,
         column: bad_column,
         byte: bytes[at],
     })
+}
+
+/// The line and column of the byte at offset `at`, as serde_json counts them: from 1, in bytes.
+fn line_and_column(bytes: &[u8], at: usize) -> (usize, usize) {
+    let before = &bytes[..at];
+    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    (line, 1 + at - line_start)
 }
 
 /// serde_json appends " at line L column C"; the report states the position once, up front.

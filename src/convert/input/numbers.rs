@@ -11,6 +11,28 @@ use super::{BlueDot, DateValue, Object};
 use serde::Deserialize;
 use serde::de::{Deserializer, Error, IgnoredAny, Unexpected};
 use serde_json::value::RawValue;
+use std::cell::Cell;
+
+thread_local! {
+    /// The address just past the last value [`optional_number`] refused on this thread. serde_json
+    /// places an error a `deserialize_with` function returns where the enclosing object ends (a
+    /// row's closing brace, a line late for its last field), and a function given only the value
+    /// cannot say where it stands; the value's text, borrowed from the document, can.
+    static REFUSED_VALUE_END: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Forgets any value refused before: call before reading a document.
+pub(super) fn forget_refused_value() {
+    REFUSED_VALUE_END.set(0);
+}
+
+/// The offset of the last byte of the value [`optional_number`] refused while `document` was
+/// read, when it refused one there.
+pub(super) fn refused_value_end(document: &[u8]) -> Option<usize> {
+    let end = REFUSED_VALUE_END.get();
+    let start = document.as_ptr() as usize;
+    (start < end && end <= start + document.len()).then(|| end - start - 1)
+}
 
 /// `deserialize_with` for an optional number field (`null` or absent is `None`).
 pub(super) fn optional_number<'de, D: Deserializer<'de>>(
@@ -23,12 +45,18 @@ pub(super) fn optional_number<'de, D: Deserializer<'de>>(
     match number(text) {
         Some(value) => Ok(Some(value)),
         None => {
+            REFUSED_VALUE_END.set(text.as_ptr() as usize + text.len());
             let string;
             let unexpected = match text.as_bytes()[0] {
-                b'"' => {
-                    string = serde_json::from_str::<String>(text).map_err(D::Error::custom)?;
-                    Unexpected::Str(&string)
-                }
+                // Not `map_err(custom)`: serde_json would take the position the inner error
+                // names (`line 1 column 8`, inside the string) for the document's.
+                b'"' => match serde_json::from_str::<String>(text) {
+                    Ok(text) => {
+                        string = text;
+                        Unexpected::Str(&string)
+                    }
+                    Err(_) => Unexpected::Other("a string that is not valid text"),
+                },
                 b't' => Unexpected::Bool(true),
                 b'f' => Unexpected::Bool(false),
                 b'[' => Unexpected::Seq,

@@ -381,8 +381,30 @@ fn outcome_wrong_value_types_name_line_and_column() {
     let reason = failure(b"{\"chart\": {\"prices\": [{\"open\": \"ten\"}]}}");
     assert_eq!(
         reason,
-        "unexpected JSON structure at line 1 column 37: invalid type: string \"ten\", expected a number"
+        "unexpected JSON structure at line 1 column 36: invalid type: string \"ten\", expected a number"
     );
+    // Wherever the field stands in its row, the position is the value's, not the row's end a
+    // line later (exports end rows with `rlst`); so for a string that is no text at all.
+    for (row, expected) in [
+        (
+            "{\n\"rlst\": \"abc\",\n\"open\": 1\n}",
+            "line 2 column 13: invalid type: string \"abc\"",
+        ),
+        (
+            "{\n\"open\": 1,\n\"rlst\": \"abc\"\n}",
+            "line 3 column 13: invalid type: string \"abc\"",
+        ),
+        (
+            "{\n\"open\": \"\\ud800\"\n}",
+            "line 2 column 16: invalid type: a string that is not valid text",
+        ),
+    ] {
+        let reason = failure(format!("{{\"chart\": {{\"prices\": [{row}]}}}}").as_bytes());
+        assert_eq!(
+            reason,
+            format!("unexpected JSON structure at {expected}, expected a number")
+        );
+    }
     // A reason quotes the chart: a megabyte where a number goes is not quoted whole.
     let huge = format!(
         "{{\"chart\": {{\"prices\": [{{\"open\": \"{}\"}}]}}}}",
