@@ -1,6 +1,6 @@
 //! The `process` command as a whole: mixed folders, exit codes, sharding, report.
 
-use crate::chart::{self, EDT_2025_08_01, bar};
+use crate::chart::{self, bar};
 use crate::harness::{self, WorkDir, file_entry};
 use serde_json::json;
 
@@ -509,7 +509,8 @@ fn a_chart_of_millions_of_unknown_keys_takes_memory_about_its_size() {
     let wd = WorkDir::new();
     let keys: String = (0..2_000_000).map(|i| format!(",\"k{i}\":1")).collect();
     let row = format!(
-        r#"{{"priceDate": {EDT_2025_08_01}, "open": 10, "high": 12, "low": 9, "close": 11, "volume": 5{keys}}}"#
+        r#"{{"priceDate": {}, "open": 10, "high": 12, "low": 9, "close": 11, "volume": 5{keys}}}"#,
+        chart::EDT_2025_08_01
     );
     let file =
         format!(r#"{{"chart": {{"peripheralData": {{"symbol": "K"}}, "prices": [{row}]}}}}"#);
