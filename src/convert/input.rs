@@ -24,7 +24,7 @@ pub fn parse(bytes: &[u8]) -> Result<ChartFile, ParseError> {
         .map(|Object(file)| file)
         .map_err(|error| ParseError {
             at: match error.classify() {
-                serde_json::error::Category::Data => numbers::refused_value_end(bytes),
+                serde_json::error::Category::Data => numbers::refused_value_at(bytes),
                 _ => None,
             },
             error,
@@ -35,8 +35,8 @@ pub fn parse(bytes: &[u8]) -> Result<ChartFile, ParseError> {
 pub struct ParseError {
     /// serde_json's words, and its position unless `at` is known.
     pub error: serde_json::Error,
-    /// The offset of the last byte of a value of the wrong type, where serde_json's position
-    /// would be the end of the object holding it.
+    /// The offset of the byte to name for a value of the wrong type (see `numbers`), where
+    /// serde_json's position would be the end of the object holding it.
     pub at: Option<usize>,
 }
 

@@ -250,10 +250,12 @@ pub fn convert(
     if series_symbol.len() > symbol::MAX_SERIES_SYMBOL {
         return Err(ConvertError::SymbolTooLong { series_symbol });
     }
+    // A name of blanks and control characters alone would show as nothing once those are
+    // dropped (see `symbol_info::Description`).
     let display_name = peripheral
         .and_then(|p| p.name.as_deref())
         .map(str::trim)
-        .filter(|s| !s.is_empty())
+        .filter(|s| s.chars().any(|c| !c.is_control() && !c.is_whitespace()))
         .unwrap_or(&symbol)
         .to_owned();
     let prices = chart.prices.unwrap_or_default();
@@ -314,11 +316,32 @@ fn parse(bytes: &[u8]) -> Result<input::ChartFile, ConvertError> {
         return Err(ConvertError::Utf16);
     }
     input::parse(bytes).map_err(|input::ParseError { error: e, at }| {
-        let (line, column) = at.map_or((e.line(), e.column()), |at| line_and_column(bytes, at));
-        if let Some(not_utf8) = not_utf8_before(bytes, line, column) {
+        let message = strip_position(&e.to_string());
+        let serde_at = || offset_of(bytes, e.line(), e.column());
+        // serde_json refuses a byte that is not UTF-8 only where it reads text, and says so in
+        // words no user would read as "save the file as UTF-8".
+        if message == "invalid unicode code point"
+            && let Some(not_utf8) = not_utf8_at(bytes, at.unwrap_or_else(serde_at))
+        {
             return not_utf8;
         }
-        let message = strip_position(&e.to_string());
+        // serde_json places a map or a list of the wrong type at the byte before it (column 0
+        // when it starts a line); a reader looks for the bracket, where `numbers` places them.
+        let container = ["invalid type: map", "invalid type: sequence"]
+            .iter()
+            .any(|start| message.starts_with(start));
+        let at = at.or_else(|| {
+            if !container {
+                return None;
+            }
+            let after = serde_at() + 1;
+            let skip = bytes
+                .get(after..)?
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())?;
+            matches!(bytes[after + skip], b'{' | b'[').then_some(after + skip)
+        });
+        let (line, column) = at.map_or((e.line(), e.column()), |at| line_and_column(bytes, at));
         if e.classify() == serde_json::error::Category::Data {
             ConvertError::UnexpectedStructure {
                 line,
@@ -335,16 +358,47 @@ fn parse(bytes: &[u8]) -> Result<input::ChartFile, ConvertError> {
     })
 }
 
-/// The first byte that is not UTF-8, when it comes no later than where reading stopped (line
-/// and column as serde_json counts them: from 1, in bytes).
-fn not_utf8_before(bytes: &[u8], line: usize, column: usize) -> Option<ConvertError> {
-    let at = std::str::from_utf8(bytes).err()?.valid_up_to();
-    let (bad_line, bad_column) = line_and_column(bytes, at);
-    ((bad_line, bad_column) <= (line, column)).then_some(ConvertError::NotUtf8 {
-        line: bad_line,
-        column: bad_column,
-        byte: bytes[at],
+/// The last byte that is not UTF-8 at or before offset `at`, where serde_json stopped on one.
+/// Bytes in values it skips are never checked, so earlier ones may be anywhere; serde_json
+/// places the error at the value's first such byte, or after it when the text holds escapes.
+fn not_utf8_at(bytes: &[u8], at: usize) -> Option<ConvertError> {
+    let mut last = None;
+    let mut from = 0;
+    while let Err(e) = std::str::from_utf8(&bytes[from..]) {
+        let bad = from + e.valid_up_to();
+        if bad > at {
+            break;
+        }
+        last = Some(bad);
+        match e.error_len() {
+            Some(len) => from = bad + len,
+            None => break,
+        }
+    }
+    let bad = last?;
+    let (line, column) = line_and_column(bytes, bad);
+    Some(ConvertError::NotUtf8 {
+        line,
+        column,
+        byte: bytes[bad],
     })
+}
+
+/// The offset of the byte serde_json's `line` and `column` name: its last byte read, counted
+/// from 1 (column 0: the line break before the line).
+fn offset_of(bytes: &[u8], line: usize, column: usize) -> usize {
+    let line_start = match line {
+        0 | 1 => 0,
+        _ => bytes
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b'\n')
+            .nth(line - 2)
+            .map_or(bytes.len(), |(i, _)| i + 1),
+    };
+    (line_start + column)
+        .saturating_sub(1)
+        .min(bytes.len().saturating_sub(1))
 }
 
 /// The line and column of the byte at offset `at`, as serde_json counts them: from 1, in bytes.

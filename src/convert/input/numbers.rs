@@ -14,24 +14,26 @@ use serde_json::value::RawValue;
 use std::cell::Cell;
 
 thread_local! {
-    /// The address just past the last value [`optional_number`] refused on this thread. serde_json
-    /// places an error a `deserialize_with` function returns where the enclosing object ends (a
-    /// row's closing brace, a line late for its last field), and a function given only the value
-    /// cannot say where it stands; the value's text, borrowed from the document, can.
-    static REFUSED_VALUE_END: Cell<usize> = const { Cell::new(0) };
+    /// The address of the byte to name for the last value [`optional_number`] refused on this
+    /// thread: a map's or a list's opening bracket, any other value's last byte (where serde_json
+    /// places its own). serde_json places an error a `deserialize_with` function returns where
+    /// the enclosing object ends (a row's closing brace, a line late for its last field), and a
+    /// function given only the value cannot say where it stands; the value's text, borrowed from
+    /// the document, can.
+    static REFUSED_VALUE_AT: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Forgets any value refused before: call before reading a document.
 pub(super) fn forget_refused_value() {
-    REFUSED_VALUE_END.set(0);
+    REFUSED_VALUE_AT.set(0);
 }
 
-/// The offset of the last byte of the value [`optional_number`] refused while `document` was
-/// read, when it refused one there.
-pub(super) fn refused_value_end(document: &[u8]) -> Option<usize> {
-    let end = REFUSED_VALUE_END.get();
+/// The offset of the byte to name for the value [`optional_number`] refused while `document`
+/// was read, when it refused one there.
+pub(super) fn refused_value_at(document: &[u8]) -> Option<usize> {
+    let at = REFUSED_VALUE_AT.get();
     let start = document.as_ptr() as usize;
-    (start < end && end <= start + document.len()).then(|| end - start - 1)
+    (start <= at && at < start + document.len()).then(|| at - start)
 }
 
 /// `deserialize_with` for an optional number field (`null` or absent is `None`).
@@ -45,7 +47,11 @@ pub(super) fn optional_number<'de, D: Deserializer<'de>>(
     match number(text) {
         Some(value) => Ok(Some(value)),
         None => {
-            REFUSED_VALUE_END.set(text.as_ptr() as usize + text.len());
+            let start = text.as_ptr() as usize;
+            REFUSED_VALUE_AT.set(match text.as_bytes()[0] {
+                b'[' | b'{' => start,
+                _ => start + text.len() - 1,
+            });
             let string;
             let unexpected = match text.as_bytes()[0] {
                 // Not `map_err(custom)`: serde_json would take the position the inner error

@@ -255,6 +255,25 @@ fn symbol_info_group_file_lists_every_series() {
     );
     assert_eq!(info["description"][5], "Test Company - blue dots (daily)");
     assert_eq!(info["pricescale"], json!([10, 1, 1, 1, 10, 1, 10, 1]));
+
+    // A company name with nothing to show (missing, blank, control characters only) gives
+    // way to the symbol: a description is never a bare " - price data (daily)".
+    for name in [Value::Null, json!("  "), json!("\n\t\u{7f}")] {
+        let mut file: Value = serde_json::from_slice(&chart::with_bars("DIX.IN", 1)).unwrap();
+        file["chart"]["peripheralData"]["name"] = name.clone();
+        let (wd, code) = convert(
+            "DIX.IN_daily.json",
+            &serde_json::to_vec(&file).unwrap(),
+            &[],
+        );
+        assert_eq!(code, 0);
+        let info: Value =
+            serde_json::from_str(&wd.read("out/data/daily/symbol_info/bluedot.json")).unwrap();
+        assert_eq!(
+            info["description"][2], "DIX.IN - price data (daily)",
+            "{name}"
+        );
+    }
 }
 
 #[test]
@@ -349,6 +368,24 @@ fn outcome_a_file_that_is_not_utf8_is_named_as_such() {
         assert_eq!(code, 0, "{layout}");
         assert_eq!(series(&wd, "X_PRICE_DATA"), "20250801T,10,12,9,11,1000\n");
     }
+    // So a skipped byte never stands for what fails the chart later: a type error is one, and a
+    // byte that is read is named where it is.
+    let skipped_then = |later: &[u8]| {
+        let mut file = b"{\"source\": \"Soci\xE9t\xE9\",\n\"chart\": {\"prices\": [{".to_vec();
+        file.extend_from_slice(later);
+        file.extend_from_slice(b"}]}}");
+        failure(&file)
+    };
+    assert_eq!(
+        skipped_then(b"\"volume\": \"abc\""),
+        "unexpected JSON structure at line 2 column 37: invalid type: string \"abc\", expected a number"
+    );
+    assert!(
+        skipped_then(b"\"pdt\": \"Holi\xE9\"")
+            .starts_with("not UTF-8 text: byte 0xE9 at line 2 column 35 "),
+        "{}",
+        skipped_then(b"\"pdt\": \"Holi\xE9\"")
+    );
 }
 
 /// The 32 MiB limit bounds a file's bytes, not its entries: 11 million `{}` rows fit in 33 MB
@@ -398,6 +435,11 @@ fn outcome_wrong_value_types_name_line_and_column() {
             "{\n\"open\": \"\\ud800\"\n}",
             "line 2 column 16: invalid type: a string that is not valid text",
         ),
+        // An object or a list is placed at its opening bracket, whichever field it is in.
+        (
+            "{\"open\":\n{\"a\": 1}}",
+            "line 2 column 1: invalid type: map",
+        ),
     ] {
         let reason = failure(format!("{{\"chart\": {{\"prices\": [{row}]}}}}").as_bytes());
         assert_eq!(
@@ -417,6 +459,11 @@ fn outcome_wrong_value_types_name_line_and_column() {
     assert_eq!(
         pdt,
         "unexpected JSON structure at line 1 column 31: invalid type: integer `1`, expected a text such as \"TradingDate\""
+    );
+    let listed = failure(b"{\"chart\": {\"prices\": [{\"pdt\":\n  [\"Holiday\"]}]}}");
+    assert_eq!(
+        listed,
+        "unexpected JSON structure at line 2 column 3: invalid type: sequence, expected a text such as \"TradingDate\""
     );
     let tagged = failure(b"{\"chart\": {\"prices\": [{\"pdt\": {\"Holiday\": null}}]}}");
     assert!(
