@@ -10,7 +10,7 @@ mod numbers;
 use super::number::ShortText;
 use serde::Deserialize;
 use serde::de::value::{MapAccessDeserializer, MapDeserializer};
-use serde::de::{Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Unexpected, Visitor};
+use serde::de::{Deserializer, Error as _, MapAccess, SeqAccess, Unexpected, Visitor};
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -58,7 +58,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
                 T::deserialize(MapAccessDeserializer::new(map)).map(Object)
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Object<T>, A::Error> {
-                if seq.next_element::<IgnoredAny>()?.is_some() {
+                if let Some(first) = seq.next_element::<&'de serde_json::value::RawValue>()? {
+                    numbers::refuse_list_holding(first.get());
                     return Err(A::Error::invalid_type(Unexpected::Seq, &self));
                 }
                 let empty = MapDeserializer::<_, A::Error>::new(std::iter::empty::<(&str, ())>());

@@ -343,7 +343,7 @@ impl<T: fmt::Display> Serialize for Streamed<T> {
 }
 
 /// `Dixon Technologies - blue dots (daily)`, with the name shortened to fit 128 characters:
-/// control characters dropped, cut to the room the tail leaves, trailing whitespace trimmed.
+/// control characters dropped, cut to the room the tail leaves, blanks trimmed from both ends.
 struct Description<'a> {
     name: &'a str,
     kind: SeriesKind,
@@ -371,14 +371,15 @@ impl fmt::Display for Description<'_> {
                 .filter(|c| !c.is_control())
                 .take(room)
                 .collect();
-            f.write_str(name.trim_end())?;
+            // Blanks the control characters stood before or after are no longer inside it.
+            f.write_str(name.trim())?;
         } else {
             let cut = self
                 .name
                 .char_indices()
                 .nth(room)
                 .map_or(self.name.len(), |(at, _)| at);
-            f.write_str(self.name[..cut].trim_end())?;
+            f.write_str(self.name[..cut].trim())?;
         }
         tail.iter().try_for_each(|piece| f.write_str(piece))
     }
@@ -410,7 +411,7 @@ mod tests {
             .filter(|c| !c.is_control())
             .take(room)
             .collect();
-        format!("{}{tail}", name.trim_end())
+        format!("{}{tail}", name.trim())
     }
 
     #[test]

@@ -14,26 +14,51 @@ use serde_json::value::RawValue;
 use std::cell::Cell;
 
 thread_local! {
-    /// The address of the byte to name for the last value [`optional_number`] refused on this
-    /// thread: a map's or a list's opening bracket, any other value's last byte (where serde_json
-    /// places its own). serde_json places an error a `deserialize_with` function returns where
-    /// the enclosing object ends (a row's closing brace, a line late for its last field), and a
-    /// function given only the value cannot say where it stands; the value's text, borrowed from
-    /// the document, can.
-    static REFUSED_VALUE_AT: Cell<usize> = const { Cell::new(0) };
+    /// Where to place the last value this module refused on this thread: see [`Refused`].
+    /// serde_json places an error a `deserialize_with` function or a visitor returns where the
+    /// enclosing object or list ends (a row's closing brace, a line late for its last field),
+    /// and a function given only the value cannot say where it stands; the value's text,
+    /// borrowed from the document, can.
+    static REFUSED: Cell<Option<Refused>> = const { Cell::new(None) };
+}
+
+/// A refused value, by the address of text borrowed from the document.
+#[derive(Clone, Copy)]
+enum Refused {
+    /// The byte to name: a map's or a list's opening bracket, any other value's last byte
+    /// (where serde_json places its own).
+    At(usize),
+    /// The first item of a list refused where an object goes: the list's bracket is named.
+    ListFrom(usize),
 }
 
 /// Forgets any value refused before: call before reading a document.
 pub(super) fn forget_refused_value() {
-    REFUSED_VALUE_AT.set(0);
+    REFUSED.set(None);
 }
 
-/// The offset of the byte to name for the value [`optional_number`] refused while `document`
-/// was read, when it refused one there.
+/// Notes a list refused where an object goes, by its first item.
+pub(super) fn refuse_list_holding(first_item: &str) {
+    REFUSED.set(Some(Refused::ListFrom(first_item.as_ptr() as usize)));
+}
+
+/// The offset of the byte to name for the value refused while `document` was read, when one
+/// was refused there.
 pub(super) fn refused_value_at(document: &[u8]) -> Option<usize> {
-    let at = REFUSED_VALUE_AT.get();
-    let start = document.as_ptr() as usize;
-    (start <= at && at < start + document.len()).then(|| at - start)
+    let (Refused::At(address) | Refused::ListFrom(address)) = REFUSED.get()?;
+    let offset = address.checked_sub(document.as_ptr() as usize)?;
+    if offset >= document.len() {
+        return None;
+    }
+    Some(match REFUSED.get()? {
+        Refused::At(_) => offset,
+        // Only whitespace stands between a list's bracket and its first item.
+        Refused::ListFrom(_) => document[..offset]
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .filter(|&bracket| document[bracket] == b'[')
+            .unwrap_or(offset),
+    })
 }
 
 /// `deserialize_with` for an optional number field (`null` or absent is `None`).
@@ -48,10 +73,10 @@ pub(super) fn optional_number<'de, D: Deserializer<'de>>(
         Some(value) => Ok(Some(value)),
         None => {
             let start = text.as_ptr() as usize;
-            REFUSED_VALUE_AT.set(match text.as_bytes()[0] {
+            REFUSED.set(Some(Refused::At(match text.as_bytes()[0] {
                 b'[' | b'{' => start,
                 _ => start + text.len() - 1,
-            });
+            })));
             let string;
             let unexpected = match text.as_bytes()[0] {
                 // Not `map_err(custom)`: serde_json would take the position the inner error

@@ -258,7 +258,13 @@ fn symbol_info_group_file_lists_every_series() {
 
     // A company name with nothing to show (missing, blank, control characters only) gives
     // way to the symbol: a description is never a bare " - price data (daily)".
-    for name in [Value::Null, json!("  "), json!("\n\t\u{7f}")] {
+    // And what is left of a name once control characters are dropped is trimmed again.
+    for (name, shown) in [
+        (Value::Null, "DIX.IN"),
+        (json!("  "), "DIX.IN"),
+        (json!("\n\t\u{7f}"), "DIX.IN"),
+        (json!("\u{1} Acme \u{2}"), "Acme"),
+    ] {
         let mut file: Value = serde_json::from_slice(&chart::with_bars("DIX.IN", 1)).unwrap();
         file["chart"]["peripheralData"]["name"] = name.clone();
         let (wd, code) = convert(
@@ -270,7 +276,8 @@ fn symbol_info_group_file_lists_every_series() {
         let info: Value =
             serde_json::from_str(&wd.read("out/data/daily/symbol_info/bluedot.json")).unwrap();
         assert_eq!(
-            info["description"][2], "DIX.IN - price data (daily)",
+            info["description"][2],
+            format!("{shown} - price data (daily)"),
             "{name}"
         );
     }
@@ -475,7 +482,13 @@ fn outcome_wrong_value_types_name_line_and_column() {
     let row = failure(b"{\"chart\": {\"prices\": [[1753986600000, 100, 110, 90, 105, 1000]]}}");
     assert_eq!(
         row,
-        "unexpected JSON structure at line 1 column 38: invalid type: sequence, expected an object"
+        "unexpected JSON structure at line 1 column 23: invalid type: sequence, expected an object"
+    );
+    // At its bracket, not after its first item, wherever the items stand.
+    let split = failure(b"{\"chart\": {\"prices\": [  [\n1,\n2]]}}");
+    assert!(
+        split.starts_with("unexpected JSON structure at line 1 column 25: "),
+        "{split}"
     );
     for document in [
         &b"[{\"error\": false}, {\"prices\": []}]"[..],
