@@ -45,12 +45,13 @@ pub(super) fn refuse_list_holding(first_item: &str) {
 /// The offset of the byte to name for the value refused while `document` was read, when one
 /// was refused there.
 pub(super) fn refused_value_at(document: &[u8]) -> Option<usize> {
-    let (Refused::At(address) | Refused::ListFrom(address)) = REFUSED.get()?;
+    let refused = REFUSED.get()?;
+    let (Refused::At(address) | Refused::ListFrom(address)) = refused;
     let offset = address.checked_sub(document.as_ptr() as usize)?;
     if offset >= document.len() {
         return None;
     }
-    Some(match REFUSED.get()? {
+    Some(match refused {
         Refused::At(_) => offset,
         // Only whitespace stands between a list's bracket and its first item.
         Refused::ListFrom(_) => document[..offset]
