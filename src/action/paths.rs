@@ -41,12 +41,7 @@ pub fn resolve(workspace: &Path, input: &str, what: &str) -> Result<WorkspacePat
             workspace.display()
         ))
     })?;
-    let mut existing = absolute.as_path();
-    while !existing.exists() {
-        existing = existing.parent().unwrap_or(workspace);
-    }
-    let real = existing.canonicalize().map_err(|_| escapes())?;
-    if !real.starts_with(&real_workspace) {
+    if !crate::output::resolved(&absolute).starts_with(&real_workspace) {
         return Err(escapes());
     }
 

@@ -88,8 +88,9 @@ pub fn refuse_foreign_root(root: &Path) -> io::Result<()> {
     )))
 }
 
-/// `path` with links and `..` resolved as far as it exists, the rest appended as given.
-fn resolved(path: &Path) -> PathBuf {
+/// `path` with links and `..` resolved as far as it exists, the rest appended as given: where
+/// a path that is not there yet would lead once created.
+pub fn resolved(path: &Path) -> PathBuf {
     let mut existing = path;
     let mut rest = Vec::new();
     loop {
