@@ -115,10 +115,17 @@ pub fn run(
     if let Some(date) = &date {
         notes.push(format!("Date {date}"));
     }
-    if let Some(warning) = report.midnight_warning() {
+    for warning in [report.midnight_warning(), report.bars_left_out_warning()]
+        .into_iter()
+        .flatten()
+    {
         notes.push(format!("**Warning**: {}", summary::cell(&warning)));
     }
-    let title = format!("bluedot process: {timeframe}, shard {shard}");
+    // A shard is worth naming only where there are several, as on stderr.
+    let title = match shard.count {
+        1 => format!("bluedot process: {timeframe}"),
+        _ => format!("bluedot process: {timeframe}, shard {shard}"),
+    };
     let budget = runner
         .summary_file
         .as_deref()
@@ -245,6 +252,16 @@ fn annotate(console: &mut Console<Stdout>, report: &Report, spec: &SourceSpec) {
             Level::Warning,
             Annotation {
                 title: "dates may be a day off".into(),
+                message: warning,
+                file: None,
+            },
+        );
+    }
+    if let Some(warning) = report.bars_left_out_warning() {
+        console.annotate(
+            Level::Warning,
+            Annotation {
+                title: "bars left out".into(),
                 message: warning,
                 file: None,
             },

@@ -11,7 +11,7 @@ pub mod symbol;
 mod symbol_info;
 
 pub use dates::{DateRule, named_zone, zone_database_release};
-pub use series::{SeriesFile, SeriesKind, SeriesName};
+pub use series::{BadBar, BarLeftOut, SeriesFile, SeriesKind, SeriesName};
 pub use symbol_info::{
     ChartSymbols, SeriesSymbols, Streamed, listed_series, validate_group, write_symbol_info,
 };
@@ -157,6 +157,10 @@ pub struct Converted {
     /// exchange's and their dates may be a day off. They are still converted as the option
     /// says; the run warns.
     pub bars_not_at_midnight: u32,
+    /// The newest trading bar left out of PRICE_DATA for its prices: the counts say how many,
+    /// this says which day a trader's chart lacks (the newest matters most: a chart that lost
+    /// it ends a bar early).
+    pub newest_bar_left_out: Option<BarLeftOut>,
 }
 
 /// Why a file produced nothing. The `Display` text is what users read in the report.
@@ -276,6 +280,7 @@ pub fn convert(
         first_date: built.first_date,
         last_date: built.last_date,
         bars_not_at_midnight: built.bars_not_at_midnight,
+        newest_bar_left_out: built.newest_bar_left_out,
     })
 }
 

@@ -101,6 +101,8 @@ pub struct Built {
     pub last_date: NaiveDate,
     /// See [`Converted::bars_not_at_midnight`](super::Converted::bars_not_at_midnight).
     pub bars_not_at_midnight: u32,
+    /// See [`Converted::newest_bar_left_out`](super::Converted::newest_bar_left_out).
+    pub newest_bar_left_out: Option<BarLeftOut>,
 }
 
 /// Accumulates one series' text and its widest fraction.
@@ -269,6 +271,7 @@ pub fn build(
     let mut trading_bars: Vec<Day> = Vec::with_capacity(by_date.len());
     let mut trading_texts: Vec<[u8; 9]> = Vec::with_capacity(by_date.len());
 
+    let mut newest_bar_left_out = None;
     for &(date, row) in &by_date {
         let holiday = row.is_holiday();
         if holiday && !options.keep_holidays {
@@ -284,7 +287,19 @@ pub fn build(
                     trading_texts.push(date_text);
                 }
             }
-            Err(reason) => reason.count(&mut dropped),
+            Err(reason) => {
+                reason.count(&mut dropped);
+                if holiday {
+                    // A holiday `--keep-holidays` could not keep is in no series: counted once,
+                    // for why, so `holiday` stays the count of holidays kept in PRICE_DATA.
+                    continue;
+                }
+                // Rows go oldest first, so the last one noted is the newest.
+                newest_bar_left_out = Some(BarLeftOut {
+                    date: date.date(),
+                    reason,
+                });
+            }
         }
         if holiday {
             // Kept holidays repeat the previous bar in PRICE_DATA only.
@@ -317,16 +332,35 @@ pub fn build(
         first_date: first_date.date(),
         last_date: last_date.date(),
         bars_not_at_midnight,
+        newest_bar_left_out,
     })
 }
 
-enum BadBar {
+/// Why a bar is left out of PRICE_DATA; named as its count in [`DroppedRows`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadBar {
     NullPrice,
     OhlcViolation,
     NegativeVolume,
 }
 
+/// A trading bar left out of PRICE_DATA for its prices: the trader's chart has no bar that day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BarLeftOut {
+    pub date: NaiveDate,
+    pub reason: BadBar,
+}
+
 impl BadBar {
+    /// The reason's name in the report, as in `dropped_rows`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BadBar::NullPrice => "null_price",
+            BadBar::OhlcViolation => "ohlc_violation",
+            BadBar::NegativeVolume => "negative_volume",
+        }
+    }
+
     fn count(self, dropped: &mut DroppedRows) {
         match self {
             BadBar::NullPrice => dropped.null_price += 1,

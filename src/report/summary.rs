@@ -68,6 +68,56 @@ impl Report {
         ))
     }
 
+    /// The charts converted with trading bars left out of PRICE_DATA for their prices, each
+    /// with its newest such bar, when there are any: a count alone would not tell a trader which
+    /// day a chart lacks, nor that a chart lost its latest bar and so ends a day early. Charts
+    /// that lost their latest bar come first.
+    pub fn bars_left_out_warning(&self) -> Option<String> {
+        let mut charts: Vec<(bool, String)> = self
+            .files
+            .iter()
+            .filter(|file| file.outcome == Outcome::Ok)
+            .filter_map(|file| {
+                let chart = file.chart.as_ref()?;
+                let bar = chart.newest_bar_left_out?;
+                let latest = bar.date > chart.last_date;
+                let mut text = format!(
+                    "{} {} {}",
+                    one_line(&file.name),
+                    bar.date,
+                    bar.reason.name()
+                );
+                if latest {
+                    text.push_str(&format!(
+                        ", its latest bar: PRICE_DATA ends {}",
+                        chart.last_date
+                    ));
+                }
+                Some((!latest, text))
+            })
+            .collect();
+        if charts.is_empty() {
+            return None;
+        }
+        // Stable: within each kind, the report's order.
+        charts.sort_by_key(|(later, _)| *later);
+        let more = charts.len().saturating_sub(SUMMARY_FAILURES);
+        let mut named: Vec<String> = charts
+            .iter()
+            .take(SUMMARY_FAILURES)
+            .map(|(_, text)| text.clone())
+            .collect();
+        if more > 0 {
+            named.push(format!("and {more} more (report.json dates each)"));
+        }
+        Some(format!(
+            "bars left out of PRICE_DATA for their prices in {} chart{} (the newest of each): {}",
+            charts.len(),
+            if charts.len() == 1 { "" } else { "s" },
+            named.join("; "),
+        ))
+    }
+
     /// The stocks whose series the run removed, when there are any (twenty named at most).
     pub fn no_longer_published_text(&self) -> Option<String> {
         let gone = &self.no_longer_published;
@@ -155,6 +205,9 @@ impl Report {
             ));
         }
         if let Some(warning) = self.midnight_warning() {
+            out.push_str(&format!("warning: {warning}\n"));
+        }
+        if let Some(warning) = self.bars_left_out_warning() {
             out.push_str(&format!("warning: {warning}\n"));
         }
         let reached = self.failures_reached().count();
@@ -330,6 +383,62 @@ mod tests {
             summary.contains("... and 3 more skipped, all listed in report.json\n"),
             "{summary}"
         );
+    }
+
+    /// Charts that lost their latest bar come first, twenty are named, and a chart that failed
+    /// (its series never written) is not among them.
+    #[test]
+    fn the_bars_left_out_warning_puts_charts_ending_early_first() {
+        use crate::convert::{BadBar, BarLeftOut, ChartSymbols};
+        use crate::report::{ChartCounts, ChartFacts};
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2025, 7, d).unwrap();
+        let chart = |left_out: u32| ChartFacts {
+            symbols: ChartSymbols::new("S", "S", [0; 4]),
+            first_date: day(1),
+            last_date: day(30),
+            newest_bar_left_out: Some(BarLeftOut {
+                date: day(left_out),
+                reason: BadBar::NegativeVolume,
+            }),
+            counts: ChartCounts::new([0; 15]),
+        };
+        let mut report = report();
+        report.files.clear();
+        for n in 0..25 {
+            let mut file = FileReport::new(format!("{n:02}_daily.json"), Outcome::Ok, None);
+            // Two charts lost their bar of the 31st, after their last one of the 30th.
+            file.chart = Some(chart(if n % 10 == 9 { 31 } else { 15 }));
+            report.files.push(file);
+        }
+        let mut failed = FileReport::new("ZZ_daily.json", Outcome::Failed, Some("x".into()));
+        failed.chart = Some(chart(31));
+        report.files.push(failed);
+
+        let warning = report.bars_left_out_warning().unwrap();
+        let ending_early = ", its latest bar: PRICE_DATA ends 2025-07-30";
+        assert!(
+            warning.starts_with(&format!(
+                "bars left out of PRICE_DATA for their prices in 25 charts (the newest of each): \
+                 09_daily.json 2025-07-31 negative_volume{ending_early}; \
+                 19_daily.json 2025-07-31 negative_volume{ending_early}; \
+                 00_daily.json 2025-07-15 negative_volume; "
+            )),
+            "{warning}"
+        );
+        assert!(
+            warning.ends_with("; and 5 more (report.json dates each)"),
+            "{warning}"
+        );
+        assert!(!warning.contains("ZZ"), "{warning}");
+        assert_eq!(warning.matches("_daily.json").count(), 20, "{warning}");
+        assert!(
+            report
+                .human_summary()
+                .contains(&format!("\nwarning: {warning}\n"))
+        );
+
+        report.files.truncate(0);
+        assert_eq!(report.bars_left_out_warning(), None);
     }
 
     /// Blue dots outside the bars are not rows lost, and holidays kept in PRICE_DATA are not

@@ -72,7 +72,7 @@ fn process_writes_outputs_summary_and_the_same_files_as_the_cli() {
 
     let summary = &step.summary;
     assert!(summary.len() < 1024 * 1024);
-    assert!(summary.starts_with("## bluedot process: daily, shard 0/1\n"));
+    assert!(summary.starts_with("## bluedot process: daily\n"));
     assert!(
         summary.contains("| files | count |\n|---|---:|\n"),
         "{summary}"
@@ -139,7 +139,8 @@ fn shards_split_the_files_and_the_gate_decides_the_exit() {
         ]);
         assert_eq!(step.code(), 0);
         ok += step.outputs()["files-ok"].parse::<u32>().unwrap();
-        assert!(step.summary.contains(&format!("shard {index}/4")));
+        let title = format!("## bluedot process: daily, shard {index}/4\n");
+        assert!(step.summary.starts_with(&title), "{}", step.summary);
     }
     assert_eq!(ok, 40, "every file in exactly one shard");
 
@@ -448,6 +449,39 @@ fn process_on_the_example_drop_agrees_with_its_report() {
     assert_eq!(
         step.summary.contains("**Warning**: "),
         off > 0,
+        "{}",
+        step.summary
+    );
+}
+
+/// A chart whose latest bar is left out for its prices ends a day early: the run still succeeds,
+/// and one annotation and the job summary say which chart and which day.
+#[test]
+fn a_bar_left_out_is_annotated_with_its_chart_and_day() {
+    let runner = Runner::new();
+    let folder = charts_folder(&runner, 2);
+    // The bar of 2025-08-01 has its high under its close; the one of 2025-07-31 after it (newest
+    // first, as exports are) is sound.
+    let older = r#"{"priceDate":1753900200000,"open":10,"high":11,"low":9,"close":10.5,"volume":100,"pdt":"TradingDate","bc":1.5,"rlst":50}"#;
+    let two_bars = chart("LOST.IN")
+        .replace(r#""high":11"#, r#""high":10.2"#)
+        .replace("}],", &format!("}},{older}],"));
+    runner.write(&format!("{folder}/LOST.IN_daily.json"), two_bars);
+    let step = runner.step(&[("source", folder)]);
+    assert_eq!(step.code(), 0);
+    let annotations: Vec<&str> = step
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::warning title=bars left out::"))
+        .collect();
+    assert_eq!(annotations.len(), 1, "{}", step.stdout);
+    assert!(
+        annotations[0].contains("LOST.IN_daily.json 2025-08-01 ohlc_violation, its latest bar: PRICE_DATA ends 2025-07-31"),
+        "{}",
+        annotations[0]
+    );
+    assert!(
+        step.summary.contains("**Warning**: bars left out"),
         "{}",
         step.summary
     );

@@ -44,6 +44,25 @@ fn rule_5_keep_holidays_keeps_them_in_price_data_only() {
     }
 }
 
+/// A holiday `--keep-holidays` cannot keep (its prices are not a bar) is in no series: it is
+/// counted once, for its prices, so `holiday` still counts exactly the holidays kept.
+#[test]
+fn rule_5_keep_holidays_counts_a_holiday_it_cannot_keep_by_its_prices() {
+    let mut unpriced = holiday(-1);
+    unpriced["close"] = Value::Null;
+    let rows = vec![bar(0), unpriced, holiday(-2), bar(-3)];
+    let (wd, code) = convert_rows(rows, &["--keep-holidays"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        series(&wd, "X_PRICE_DATA"),
+        "20250729T,10,12,9,11,1000\n20250730T,10,12,9,11,0\n20250801T,10,12,9,11,1000\n"
+    );
+    assert_eq!(dropped(&wd, "X_daily.json", "holiday"), 1);
+    assert_eq!(dropped(&wd, "X_daily.json", "null_price"), 1);
+    // Not a trading bar: no trader's bar is missing.
+    assert!(file_entry(&report(&wd), "X_daily.json")["newest_bar_left_out"].is_null());
+}
+
 // ---- Rule 6: nulls ----
 
 #[test]
@@ -170,4 +189,55 @@ fn rule_7_negative_volume_is_never_written() {
     );
     assert_eq!(series(&wd, "X_PRICE_DATA"), "20250801T,10,12,9,11,1000\n");
     assert_eq!(dropped(&wd, "X_daily.json", "negative_volume"), 1);
+}
+
+/// A count says bars were left out, not which: the report dates each chart's newest, and the
+/// summary warns, first for a chart that lost its latest bar (its series end a day early).
+#[test]
+fn rule_7_the_newest_bar_left_out_is_dated_and_warned_of() {
+    let wd = WorkDir::new();
+    let mut unpriced = bar(-3);
+    unpriced["open"] = Value::Null;
+    let latest_inverted = row(0, [10.0, 10.5, 9.0, 11.0], Some(1.0));
+    let stale = vec![latest_inverted, bar(-1), unpriced, bar(-4)];
+    wd.write(
+        "in/CIX_daily.json",
+        chart::chart(Some("CIX"), stale, json!([])),
+    );
+    let mut unpriced = bar(-2);
+    unpriced["high"] = Value::Null;
+    let gap = vec![bar(0), bar(-1), unpriced];
+    wd.write(
+        "in/BAX_daily.json",
+        chart::chart(Some("BAX"), gap, json!([])),
+    );
+    let whole = vec![bar(0), bar(-1)];
+    wd.write(
+        "in/AAA_daily.json",
+        chart::chart(Some("AAA"), whole, json!([])),
+    );
+    let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+    assert_eq!(out.status.code(), Some(0));
+
+    let report = report(&wd);
+    let entry = |name: &str| file_entry(&report, name)["newest_bar_left_out"].clone();
+    assert_eq!(
+        entry("CIX_daily.json"),
+        json!({"date": "2025-08-01", "reason": "ohlc_violation"})
+    );
+    assert_eq!(
+        entry("BAX_daily.json"),
+        json!({"date": "2025-07-30", "reason": "null_price"})
+    );
+    assert!(entry("AAA_daily.json").is_null());
+
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(
+            "warning: bars left out of PRICE_DATA for their prices in 2 charts (the newest of each): \
+             CIX_daily.json 2025-08-01 ohlc_violation, its latest bar: PRICE_DATA ends 2025-07-31; \
+             BAX_daily.json 2025-07-30 null_price\n"
+        ),
+        "{stderr}"
+    );
 }
