@@ -529,6 +529,35 @@ pub fn bounded_reason(reason: String) -> String {
     }
 }
 
+/// Whether the file at `path` is a run's report, told by its first 1 KiB.
+pub fn is_run_report(path: &std::path::Path) -> std::io::Result<bool> {
+    let mut head = Vec::with_capacity(1024);
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(path)?, 1024),
+        &mut head,
+    )?;
+    Ok(opens_a_run_report(&head))
+}
+
+/// Whether `head`, the start of a file, opens a run's report: its version first, then its
+/// maker. Read as JSON tokens, not bytes: a report checked out of Git for Windows has CRLF line
+/// ends, and an editor may add a byte-order mark or indent it otherwise.
+fn opens_a_run_report(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    let text = text.trim_start_matches('\u{feff}');
+    let mut tokens = text
+        .split(|c: char| c.is_whitespace() || c == ':' || c == ',')
+        .filter(|token| !token.is_empty());
+    let opening = [tokens.next(), tokens.next()];
+    let version = matches!(opening, [Some("{"), Some("\"report_version\"")])
+        || opening[0] == Some("{\"report_version\"");
+    version
+        && tokens
+            .skip_while(|&token| token != "\"generated_by\"")
+            .nth(1)
+            == Some("\"bluedot")
+}
+
 /// Peak resident set size of this process (`VmHWM`), where the kernel reports it.
 pub fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -565,6 +594,31 @@ mod tests {
             timings_ms: Timings::default(),
             bytes: Bytes::default(),
             peak_rss_bytes: None,
+        }
+    }
+
+    /// A report is told by its first two keys, however it is spaced: Git for Windows checks it
+    /// out with CRLF line ends, an editor may add a byte-order mark or indent it otherwise.
+    #[test]
+    fn a_run_report_is_told_by_its_opening_keys_however_spaced() {
+        let pretty = "{\n  \"report_version\": 1,\n  \"generated_by\": \"bluedot 0.1.0\",\n";
+        for head in [
+            pretty.to_owned(),
+            pretty.replace('\n', "\r\n"),
+            format!("\u{feff}{pretty}"),
+            pretty.replace("  ", "\t"),
+            "{\"report_version\":1,\"generated_by\":\"bluedot 0.1.0\",\"timeframe\"".to_owned(),
+        ] {
+            assert!(opens_a_run_report(head.as_bytes()), "{head:?}");
+        }
+        for head in [
+            "",
+            "my notes",
+            "{\"generated_by\": \"bluedot 0.1.0\", \"report_version\": 1}",
+            "{\"report_version\": 1, \"generated_by\": \"something else\"}",
+            "[{\"report_version\": 1, \"generated_by\": \"bluedot 0.1.0\"}]",
+        ] {
+            assert!(!opens_a_run_report(head.as_bytes()), "{head:?}");
         }
     }
 

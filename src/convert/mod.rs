@@ -13,7 +13,8 @@ mod symbol_info;
 pub use dates::{DateRule, named_zone, zone_database_release};
 pub use series::{BadBar, BarLeftOut, SeriesFile, SeriesKind, SeriesName};
 pub use symbol_info::{
-    ChartSymbols, SeriesSymbols, Streamed, listed_series, validate_group, write_symbol_info,
+    ChartSymbols, SeriesSymbols, Streamed, is_series_name, listed_series, validate_group,
+    write_symbol_info,
 };
 
 use chrono::NaiveDate;
@@ -198,7 +199,7 @@ pub enum ConvertError {
     },
     #[error("responseHeader.error is true (errorCode: {code})")]
     ResponseError { code: String },
-    #[error("no chart object")]
+    #[error("not a chart export: no \"chart\" object at the top level")]
     NoChart,
     /// The export's bars are not the run's timeframe: converted, they would replace the run's
     /// series with another timeframe's bars under the same names.

@@ -98,23 +98,26 @@ pub fn listed_series(json: &[u8]) -> Option<Vec<String>> {
     // An editor that saved the list (Notepad, PowerShell 5) may have put a byte-order mark first.
     let json = json.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(json);
     let listed: Listed = serde_json::from_slice(json).ok()?;
-    let is_series_name = |name: &String| {
-        name.len() <= symbol::MAX_SERIES_NAME
-            && SeriesKind::ALL.iter().any(|kind| {
-                name.strip_suffix(kind.suffix()).is_some_and(|symbol| {
-                    !symbol.is_empty()
-                        && symbol
-                            .bytes()
-                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-                })
-            })
-    };
     let n = listed.symbol.len();
     let whole = listed.description.len() == n
         && listed.pricescale.len() == n
-        && listed.symbol.iter().all(is_series_name)
+        && listed.symbol.iter().all(|name| is_series_name(name))
         && listed.symbol.is_sorted_by(|a, b| a < b);
     whole.then_some(listed.symbol)
+}
+
+/// Whether `name` could be a series this program names (`DIX_IN_PRICE_DATA`): a series symbol
+/// (`A-Z`, `0-9`, `_`) with one of the four suffixes, no longer than TradingView takes.
+pub fn is_series_name(name: &str) -> bool {
+    name.len() <= symbol::MAX_SERIES_NAME
+        && SeriesKind::ALL.iter().any(|kind| {
+            name.strip_suffix(kind.suffix()).is_some_and(|symbol| {
+                !symbol.is_empty()
+                    && symbol
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            })
+        })
 }
 
 /// Writes the list for `charts` (every chart whose four series were written), sorted by series

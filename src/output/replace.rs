@@ -69,14 +69,7 @@ pub fn refuse_foreign_root(root: &Path) -> io::Result<()> {
             )));
         }
         Ok(meta) if !meta.is_file() => false,
-        Ok(_) => {
-            let mut head = Vec::with_capacity(1024);
-            io::Read::read_to_end(
-                &mut io::Read::take(fs::File::open(&report)?, 1024),
-                &mut head,
-            )?;
-            opens_a_run_report(&head)
-        }
+        Ok(_) => crate::report::is_run_report(&report)?,
     };
     if ours {
         return Ok(());
@@ -109,25 +102,6 @@ pub fn resolved(path: &Path) -> PathBuf {
             _ => return path.to_owned(),
         }
     }
-}
-
-/// Whether `head`, the start of a file, opens a run's report: its version first, then its
-/// maker. Read as JSON tokens, not bytes: a report checked out of Git for Windows has CRLF line
-/// ends, and an editor may add a byte-order mark or indent it otherwise.
-fn opens_a_run_report(head: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(head);
-    let text = text.trim_start_matches('\u{feff}');
-    let mut tokens = text
-        .split(|c: char| c.is_whitespace() || c == ':' || c == ',')
-        .filter(|token| !token.is_empty());
-    let opening = [tokens.next(), tokens.next()];
-    let version = matches!(opening, [Some("{"), Some("\"report_version\"")])
-        || opening[0] == Some("{\"report_version\"");
-    version
-        && tokens
-            .skip_while(|&token| token != "\"generated_by\"")
-            .nth(1)
-            == Some("\"bluedot")
 }
 
 /// Refuses a published tree holding anything this program did not write there, since
@@ -510,31 +484,6 @@ pub(super) fn remove_tree(path: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A report is told by its first two keys, however it is spaced: Git for Windows checks it
-    /// out with CRLF line ends, an editor may add a byte-order mark or indent it otherwise.
-    #[test]
-    fn a_run_report_is_told_by_its_opening_keys_however_spaced() {
-        let pretty = "{\n  \"report_version\": 1,\n  \"generated_by\": \"bluedot 0.1.0\",\n";
-        for head in [
-            pretty.to_owned(),
-            pretty.replace('\n', "\r\n"),
-            format!("\u{feff}{pretty}"),
-            pretty.replace("  ", "\t"),
-            "{\"report_version\":1,\"generated_by\":\"bluedot 0.1.0\",\"timeframe\"".to_owned(),
-        ] {
-            assert!(opens_a_run_report(head.as_bytes()), "{head:?}");
-        }
-        for head in [
-            "",
-            "my notes",
-            "{\"generated_by\": \"bluedot 0.1.0\", \"report_version\": 1}",
-            "{\"report_version\": 1, \"generated_by\": \"something else\"}",
-            "[{\"report_version\": 1, \"generated_by\": \"bluedot 0.1.0\"}]",
-        ] {
-            assert!(!opens_a_run_report(head.as_bytes()), "{head:?}");
-        }
-    }
 
     /// A symbol list kept as a link to a pipe (a self-hosted runner's workspace) must neither
     /// hang the check nor count as the run's list.

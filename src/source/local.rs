@@ -59,10 +59,14 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
         // that way needs no stat of its own (its size is learnt when it is read), which keeps
         // a thousand system calls off the serial start of a run.
         if not_chart.is_none() && item.file_type().is_ok_and(|kind| kind.is_file()) {
-            listing.charts.push(Entry {
+            let entry = Entry {
                 name: utf8_name.to_owned(),
                 size: None,
-            });
+            };
+            match written_by_bluedot(dir, utf8_name) {
+                Some(what) => listing.skipped.push((entry, what.into())),
+                None => listing.charts.push(entry),
+            }
             continue;
         }
         let name = utf8_name.to_owned();
@@ -105,7 +109,10 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
         };
         match not_chart {
             Some(reason) => listing.skipped.push((entry, reason.into())),
-            None if meta.is_file() => listing.charts.push(entry),
+            None if meta.is_file() => match written_by_bluedot(dir, utf8_name) {
+                Some(what) => listing.skipped.push((entry, what.into())),
+                None => listing.charts.push(entry),
+            },
             None => {
                 let reason = format!("cannot read: {}", crate::folder::NOT_A_REGULAR_FILE);
                 listing.unreadable.push((entry, reason));
@@ -114,6 +121,29 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
     }
     listing.sort();
     Ok(listing)
+}
+
+/// What a `*.json` regular file in `dir` is, if bluedot wrote it: its run report, or a symbol
+/// list in a `symbol_info` folder. Met where charts are expected (`--input` given bluedot's
+/// output), they are not charts that failed but files to skip, and say why. Only files with
+/// those names are opened.
+fn written_by_bluedot(dir: &Path, name: &str) -> Option<&'static str> {
+    if name == "report.json" {
+        return crate::report::is_run_report(&dir.join(name))
+            .unwrap_or(false)
+            .then_some(super::OWN_REPORT_SKIPPED);
+    }
+    if dir.file_name() != Some("symbol_info".as_ref()) {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    let file = File::open(dir.join(name)).ok()?;
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, super::LARGEST_CHART),
+        &mut bytes,
+    )
+    .ok()?;
+    crate::convert::listed_series(&bytes).map(|_| super::OWN_SYMBOL_LIST_SKIPPED)
 }
 
 /// `ELOOP`: links that lead to each other, never to a file (std names no kind for it).
@@ -142,20 +172,36 @@ fn escaped(name: &[u8]) -> String {
 
 /// For a folder without charts: the sub-folders that hold some, as the end of an error message
 /// (`; charts are read from the folder itself, not its sub-folders: 2025-08-01 holds 8`), or
-/// nothing. Dated drop folders sort oldest first, so the last ones are named.
+/// nothing. Where none does, their sub-folders are looked into (`--input examples/data`: the
+/// charts are in `daily/2025-08-01`). Dated drop folders sort oldest first, so the last ones
+/// are named.
 pub fn subfolders_with_charts(dir: &Path) -> String {
     const NAMED: usize = 3;
-    let Ok(items) = std::fs::read_dir(dir) else {
-        return String::new();
+    // A hint must not walk a home folder: past this many folders looked into, it gives up.
+    const LOOKED_INTO: usize = 256;
+    let mut budget = LOOKED_INTO;
+    let mut charts_in = |folder: &Path| -> Option<usize> {
+        budget = budget.checked_sub(1)?;
+        Some(list(folder).ok()?.charts.len())
     };
-    let mut found: Vec<(String, usize)> = items
-        .filter_map(|item| {
-            let path = item.ok()?.path();
-            let name = crate::report::one_line(&path.file_name()?.to_string_lossy()).into_owned();
-            let charts = list(&path).ok()?.charts.len();
-            (charts > 0).then_some((name, charts))
-        })
+    let level = subfolders(dir);
+    let mut found: Vec<(String, usize)> = level
+        .iter()
+        .filter_map(|(name, path)| Some((name.clone(), charts_in(path)?)))
+        .filter(|(_, charts)| *charts > 0)
         .collect();
+    if found.is_empty() {
+        found = level
+            .iter()
+            .flat_map(|(name, path)| {
+                subfolders(path)
+                    .into_iter()
+                    .map(move |(inner, path)| (format!("{name}/{inner}"), path))
+            })
+            .filter_map(|(name, path)| Some((name, charts_in(&path)?)))
+            .filter(|(_, charts)| *charts > 0)
+            .collect();
+    }
     if found.is_empty() {
         return String::new();
     }
@@ -174,6 +220,43 @@ pub fn subfolders_with_charts(dir: &Path) -> String {
         text.push_str(&format!(", and {more} more"));
     }
     text
+}
+
+/// The folders in `dir` (links to folders too), with their names as printed, sorted by name.
+fn subfolders(dir: &Path) -> Vec<(String, std::path::PathBuf)> {
+    let Ok(items) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut folders: Vec<_> = items
+        .filter_map(|item| {
+            let path = item.ok()?.path();
+            let name = crate::report::one_line(&path.file_name()?.to_string_lossy()).into_owned();
+            path.is_dir().then_some((name, path))
+        })
+        .collect();
+    folders.sort();
+    folders
+}
+
+/// For a folder without charts that holds bluedot's output (`--input site`, `site/data/daily`
+/// or `site/data`): what to give instead, as the end of an error message. Told by the files a
+/// run writes (its report, symbol lists, series named as it names them) and by `symbol_info/`.
+pub fn bluedot_output_hint(dir: &Path, listing: &Listing) -> Option<&'static str> {
+    let own_file = listing.skipped.iter().any(|(entry, reason)| {
+        reason == super::OWN_REPORT_SKIPPED
+            || reason == super::OWN_SYMBOL_LIST_SKIPPED
+            || entry
+                .name
+                .strip_suffix(".csv")
+                .is_some_and(crate::convert::is_series_name)
+    });
+    let series_tree = |folder: &Path| folder.join("symbol_info").is_dir();
+    let output =
+        own_file || series_tree(dir) || subfolders(dir).iter().any(|(_, path)| series_tree(path));
+    output.then_some(
+        "; it holds bluedot's output (series, symbol lists or a run report), not chart exports: \
+         --input is the folder of MarketSmith *.json files",
+    )
 }
 
 /// Why a file named `name` is not a chart, if it is not: not `*.json`, or the metadata macOS

@@ -63,6 +63,12 @@ impl Listing {
 pub const SUBFOLDER_SKIPPED: &str =
     "a folder: charts are read from the files directly in the drop folder, not from sub-folders";
 
+/// The reasons bluedot's own files are skipped where charts are expected (`--input` given a
+/// run's output).
+pub const OWN_REPORT_SKIPPED: &str = "bluedot's own run report, not a chart export";
+pub const OWN_SYMBOL_LIST_SKIPPED: &str =
+    "a symbol list bluedot wrote (symbol_info), not a chart export";
+
 /// The reason a shortcut to a folder in a Drive drop is skipped.
 pub const SHORTCUT_TO_FOLDER_SKIPPED: &str = "shortcut to a folder: charts are read from the files directly in the drop folder, not from sub-folders";
 

@@ -99,7 +99,10 @@ impl Opened {
             n => message.push_str(&format!(" ({n} other files there would be skipped)")),
         }
         match &self.fetcher {
-            Fetcher::Local(dir) => message.push_str(&super::local::subfolders_with_charts(dir)),
+            Fetcher::Local(dir) => match super::local::bluedot_output_hint(dir, &self.listing) {
+                Some(hint) => message.push_str(hint),
+                None => message.push_str(&super::local::subfolders_with_charts(dir)),
+            },
             // Whether they hold charts would take a listing each; their names are the hint.
             Fetcher::Drive(_) if !subfolders.is_empty() => {
                 const NAMED: usize = 3;

@@ -309,6 +309,19 @@ fn a_folder_without_charts_is_refused_and_the_last_output_kept() {
     );
     assert_eq!(harness::tree(&wd.join("out")), published, "nothing touched");
 
+    // The folder above the drops' folder (`--input examples/data`): the hint looks a level
+    // further down.
+    let out = harness::process(wd.path(), &wd.join("elsewhere"), "daily", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "charts are read from the folder itself, not its sub-folders: \
+             drop/2025-08-05 holds 1, drop/2025-08-04 holds 1, drop/2025-08-03 holds 1, and 2 more"
+        ),
+        "{stderr}"
+    );
+
     std::fs::create_dir(wd.join("empty")).unwrap();
     let out = harness::process(&wd.join("empty"), &wd.join("out"), "daily", &[]);
     assert_eq!(out.status.code(), Some(2));
@@ -321,6 +334,64 @@ fn a_folder_without_charts_is_refused_and_the_last_output_kept() {
         "{stderr}"
     );
     assert_eq!(harness::tree(&wd.join("out")), published, "nothing touched");
+}
+
+/// `--input` given bluedot's own output, at any of its levels: its report and symbol lists are
+/// skipped as what they are, never failed as charts, and the run says what to give instead.
+#[test]
+fn an_input_of_bluedots_own_output_is_refused_with_what_to_give() {
+    let wd = WorkDir::new();
+    wd.write("drop/ONE_daily.json", chart::with_bars("ONE", 1));
+    let first = harness::process(&wd.join("drop"), &wd.join("site"), "daily", &[]);
+    assert_eq!(first.status.code(), Some(0));
+    for input in [
+        "site",
+        "site/data",
+        "site/data/daily",
+        "site/data/daily/symbol_info",
+    ] {
+        let out = harness::process(&wd.join(input), &wd.join("out"), "daily", &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{input}: {stderr}");
+        assert!(
+            stderr.contains(
+                "it holds bluedot's output (series, symbol lists or a run report), not chart \
+                 exports: --input is the folder of MarketSmith *.json files"
+            ),
+            "{input}: {stderr}"
+        );
+        assert!(!stderr.contains("symbol_info holds"), "{input}: {stderr}");
+        assert!(!wd.join("out").exists(), "{input}");
+    }
+
+    // Beside charts, they are skipped and the charts convert.
+    std::fs::copy(wd.join("site/report.json"), wd.join("drop/report.json")).unwrap();
+    std::fs::copy(
+        wd.join("site/data/daily/symbol_info/bluedot.json"),
+        wd.join("drop/bluedot.json"),
+    )
+    .unwrap();
+    let out = harness::process(&wd.join("drop"), &wd.join("out"), "daily", &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a symbol list outside symbol_info is not told"
+    );
+    let report = harness::report(&wd.join("out"));
+    let report_entry = harness::file_entry(&report, "report.json");
+    assert_eq!(report_entry["outcome"], "skipped");
+    assert_eq!(
+        report_entry["reason"],
+        "bluedot's own run report, not a chart export"
+    );
+    assert_eq!(
+        harness::file_entry(&report, "bluedot.json")["reason"],
+        "not a chart export: no \"chart\" object at the top level"
+    );
+    assert_eq!(
+        harness::file_entry(&report, "ONE_daily.json")["outcome"],
+        "ok"
+    );
 }
 
 #[test]
