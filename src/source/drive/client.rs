@@ -122,6 +122,37 @@ fn gapped_match(text: &[u8], secret: &[u8]) -> Option<usize> {
     Some(at)
 }
 
+/// `secret` as it shows inside base64 text (standard and URL-safe alphabets), wherever it
+/// falls in the encoded bytes (`Bearer <token>` puts it 7 bytes in): for each of the three
+/// places it can start within a 3-byte group, the characters made of its bits alone. The one or
+/// two characters at each end that mix in its neighbours' bits are left; they give away at
+/// most a byte. A secret too short to leave [`SHORTEST_ENCODED`] such characters gives none:
+/// taking out a few common characters would garble text and hide nothing.
+fn in_base64(secret: &str) -> Vec<String> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    let mut forms = Vec::new();
+    for before in 0..3usize {
+        let mut bytes = vec![0u8; before];
+        bytes.extend_from_slice(secret.as_bytes());
+        let first = (before * 8).div_ceil(6);
+        let end = bytes.len() * 8 / 6;
+        if end < first + SHORTEST_ENCODED {
+            continue;
+        }
+        for engine in [STANDARD_NO_PAD, URL_SAFE_NO_PAD] {
+            let form = engine.encode(&bytes)[first..end].to_owned();
+            if !forms.contains(&form) {
+                forms.push(form);
+            }
+        }
+    }
+    forms
+}
+
+/// The fewest base64 characters of a secret worth taking out (12 bytes of it).
+const SHORTEST_ENCODED: usize = 16;
+
 /// The most bytes between two pieces of a secret still taken for one (`<br>\r\n` is 6, a
 /// U+3000 space 3).
 const LONGEST_GAP: usize = 12;
@@ -246,7 +277,9 @@ impl DriveClient {
     }
 
     /// `text` without the credentials' secrets, any token this client minted (a refreshed
-    /// one's predecessor included) and `also`.
+    /// one's predecessor included) and `also`. What travels in requests (a token, an API key,
+    /// an assertion) may come back base64-encoded too, as a proxy logs a header or a body: those
+    /// are also taken out in that form ([`in_base64`]).
     fn without_known_secrets(&self, text: &str, also: &[&str]) -> String {
         let minted = self
             .minted
@@ -254,9 +287,18 @@ impl DriveClient {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         let secrets = self.auth.secrets();
-        let known = secrets.iter().map(String::as_str);
-        let known = known.chain(minted.iter().map(Secret::expose));
-        without_secrets(text, known.chain(also.iter().copied()))
+        let sent: Vec<&str> = match &self.auth {
+            DriveAuth::ApiKey(key) => vec![key.expose()],
+            // The key itself never leaves this machine: only what it signs does.
+            DriveAuth::ServiceAccount(_) => Vec::new(),
+        };
+        let sent = sent
+            .into_iter()
+            .chain(minted.iter().map(Secret::expose))
+            .chain(also.iter().copied());
+        let encoded: Vec<String> = sent.clone().flat_map(in_base64).collect();
+        let known = secrets.iter().map(String::as_str).chain(sent);
+        without_secrets(text, known.chain(encoded.iter().map(String::as_str)))
     }
 
     async fn retrying_inner<T, F, Fut>(&self, what: &str, mut op: F) -> Attempted<T>
@@ -549,6 +591,33 @@ mod tests {
         }
         let far = format!("{} and some words {}", &key[..20], &key[20..]);
         assert_eq!(runtime.block_on(client.redacted(far.clone())), far);
+    }
+
+    /// An echo of a request may be base64 (a proxy logging `Authorization`, or a form body):
+    /// the secret is found wherever it falls in the encoded bytes, in either alphabet, also
+    /// wrapped; a secret too short to tell from text is not looked for that way.
+    #[test]
+    fn an_echo_in_base64_is_written_without_the_secret() {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+        let token = "ya29.a0AfB_byC-minted~token/with+all=kinds";
+        for before in ["", "B", "Be", "Bearer ", "assertion=x&token="] {
+            for engine in [STANDARD, URL_SAFE] {
+                let echoed = engine.encode(format!("{before}{token} and after"));
+                let text = format!("401: echo {echoed}.");
+                let cleaned = without_secrets(&text, in_base64(token).iter().map(String::as_str));
+                // All of the token's characters but at most two at each end are gone.
+                let gone = text.len() - cleaned.replace("[redacted]", "").len();
+                assert!(gone + 4 >= token.len() * 4 / 3, "{before:?}: {cleaned}");
+                let wrapped = format!("{}\r\n{}", &echoed[..30], &echoed[30..]);
+                let cleaned =
+                    without_secrets(&wrapped, in_base64(token).iter().map(String::as_str));
+                assert!(cleaned.contains("[redacted]"), "{before:?}: {cleaned}");
+            }
+        }
+        assert!(in_base64("AIza-short").is_empty());
+        // One place leaves 16 characters, spelled alike in both alphabets.
+        assert_eq!(in_base64("twelve bytes").len(), 1);
     }
 
     #[test]

@@ -198,6 +198,13 @@ fn credentials_echoed_in_an_answer_are_never_repeated() {
         let piece = &secret[..20];
         assert!(!all.contains(piece), "leaked {piece}: {all}");
         assert!(all.contains("Caller [redacted]"), "{all}");
+        // And as logged in base64: 20 characters of the secret's own bits.
+        let logged = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            format!("Bearer {secret}"),
+        );
+        let piece = &logged[12..32];
+        assert!(!all.contains(piece), "leaked {piece} (base64): {all}");
     };
     let work = WorkDir::new();
     let d = drive(4, 3);
@@ -205,6 +212,7 @@ fn credentials_echoed_in_an_answer_are_never_repeated() {
         Target::Media(name(0)),
         [
             Fault::EchoCredentials(500),
+            Fault::EchoCredentialsInBase64(500),
             Fault::EchoCredentials(401),
             Fault::EchoCredentials(401),
         ],
@@ -222,7 +230,11 @@ fn credentials_echoed_in_an_answer_are_never_repeated() {
     let key = "AIzaSy-test-api-key-do-not-leak-1234";
     d.standin.inject(
         Target::Media(name(2)),
-        [Fault::EchoCredentials(503), Fault::EchoCredentials(403)],
+        [
+            Fault::EchoCredentials(503),
+            Fault::EchoCredentialsInBase64(503),
+            Fault::EchoCredentials(403),
+        ],
     );
     let out = work.join("key");
     let env = [
@@ -244,6 +256,17 @@ fn credentials_echoed_in_an_answer_are_never_repeated() {
     // Every signed JWT starts with the base64 of `{"`.
     assert!(!stderr.contains("eyJ"), "{stderr}");
     assert!(stderr.contains("Caller [redacted]"), "{stderr}");
+
+    d.standin
+        .inject(Target::Token, [Fault::EchoCredentialsInBase64(400)]);
+    let out = work.join("assertion-in-base64");
+    let output = process(&d, &out, &["--date", DAY], &[("RUST_LOG", "info")]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("Caller logged as QmVhcmVyIG"), "{stderr}");
+    // `Bearer eyJ` spells `QmVhcmVyIGV5S`: the assertion's own bits begin at `5S`.
+    assert!(!stderr.contains("QmVhcmVyIGV5S"), "{stderr}");
+    assert!(stderr.contains("[redacted]"), "{stderr}");
 }
 
 /// reqwest drops `Authorization` on a redirect to another host but not `x-goog-api-key`: a

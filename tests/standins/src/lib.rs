@@ -70,6 +70,9 @@ pub enum Fault {
     /// padding, so that a text cut at 300 characters would cut the credential, as a proxy
     /// that echoes requests answers. A 401 also revokes the token presented.
     EchoCredentials(u16),
+    /// The same, the credential base64-encoded as a proxy logs a header
+    /// (`Bearer <credential>`), with no padding before it.
+    EchoCredentialsInBase64(u16),
 }
 
 impl Fault {
@@ -94,7 +97,9 @@ impl Fault {
 
     pub fn is_retryable(&self) -> bool {
         match self {
-            Fault::EchoCredentials(status) => matches!(status, 401 | 408 | 429 | 500..=599),
+            Fault::EchoCredentials(status) | Fault::EchoCredentialsInBase64(status) => {
+                matches!(status, 401 | 408 | 429 | 500..=599)
+            }
             Fault::InsufficientPermissions
             | Fault::NotFound
             | Fault::BadRequest

@@ -62,13 +62,24 @@ fn fault_reply(
         ),
         Fault::NotFound => Reply::error(404, "notFound", &format!("File not found: {id}.")),
         Fault::BadRequest => Reply::error(400, "badRequest", "Bad Request"),
-        Fault::EchoCredentials(status) => {
+        Fault::EchoCredentials(status) | Fault::EchoCredentialsInBase64(status) => {
             if *status == 401
                 && let Some(token) = token
             {
                 state.inner.lock().expect("state").tokens.remove(token);
             }
-            let message = format!("{} Caller {credential} not allowed", "x".repeat(280));
+            let message = match fault {
+                Fault::EchoCredentials(_) => {
+                    format!("{} Caller {credential} not allowed", "x".repeat(280))
+                }
+                _ => {
+                    let logged = base64::Engine::encode(
+                        &base64::engine::general_purpose::STANDARD,
+                        format!("Bearer {credential}"),
+                    );
+                    format!("Caller logged as {logged} not allowed")
+                }
+            };
             Reply::error(*status, "echoed", &message)
         }
         Fault::Redirect(location) => {
