@@ -135,6 +135,7 @@ impl DriveAuth {
         let missing = |field: &str| format!("Google service-account key has no {field}");
         let client_email = key.client_email.ok_or_else(|| missing("client_email"))?;
         let token_uri = key.token_uri.ok_or_else(|| missing("token_uri"))?;
+        check_token_uri(&token_uri)?;
         let pem = key.private_key.ok_or_else(|| missing("private_key"))?;
         let der = pem_to_der(&pem).ok_or_else(|| {
             "Google service-account private_key is not a PEM \"PRIVATE KEY\" block".to_owned()
@@ -349,6 +350,22 @@ mod tests {
     }
 }
 
+/// The token endpoint receives a signed assertion that buys tokens for up to an hour: it goes
+/// over https only (Google's is `https://oauth2.googleapis.com/token`), or to a stand-in on this
+/// machine. A key file edited to name another endpoint is refused before anything is sent.
+fn check_token_uri(token_uri: &str) -> Result<(), String> {
+    let url = reqwest::Url::parse(token_uri)
+        .map_err(|_| "Google service-account key's token_uri is not a URL".to_owned())?;
+    if url.scheme() == "https" || super::is_loopback_http(&url) {
+        return Ok(());
+    }
+    Err(format!(
+        "Google service-account key's token_uri ({}) is not https: the signed assertion would \
+         travel unencrypted; Google's is https://oauth2.googleapis.com/token",
+        url.origin().ascii_serialization()
+    ))
+}
+
 #[cfg(test)]
 mod key_tests {
     use super::*;
@@ -385,6 +402,31 @@ mod key_tests {
             }
             assert!(secrets.iter().all(|s| s.len() >= 16));
             assert!(!format!("{auth:?}").contains(&TEST_KEY[40..80]));
+        }
+    }
+
+    /// The assertion buys tokens: an endpoint reached in clear text, off this machine, is
+    /// refused before anything is signed or sent.
+    #[test]
+    fn a_token_uri_without_https_off_this_machine_is_refused() {
+        let with_uri = |uri: &str| key_json().replace("https://oauth2.googleapis.com/token", uri);
+        for uri in [
+            "http://192.0.2.2:8080/token",
+            "http://oauth2.googleapis.com/token",
+            "ftp://127.0.0.1/token",
+            "not a url",
+        ] {
+            let refused = DriveAuth::service_account(&with_uri(uri)).unwrap_err();
+            assert!(refused.contains("token_uri"), "{uri}: {refused}");
+            assert!(!refused.contains(&TEST_KEY[40..80]), "{uri}: {refused}");
+        }
+        for uri in [
+            "https://oauth2.googleapis.com/token",
+            "http://127.0.0.1:4000/token",
+            "http://[::1]:4000/token",
+            "http://localhost/token",
+        ] {
+            assert!(DriveAuth::service_account(&with_uri(uri)).is_ok(), "{uri}");
         }
     }
 

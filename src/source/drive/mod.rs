@@ -41,19 +41,27 @@ const TEST_TIMEOUT_MS_VAR: &str = "BLUEDOT_TEST_DRIVE_TIMEOUT_MS";
 /// plain http to this machine's loopback address, with no path, query or user.
 fn stand_in_root(url: &str) -> Option<String> {
     let url = reqwest::Url::parse(url).ok()?;
-    let host = url.host_str()?;
-    let ip = host.trim_start_matches('[').trim_end_matches(']');
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || ip
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
     let bare = url.path() == "/"
         && url.query().is_none()
         && url.fragment().is_none()
         && url.username().is_empty()
         && url.password().is_none();
     let port = url.port_or_known_default().is_some_and(|port| port != 0);
-    (url.scheme() == "http" && loopback && bare && port).then(|| url.to_string())
+    (is_loopback_http(&url) && bare && port).then(|| url.to_string())
+}
+
+/// Whether `url` is plain http to this machine's loopback address: the one place a credential
+/// may travel unencrypted (a test's stand-in), since it never leaves the machine.
+fn is_loopback_http(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let ip = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || ip
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    url.scheme() == "http" && loopback
 }
 
 /// The folder id in `gdrive:<id>`, if `source` names Drive.
