@@ -441,15 +441,25 @@ fn convert_one(
         let converting = Instant::now();
         let result = convert::convert(&file.name, bytes, &job.convert);
         StageClock::add(&clock.convert, converting);
-        (bytes.len() as u64, result)
+        // Not a chart, and bluedot's own: its report or symbol list uploaded beside the charts.
+        let own = match &result {
+            Err(convert::ConvertError::NoChart) => crate::source::written_by_bluedot(bytes),
+            _ => None,
+        };
+        (bytes.len() as u64, result, own)
     });
     let chart = match converted {
         Err(reason) => return failed(file, reason),
-        Ok((size, result)) => {
+        Ok((size, result, own)) => {
             file.bytes_in = Some(size);
-            match result {
-                Ok(chart) => chart,
-                Err(e) => return failed(file, e.to_string()),
+            match (result, own) {
+                (Ok(chart), _) => chart,
+                (Err(_), Some(own)) => {
+                    file.outcome = Outcome::Skipped;
+                    file.reason = Some(own.into());
+                    return file;
+                }
+                (Err(e), None) => return failed(file, e.to_string()),
             }
         }
     };

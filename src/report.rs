@@ -542,7 +542,7 @@ pub fn is_run_report(path: &std::path::Path) -> std::io::Result<bool> {
 /// Whether `head`, the start of a file, opens a run's report: its version first, then its
 /// maker. Read as JSON tokens, not bytes: a report checked out of Git for Windows has CRLF line
 /// ends, and an editor may add a byte-order mark or indent it otherwise.
-fn opens_a_run_report(head: &[u8]) -> bool {
+pub fn opens_a_run_report(head: &[u8]) -> bool {
     let text = String::from_utf8_lossy(head);
     let text = text.trim_start_matches('\u{feff}');
     let mut tokens = text

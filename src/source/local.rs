@@ -124,16 +124,11 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
 }
 
 /// What a `*.json` regular file in `dir` is, if bluedot wrote it: its run report, or a symbol
-/// list in a `symbol_info` folder. Met where charts are expected (`--input` given bluedot's
-/// output), they are not charts that failed but files to skip, and say why. Only files with
-/// those names are opened.
+/// list in a `symbol_info` folder. Skipped at listing, a folder of them is found to hold no
+/// chart before anything is converted (`--input` given bluedot's output). Only files with
+/// those names or in that folder are opened; any other is told apart when it is converted.
 fn written_by_bluedot(dir: &Path, name: &str) -> Option<&'static str> {
-    if name == "report.json" {
-        return crate::report::is_run_report(&dir.join(name))
-            .unwrap_or(false)
-            .then_some(super::OWN_REPORT_SKIPPED);
-    }
-    if dir.file_name() != Some("symbol_info".as_ref()) {
+    if name != "report.json" && dir.file_name() != Some("symbol_info".as_ref()) {
         return None;
     }
     let mut bytes = Vec::new();
@@ -143,7 +138,7 @@ fn written_by_bluedot(dir: &Path, name: &str) -> Option<&'static str> {
         &mut bytes,
     )
     .ok()?;
-    crate::convert::listed_series(&bytes).map(|_| super::OWN_SYMBOL_LIST_SKIPPED)
+    super::written_by_bluedot(&bytes)
 }
 
 /// `ELOOP`: links that lead to each other, never to a file (std names no kind for it).

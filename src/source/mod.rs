@@ -64,10 +64,22 @@ pub const SUBFOLDER_SKIPPED: &str =
     "a folder: charts are read from the files directly in the drop folder, not from sub-folders";
 
 /// The reasons bluedot's own files are skipped where charts are expected (`--input` given a
-/// run's output).
+/// run's output, or an output uploaded beside the charts).
 pub const OWN_REPORT_SKIPPED: &str = "bluedot's own run report, not a chart export";
 pub const OWN_SYMBOL_LIST_SKIPPED: &str =
     "a symbol list bluedot wrote (symbol_info), not a chart export";
+
+/// Why `bytes` are skipped, if bluedot wrote them: its run report or a symbol list.
+pub fn written_by_bluedot(bytes: &[u8]) -> Option<&'static str> {
+    // A report is told by its first keys; it may be megabytes long.
+    if crate::report::opens_a_run_report(&bytes[..bytes.len().min(1024)]) {
+        Some(OWN_REPORT_SKIPPED)
+    } else if crate::convert::listed_series(bytes).is_some() {
+        Some(OWN_SYMBOL_LIST_SKIPPED)
+    } else {
+        None
+    }
+}
 
 /// The reason a shortcut to a folder in a Drive drop is skipped.
 pub const SHORTCUT_TO_FOLDER_SKIPPED: &str = "shortcut to a folder: charts are read from the files directly in the drop folder, not from sub-folders";

@@ -364,34 +364,44 @@ fn an_input_of_bluedots_own_output_is_refused_with_what_to_give() {
         assert!(!wd.join("out").exists(), "{input}");
     }
 
-    // Beside charts, they are skipped and the charts convert.
+    // Beside charts, whatever their names, they are skipped and the charts convert; other JSON
+    // that is no chart still fails, as it may be a broken export.
     std::fs::copy(wd.join("site/report.json"), wd.join("drop/report.json")).unwrap();
+    std::fs::copy(wd.join("site/report.json"), wd.join("drop/old-run.json")).unwrap();
     std::fs::copy(
         wd.join("site/data/daily/symbol_info/bluedot.json"),
         wd.join("drop/bluedot.json"),
     )
     .unwrap();
+    wd.write("drop/watchlist.json", r#"{"symbols": ["ONE"]}"#);
     let out = harness::process(&wd.join("drop"), &wd.join("out"), "daily", &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "a symbol list outside symbol_info is not told"
-    );
+    assert_eq!(out.status.code(), Some(1));
     let report = harness::report(&wd.join("out"));
-    let report_entry = harness::file_entry(&report, "report.json");
-    assert_eq!(report_entry["outcome"], "skipped");
+    let entry = |name: &str| {
+        let entry = harness::file_entry(&report, name);
+        (entry["outcome"].clone(), entry["reason"].clone())
+    };
+    let own_report = (
+        json!("skipped"),
+        json!("bluedot's own run report, not a chart export"),
+    );
+    assert_eq!(entry("report.json"), own_report);
+    assert_eq!(entry("old-run.json"), own_report);
     assert_eq!(
-        report_entry["reason"],
-        "bluedot's own run report, not a chart export"
+        entry("bluedot.json"),
+        (
+            json!("skipped"),
+            json!("a symbol list bluedot wrote (symbol_info), not a chart export")
+        )
     );
     assert_eq!(
-        harness::file_entry(&report, "bluedot.json")["reason"],
-        "not a chart export: no \"chart\" object at the top level"
+        entry("watchlist.json"),
+        (
+            json!("failed"),
+            json!("not a chart export: no \"chart\" object at the top level")
+        )
     );
-    assert_eq!(
-        harness::file_entry(&report, "ONE_daily.json")["outcome"],
-        "ok"
-    );
+    assert_eq!(entry("ONE_daily.json").0, "ok");
 }
 
 #[test]

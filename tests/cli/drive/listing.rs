@@ -575,3 +575,35 @@ fn a_folder_in_the_drop_is_recorded_and_named_when_it_holds_the_charts() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("are not read: batch"), "{stderr}");
 }
+
+/// An output uploaded beside the charts (its report, its symbol list) is skipped as what it is,
+/// as from a local folder, and does not fail the run.
+#[test]
+fn bluedots_own_files_in_the_drop_are_skipped() {
+    let d = drive(100, 2);
+    let work = WorkDir::new();
+    let first = work.join("first");
+    assert_eq!(
+        process(&d, &first, &["--date", DAY], &[]).status.code(),
+        Some(0)
+    );
+    let report_bytes = std::fs::read(first.join("report.json")).unwrap();
+    d.standin.file(&d.day, "report.json", report_bytes);
+    let list = std::fs::read(first.join("data/daily/symbol_info/bluedot.json")).unwrap();
+    d.standin.file(&d.day, "bluedot.json", list);
+    let out = work.join("out");
+    assert_eq!(
+        process(&d, &out, &["--date", DAY], &[]).status.code(),
+        Some(0)
+    );
+    let report = report(&out);
+    assert_eq!(outcomes(&report), (2, 0, 2));
+    assert_eq!(
+        file_entry(&report, "report.json")["reason"],
+        "bluedot's own run report, not a chart export"
+    );
+    assert_eq!(
+        file_entry(&report, "bluedot.json")["reason"],
+        "a symbol list bluedot wrote (symbol_info), not a chart export"
+    );
+}
