@@ -204,10 +204,14 @@ impl Totals {
 }
 
 /// Stage times. Stages overlap in a streaming pipeline: `read`, `convert` and `write` are summed
-/// over all workers (CPU-side cost), `list`, `finalize` and `wall` are elapsed time.
+/// over all workers (CPU-side cost), `list`, `finalize` and `wall` are elapsed time. `fetch` is
+/// the time the source took to hand over the charts, one at a time (opening files; waiting for
+/// downloads).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Timings {
     pub list: u64,
+    #[serde(default)]
+    pub fetch: u64,
     pub read: u64,
     pub convert: u64,
     pub write: u64,

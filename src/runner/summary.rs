@@ -146,6 +146,11 @@ fn stages_table(out: &mut String, report: &Report) {
     out.push_str("### Time and resources\n\n| stage | time |\n|---|---:|\n");
     let rows = [
         ("list the source", ms.list, ""),
+        (
+            "wait for the source",
+            ms.fetch,
+            " (opening files, downloads)",
+        ),
         ("read files", ms.read, " (summed over workers)"),
         ("convert", ms.convert, " (summed over workers)"),
         ("write series", ms.write, " (summed over workers)"),

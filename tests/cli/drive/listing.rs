@@ -607,3 +607,25 @@ fn bluedots_own_files_in_the_drop_are_skipped() {
         "a symbol list bluedot wrote (symbol_info), not a chart export"
     );
 }
+
+/// From Drive, a run mostly waits for downloads: the report and the job summary say so, in the
+/// stage of its own that every run reports.
+#[test]
+fn the_wait_for_downloads_is_a_stage_of_the_report() {
+    let d = drive(100, 3);
+    for i in 0..3 {
+        d.standin.inject(
+            Target::Media(name(i)),
+            [Fault::SlowBody(std::time::Duration::from_millis(400))],
+        );
+    }
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let extra = ["--date", DAY, "--download-concurrency", "1"];
+    assert_eq!(process(&d, &out, &extra, &[]).status.code(), Some(0));
+    let timings = &report(&out)["timings_ms"];
+    // Three stalls of 400 ms one after another; the stage cannot be shorter than most of them.
+    let fetch = timings["fetch"].as_u64().unwrap();
+    assert!(fetch >= 800, "{timings}");
+    assert!(fetch <= timings["wall"].as_u64().unwrap(), "{timings}");
+}
