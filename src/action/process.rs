@@ -63,6 +63,16 @@ pub fn run(
     }
 
     let opened = source::open(&spec, inputs, timeframe, console, stop)?;
+    for warning in opened.warnings() {
+        console.annotate(
+            Level::Warning,
+            Annotation {
+                title: "folder chosen".into(),
+                message: warning.clone(),
+                file: None,
+            },
+        );
+    }
     opened.require_charts().map_err(ActionError::usage)?;
     let listed = opened.costs.listed;
     let label = opened.label.clone();

@@ -70,6 +70,15 @@ impl Opened {
         })
     }
 
+    /// Choices the source made that decide which charts the run sees (Drive: of two folders
+    /// with one name, the newest), each as a sentence.
+    pub fn warnings(&self) -> &[String] {
+        match &self.fetcher {
+            Fetcher::Local(_) => &[],
+            Fetcher::Drive(drive) => &drive.1.warnings,
+        }
+    }
+
     /// `Err` with what to do when the source holds no chart at all (before sharding: a shard of
     /// a matrix may be empty, a source may not). Converting nothing would publish an empty tree
     /// in place of the last one, so every mode refuses, with the same words.

@@ -242,9 +242,8 @@ pub async fn classify_items(
     client: &DriveClient,
     items: Vec<RemoteFile>,
     retries: &mut u32,
-) -> (Listing, Plan, Vec<String>) {
+) -> (Listing, Plan) {
     let mut listing = Listing::default();
-    let mut warnings = Vec::new();
     // The listed item, and what to download when that is not the item itself (a shortcut's
     // target): held flat and sorted by name rather than in a map of lists, and the item never
     // copied, since a listing may hold tens of thousands.
@@ -353,10 +352,10 @@ pub async fn classify_items(
                 group.len()
             );
             duplicated_names += 1;
+            // Each file not used is in the report, skipped, with its reason: the log is enough.
             if duplicated_names <= LOGGED_DUPLICATES {
                 tracing::warn!("{}", crate::report::one_line(&warning));
             }
-            warnings.push(warning);
             group.retain(|(item, _)| {
                 if item.id == keep {
                     return true;
@@ -409,7 +408,7 @@ pub async fn classify_items(
         );
     }
     listing.sort();
-    (listing, Plan(plan), warnings)
+    (listing, Plan(plan))
 }
 
 /// What each chart's name will be downloaded from, or why it cannot be, sorted by name.

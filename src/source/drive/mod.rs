@@ -149,7 +149,9 @@ pub struct DriveListing {
     /// The date used in the path and where it came from; a given `drive_path` needs none, and
     /// has one only when `--date` labels it.
     pub date: Option<(String, DateSource)>,
-    /// Duplicate folders or files (the newest was used).
+    /// Folders (or trigger files) sharing a name, of which the newest was used: which charts
+    /// the run saw depends on that choice, so it is said where a run is watched. Files sharing
+    /// a name are not here: each one not used is in the report.
     pub warnings: Vec<String>,
     /// Retries spent resolving and listing.
     pub retries: u32,
@@ -310,9 +312,7 @@ impl DriveSource {
             let items = files::list_children(client, &folder, "", &mut retries)
                 .await
                 .map_err(context)?;
-            let (found, planned, more_warnings) =
-                listing::classify_items(client, items, &mut retries).await;
-            warnings.extend(more_warnings);
+            let (found, planned) = listing::classify_items(client, items, &mut retries).await;
             tracing::info!(
                 "listed {path}: {} charts, {} skipped, {retries} retries",
                 found.charts.len(),

@@ -171,3 +171,33 @@ fn an_api_key_given_beside_a_service_account_is_said_to_be_unused() {
         .filter(|l| !l.starts_with("::add-mask::"));
     assert!(printed.clone().all(|l| !l.contains(api_key)));
 }
+
+/// Of two folders with one name on the drop's path, the newest is read: the other's charts are
+/// not, so the job's annotations say which was chosen.
+#[test]
+fn a_second_folder_of_the_same_name_is_annotated() {
+    let drive = standin::drive(1000, 2);
+    let older_day = drive.standin.folder(&drive.standin.root(), "daily");
+    let older = drive.standin.folder(&older_day, DAY);
+    drive
+        .standin
+        .file(&older, "OLD_daily.json", standin::chart("OLD", 7));
+    let runner = Runner::new();
+    let root = format!("gdrive:{}", drive.standin.root());
+    let credentials = drive.standin.credentials_json();
+    let (mut cmd, output_file, summary_file) = runner.command(&[
+        ("source", &root),
+        ("date", DAY),
+        ("google-credentials", &credentials),
+    ]);
+    cmd.env("BLUEDOT_TEST_DRIVE_API_URL", drive.standin.api_url());
+    let step = runner::collect(run(&mut cmd), &output_file, &summary_file);
+    assert_eq!(step.code(), 0);
+    let chosen: Vec<&str> = step
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::warning title=folder chosen::2 folders named"))
+        .collect();
+    assert_eq!(chosen.len(), 1, "{}", step.stdout);
+    assert!(chosen[0].contains("using the newest"), "{}", chosen[0]);
+}
