@@ -18,7 +18,7 @@ use std::io::Write as _;
 
 mod summary;
 
-pub use summary::{is_unseen_format, one_line};
+pub use summary::{BarsLeftOut, is_unseen_format, one_line};
 
 pub const REPORT_VERSION: u32 = 1;
 

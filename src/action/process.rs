@@ -125,11 +125,18 @@ pub fn run(
     if let Some(date) = &date {
         notes.push(format!("Date {date}"));
     }
-    for warning in [report.midnight_warning(), report.bars_left_out_warning()]
-        .into_iter()
-        .flatten()
-    {
+    if let Some(warning) = report.midnight_warning() {
         notes.push(format!("**Warning**: {}", summary::cell(&warning)));
+    }
+    // Each chart is a row of its own table below, which a note would cut short.
+    let left_out = report.bars_left_out();
+    if !left_out.is_empty() {
+        let latest = left_out.iter().filter(|chart| chart.latest).count();
+        notes.push(format!(
+            "**Warning**: {} chart{} lost trading bars to bad prices ({latest} of them their latest): see *Bars left out for their prices* below",
+            left_out.len(),
+            if left_out.len() == 1 { "" } else { "s" },
+        ));
     }
     // A shard is worth naming only where there are several, as on stderr.
     let title = match shard.count {

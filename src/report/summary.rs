@@ -11,6 +11,18 @@ const SUMMARY_FAILURES: usize = 20;
 /// How many skipped files the human summary names before pointing at report.json.
 const SUMMARY_SKIPPED: usize = 10;
 
+/// The longest a warning naming files gets before it counts the rest: an annotation shows
+/// 4,000 characters, and its count must not be the part cut.
+const WARNING_CHARS: usize = 2_000;
+
+/// A chart with trading bars left out for their prices: see [`Report::bars_left_out`].
+pub struct BarsLeftOut<'a> {
+    pub file: &'a str,
+    /// `2025-08-01 ohlc_violation`, and whether it was the latest trading bar.
+    pub bar: String,
+    pub latest: bool,
+}
+
 impl Report {
     /// Files converted per second of wall time; `None` where no rate can be told: a run of a
     /// few milliseconds (whole milliseconds would make it anything up to twice the truth), or
@@ -69,53 +81,73 @@ impl Report {
     }
 
     /// The charts converted with trading bars left out of PRICE_DATA for their prices, each
-    /// with its newest such bar, when there are any: a count alone would not tell a trader which
-    /// day a chart lacks, nor that a chart lost its latest bar and so ends a day early. Charts
-    /// that lost their latest bar come first.
-    pub fn bars_left_out_warning(&self) -> Option<String> {
-        let mut charts: Vec<(bool, String)> = self
+    /// with its newest such bar (`file 2025-08-01 ohlc_violation`), those that lost their
+    /// latest trading bar first (`, its latest trading bar (the latest written: 2025-07-31)`),
+    /// the rest in the report's order. A count alone would not tell a trader which day a chart
+    /// lacks, nor that it ends a day early.
+    pub fn bars_left_out(&self) -> Vec<BarsLeftOut<'_>> {
+        let mut charts: Vec<BarsLeftOut<'_>> = self
             .files
             .iter()
             .filter(|file| file.outcome == Outcome::Ok)
             .filter_map(|file| {
                 let chart = file.chart.as_ref()?;
                 let bar = chart.newest_bar_left_out?;
+                // `last_date` is the latest trading bar written; with --keep-holidays a holiday
+                // after it may still end PRICE_DATA.
                 let latest = bar.date > chart.last_date;
-                let mut text = format!(
-                    "{} {} {}",
-                    one_line(&file.name),
-                    bar.date,
-                    bar.reason.name()
-                );
+                let mut text = format!("{} {}", bar.date, bar.reason.name());
                 if latest {
                     text.push_str(&format!(
-                        ", its latest bar: PRICE_DATA ends {}",
+                        ", its latest trading bar (the latest written: {})",
                         chart.last_date
                     ));
                 }
-                Some((!latest, text))
+                Some(BarsLeftOut {
+                    file: &file.name,
+                    bar: text,
+                    latest,
+                })
             })
             .collect();
+        charts.sort_by_key(|chart| !chart.latest);
+        charts
+    }
+
+    /// [`Self::bars_left_out`] as one warning, when there are any: the charts named until the
+    /// text would pass [`WARNING_CHARS`] (an annotation shows 4,000), then how many more.
+    pub fn bars_left_out_warning(&self) -> Option<String> {
+        let charts = self.bars_left_out();
         if charts.is_empty() {
             return None;
         }
-        // Stable: within each kind, the report's order.
-        charts.sort_by_key(|(later, _)| *later);
-        let more = charts.len().saturating_sub(SUMMARY_FAILURES);
-        let mut named: Vec<String> = charts
-            .iter()
-            .take(SUMMARY_FAILURES)
-            .map(|(_, text)| text.clone())
-            .collect();
-        if more > 0 {
-            named.push(format!("and {more} more (report.json dates each)"));
-        }
-        Some(format!(
-            "bars left out of PRICE_DATA for their prices in {} chart{} (the newest of each): {}",
+        let mut text = format!(
+            "bars left out of PRICE_DATA for their prices in {} chart{} (the newest of each): ",
             charts.len(),
             if charts.len() == 1 { "" } else { "s" },
-            named.join("; "),
-        ))
+        );
+        let mut named = 0;
+        for chart in &charts {
+            let entry = format!(
+                "{}{} {}",
+                if named > 0 { "; " } else { "" },
+                one_line(chart.file),
+                chart.bar
+            );
+            if text.len() + entry.len() > WARNING_CHARS {
+                break;
+            }
+            text.push_str(&entry);
+            named += 1;
+        }
+        if named < charts.len() {
+            text.push_str(&format!(
+                "{}and {} more (report.json dates each)",
+                if named > 0 { "; " } else { "" },
+                charts.len() - named
+            ));
+        }
+        Some(text)
     }
 
     /// The stocks whose series the run removed, when there are any (twenty named at most).
@@ -385,8 +417,9 @@ mod tests {
         );
     }
 
-    /// Charts that lost their latest bar come first, twenty are named, and a chart that failed
-    /// (its series never written) is not among them.
+    /// Charts that lost their latest trading bar come first; names are given while the warning
+    /// stays short enough for an annotation, then counted; a chart that failed (its series
+    /// never written) is not among them.
     #[test]
     fn the_bars_left_out_warning_puts_charts_ending_early_first() {
         use crate::convert::{BadBar, BarLeftOut, ChartSymbols};
@@ -404,8 +437,9 @@ mod tests {
         };
         let mut report = report();
         report.files.clear();
+        let long = "L".repeat(100);
         for n in 0..25 {
-            let mut file = FileReport::new(format!("{n:02}_daily.json"), Outcome::Ok, None);
+            let mut file = FileReport::new(format!("{n:02}{long}_daily.json"), Outcome::Ok, None);
             // Two charts lost their bar of the 31st, after their last one of the 30th.
             file.chart = Some(chart(if n % 10 == 9 { 31 } else { 15 }));
             report.files.push(file);
@@ -415,22 +449,27 @@ mod tests {
         report.files.push(failed);
 
         let warning = report.bars_left_out_warning().unwrap();
-        let ending_early = ", its latest bar: PRICE_DATA ends 2025-07-30";
+        let ending_early = ", its latest trading bar (the latest written: 2025-07-30)";
         assert!(
             warning.starts_with(&format!(
                 "bars left out of PRICE_DATA for their prices in 25 charts (the newest of each): \
-                 09_daily.json 2025-07-31 negative_volume{ending_early}; \
-                 19_daily.json 2025-07-31 negative_volume{ending_early}; \
-                 00_daily.json 2025-07-15 negative_volume; "
+                 09{long}_daily.json 2025-07-31 negative_volume{ending_early}; \
+                 19{long}_daily.json 2025-07-31 negative_volume{ending_early}; \
+                 00{long}_daily.json 2025-07-15 negative_volume; "
             )),
             "{warning}"
         );
+        let named = warning.matches("_daily.json").count();
+        assert!((10..25).contains(&named), "{warning}");
         assert!(
-            warning.ends_with("; and 5 more (report.json dates each)"),
+            warning.ends_with(&format!(
+                "; and {} more (report.json dates each)",
+                25 - named
+            )),
             "{warning}"
         );
+        assert!(warning.len() <= WARNING_CHARS + 50, "{}", warning.len());
         assert!(!warning.contains("ZZ"), "{warning}");
-        assert_eq!(warning.matches("_daily.json").count(), 20, "{warning}");
         assert!(
             report
                 .human_summary()

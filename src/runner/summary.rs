@@ -97,18 +97,30 @@ pub fn process(report: &Report, context: &Context<'_>, budget: usize) -> String 
         .filter(|f| f.outcome == Outcome::Skipped)
         .map(|f| (&*f.name, f.reason.as_deref().unwrap_or("")))
         .collect();
-    // Failures matter more than skips: they get the budget first.
-    let reserve_for_skips = if skipped.is_empty() { 0 } else { FOOTER_ROOM };
+    let left_out = report.bars_left_out();
+    let left_out: Vec<(&str, &str)> = left_out.iter().map(|c| (c.file, &*c.bar)).collect();
+    // Failures matter more than bars left out, and those more than skips: each gets the
+    // budget before the next, which keeps room for the line saying rows were not shown.
+    let reserve = |later: &[&[(&str, &str)]]| {
+        later.iter().filter(|rows| !rows.is_empty()).count() * FOOTER_ROOM
+    };
     file_rows(
         &mut out,
-        "Failed files",
+        ("Failed files", "reason"),
         "failures",
         &failures,
-        budget.saturating_sub(reserve_for_skips),
+        budget.saturating_sub(reserve(&[&left_out, &skipped])),
     );
     file_rows(
         &mut out,
-        "Skipped files (not charts)",
+        ("Bars left out for their prices", "newest bar left out"),
+        "charts with bars left out",
+        &left_out,
+        budget.saturating_sub(reserve(&[&skipped])),
+    );
+    file_rows(
+        &mut out,
+        ("Skipped files (not charts)", "reason"),
         "skipped files",
         &skipped,
         budget,
@@ -193,13 +205,21 @@ fn dropped_table(out: &mut String, report: &Report) {
     out.push('\n');
 }
 
-fn file_rows(out: &mut String, heading: &str, noun: &str, rows: &[(&str, &str)], budget: usize) {
+/// A table of files, headed `(heading, what the second column says)`, as many rows as
+/// `budget` holds, then how many were not shown.
+fn file_rows(
+    out: &mut String,
+    (heading, column): (&str, &str),
+    noun: &str,
+    rows: &[(&str, &str)],
+    budget: usize,
+) {
     if rows.is_empty() {
         return;
     }
     let _ = writeln!(
         out,
-        "### {heading} ({})\n\n| file | reason |\n|---|---|",
+        "### {heading} ({})\n\n| file | {column} |\n|---|---|",
         rows.len()
     );
     let mut shown = 0;

@@ -476,12 +476,23 @@ fn a_bar_left_out_is_annotated_with_its_chart_and_day() {
         .collect();
     assert_eq!(annotations.len(), 1, "{}", step.stdout);
     assert!(
-        annotations[0].contains("LOST.IN_daily.json 2025-08-01 ohlc_violation, its latest bar: PRICE_DATA ends 2025-07-31"),
+        annotations[0].contains(
+            "LOST.IN_daily.json 2025-08-01 ohlc_violation, its latest trading bar (the latest written: 2025-07-31)"
+        ),
         "{}",
         annotations[0]
     );
     assert!(
-        step.summary.contains("**Warning**: bars left out"),
+        step.summary.contains(
+            "**Warning**: 1 chart lost trading bars to bad prices (1 of them their latest)"
+        ),
+        "{}",
+        step.summary
+    );
+    assert!(
+        step.summary.contains(
+            "### Bars left out for their prices (1)\n\n| file | newest bar left out |\n|---|---|\n| LOST&#46;IN&#95;daily&#46;json | 2025-08-01 ohlc&#95;violation, its latest trading bar &#40;the latest written&#58; 2025-07-31&#41; |\n"
+        ),
         "{}",
         step.summary
     );
