@@ -10,7 +10,7 @@ use crate::shard::Shard;
 use std::collections::BTreeMap;
 
 /// Every input `action.yml` declares.
-pub const ALL: [&str; 19] = [
+pub const ALL: [&str; 20] = [
     "mode",
     "source",
     "timeframe",
@@ -20,6 +20,7 @@ pub const ALL: [&str; 19] = [
     "workers",
     "files-per-shard",
     "timezone",
+    "keep-holidays",
     "group",
     "min-success-rate",
     "github-token",
@@ -162,6 +163,16 @@ impl Inputs {
             .transpose()
     }
 
+    /// `true` or `false` in the spellings the toolkit's `getBooleanInput` takes (YAML 1.2's
+    /// core schema); anything else is refused rather than read as `false`.
+    pub fn keep_holidays(&self) -> Result<bool, ActionError> {
+        match self.get("keep-holidays") {
+            None | Some("false" | "False" | "FALSE") => Ok(false),
+            Some("true" | "True" | "TRUE") => Ok(true),
+            Some(other) => Err(invalid("keep-holidays", other, "true or false")),
+        }
+    }
+
     pub fn group(&self) -> Result<String, ActionError> {
         let group = self.get("group").unwrap_or("bluedot");
         crate::convert::validate_group(group)
@@ -276,6 +287,16 @@ mod tests {
         assert_eq!(i.timezone().unwrap(), None);
         assert_eq!(i.mode().unwrap(), Mode::Process);
         assert_eq!(i.files_per_shard().unwrap(), 250);
+        assert!(!i.keep_holidays().unwrap(), "not given: false");
+        for (text, keep) in [("true", true), ("TRUE", true), (" False ", false)] {
+            assert_eq!(
+                inputs(&[("keep-holidays", text)]).keep_holidays().unwrap(),
+                keep
+            );
+        }
+        for text in ["yes", "1", "tru"] {
+            assert!(inputs(&[("keep-holidays", text)]).keep_holidays().is_err());
+        }
 
         let bad = inputs(&[
             ("shard-index", "4"),

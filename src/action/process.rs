@@ -26,6 +26,7 @@ pub fn run(
     let shard = inputs.shard()?;
     let workers = inputs.workers()?;
     let timezone = inputs.timezone()?;
+    let keep_holidays = inputs.keep_holidays()?;
     let group = inputs.group()?;
     let min_success_rate = inputs.min_success_rate()?;
     let date = inputs.date()?;
@@ -82,7 +83,7 @@ pub fn run(
         convert: ConvertOptions {
             timeframe,
             date_rule: timezone.map_or(DateRule::NearestUtcMidnight, DateRule::Zone),
-            keep_holidays: false,
+            keep_holidays,
         },
         group,
         output: output.absolute.clone(),

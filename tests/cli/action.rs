@@ -497,3 +497,29 @@ fn a_bar_left_out_is_annotated_with_its_chart_and_day() {
         step.summary
     );
 }
+
+/// `keep-holidays` is the CLI's `--keep-holidays`: a holiday row stays in PRICE_DATA, and a
+/// value that is not a boolean is refused rather than read as `false`.
+#[test]
+fn keep_holidays_keeps_holiday_rows_in_price_data() {
+    let runner = Runner::new();
+    let holiday = r#"{"priceDate":1753900200000,"open":10,"high":11,"low":9,"close":10.5,"volume":null,"pdt":"Holiday","bc":1.5,"rlst":null}"#;
+    let with_holiday = chart("HOL.IN").replace("}],", &format!("}},{holiday}],"));
+    runner.write("drop/HOL.IN_daily.json", with_holiday);
+    let price_data = || {
+        std::fs::read_to_string(
+            runner
+                .workspace()
+                .join("bluedot-output/data/daily/HOL_IN_PRICE_DATA.csv"),
+        )
+        .unwrap()
+    };
+    let kept = runner.step(&[("source", "drop"), ("keep-holidays", "true")]);
+    assert_eq!(kept.code(), 0);
+    assert!(price_data().starts_with("20250731T,10,11,9,10.5,0\n"));
+    let left_out = runner.step(&[("source", "drop"), ("keep-holidays", "false")]);
+    assert_eq!(left_out.code(), 0);
+    assert_eq!(price_data(), "20250801T,10,11,9,10.5,100\n");
+    let refused = runner.step(&[("source", "drop"), ("keep-holidays", "yes")]);
+    assert_eq!(refused.code(), 2);
+}

@@ -282,7 +282,7 @@ fn read_line(text: &str) -> Option<(&str, Option<&str>)> {
 #[test]
 fn action_yml_sections_are_read_whole() {
     let inputs: Vec<String> = declared_inputs().into_iter().map(|(n, _)| n).collect();
-    assert_eq!(inputs.len(), 19, "{inputs:?}");
+    assert_eq!(inputs.len(), 20, "{inputs:?}");
     assert_eq!(inputs.first().map(String::as_str), Some("mode"));
     assert_eq!(inputs.last().map(String::as_str), Some("output-dir"));
     let outputs = declared_outputs();
