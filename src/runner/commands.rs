@@ -130,6 +130,9 @@ impl<W: Write> Console<W> {
                 break token;
             }
         };
+        // Inside the block the runner obeys no command, `##[` included; spelled `##\[` all the
+        // same, as every other line of the log spells it.
+        let text = text.replace("##[", "##\\[");
         let _ = writeln!(self.out, "::stop-commands::{token}");
         let _ = write!(self.out, "{text}");
         if !text.ends_with('\n') {
@@ -311,13 +314,16 @@ mod tests {
 
     #[test]
     fn untrusted_text_cannot_issue_commands() {
-        let text = "::add-mask::x\n::error::fake\n";
+        let text = "::add-mask::x\n::error::fake\nfailed: e##[error]X\n";
         let out = printed(|c| c.untrusted(text));
         let lines: Vec<&str> = out.lines().collect();
         let token = lines[0].strip_prefix("::stop-commands::").unwrap();
         assert_eq!(token.len(), 32);
-        assert_eq!(lines[1..3], ["::add-mask::x", "::error::fake"]);
-        assert_eq!(lines[3], format!("::{token}::"));
+        assert_eq!(
+            lines[1..4],
+            ["::add-mask::x", "::error::fake", "failed: e##\\[error]X"]
+        );
+        assert_eq!(lines[4], format!("::{token}::"));
     }
 
     #[test]

@@ -38,7 +38,6 @@ pub fn cell(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '|' => out.push_str("&#124;"),
-            '\r' | '\n' | '\t' => out.push(' '),
             // `.` and `:` as well: GitHub links `www.` and `https://` in plain text.
             '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '#' | '!' | '~' | '\'' | '$' | '.'
             | ':' => {
@@ -47,11 +46,12 @@ pub fn cell(text: &str) -> String {
             // It links e-mail addresses too, recognised after entities are decoded: an empty
             // comment splits the text before the `@`, and GitHub does not show it.
             '@' => out.push_str(EMPTY_COMMENT_AT),
-            c if c.is_control() => out.push(' '),
-            // Shown, it would hide itself or reorder the rest of the cell: spelled out, as on
-            // stderr.
-            c if crate::report::is_unseen_format(c) => {
-                let _ = write!(out, "&#92;u{{{:x}}}", c as u32);
+            // Spelled out as on stderr (`\n`, `\u{1b}`): shown, a line break would end the
+            // table, and as a blank two names differing only there would read the same; a
+            // format character would hide itself or reorder the rest of the cell.
+            c if c.is_control() || crate::report::is_unseen_format(c) => {
+                let spelled = c.escape_default().to_string();
+                let _ = write!(out, "&#92;{}", &spelled[1..]);
             }
             c => out.push(c),
         }
@@ -337,6 +337,15 @@ mod tests {
         let text = cell("evil\u{202e}nosj.txt");
         assert_eq!(text, "evil&#92;u{202e}nosj&#46;txt");
         assert_eq!(cell("AAPL\u{200b}"), "AAPL&#92;u{200b}");
+    }
+
+    /// Names that differ only in a control character stay different in the summary, spelled as
+    /// on stderr.
+    #[test]
+    fn cells_spell_control_characters_out() {
+        assert_eq!(cell("a\nb"), "a&#92;nb");
+        assert_eq!(cell("a\r\tb\u{1b}"), "a&#92;r&#92;tb&#92;u{1b}");
+        assert_ne!(cell("a\nY"), cell("a Y"));
     }
 
     #[test]
