@@ -63,7 +63,8 @@ pub fn run(
         }
     }
 
-    let opened = source::open(&spec, inputs, timeframe, console, stop)?;
+    let mut opened = source::open(&spec, inputs, timeframe, console, stop)?;
+    opened.fail_charts_linked_outside(workspace);
     for warning in opened.warnings() {
         console.annotate(
             Level::Warning,

@@ -70,6 +70,37 @@ impl Opened {
         })
     }
 
+    /// Fails each chart of a local folder that is a link leading outside `root` (the action's
+    /// workspace, which the folder itself was checked to be in): a link committed to a
+    /// repository, or added by a pull request, must not have the run read a file of the machine
+    /// (`/proc/self/environ`) and quote it in a reason. Links inside `root` are charts as any.
+    pub fn fail_charts_linked_outside(&mut self, root: &Path) {
+        let Fetcher::Local(dir) = &self.fetcher else {
+            return;
+        };
+        let Ok(root) = root.canonicalize() else {
+            return;
+        };
+        let charts = std::mem::take(&mut self.listing.charts);
+        for entry in charts {
+            let path = dir.join(&entry.name);
+            let is_link = std::fs::symlink_metadata(&path).is_ok_and(|meta| meta.is_symlink());
+            if is_link
+                && !path
+                    .canonicalize()
+                    .is_ok_and(|real| real.starts_with(&root))
+            {
+                let reason = "cannot read: a link to a file outside the workspace, which is \
+                              not read"
+                    .to_owned();
+                self.listing.unreadable.push((entry, reason));
+            } else {
+                self.listing.charts.push(entry);
+            }
+        }
+        self.listing.sort();
+    }
+
     /// Choices the source made that decide which charts the run sees (Drive: of two folders
     /// with one name, the newest), each as a sentence.
     pub fn warnings(&self) -> &[String] {

@@ -523,3 +523,38 @@ fn keep_holidays_keeps_holiday_rows_in_price_data() {
     let refused = runner.step(&[("source", "drop"), ("keep-holidays", "yes")]);
     assert_eq!(refused.code(), 2);
 }
+
+/// A chart in the source folder that is a link out of the workspace is not read: a link in a
+/// pull request must not have the run read a file of the machine and quote it. A link inside
+/// the workspace is a chart as any.
+#[cfg(unix)]
+#[test]
+fn a_chart_linked_from_outside_the_workspace_is_not_read() {
+    let runner = Runner::new();
+    let folder = charts_folder(&runner, 1);
+    let outside = runner.root().join("outside_daily.json");
+    std::fs::write(&outside, chart("OUT.IN")).unwrap();
+    let workspace = runner.workspace();
+    std::os::unix::fs::symlink(&outside, workspace.join("drop/OUT.IN_daily.json")).unwrap();
+    runner.write("kept/IN.IN_daily.json", chart("IN.IN"));
+    std::os::unix::fs::symlink(
+        workspace.join("kept/IN.IN_daily.json"),
+        workspace.join("drop/IN.IN_daily.json"),
+    )
+    .unwrap();
+    let step = runner.step(&[("source", folder)]);
+    assert_eq!(step.code(), 1);
+    let report = report(&workspace.join("bluedot-output"));
+    let linked = file_entry(&report, "OUT.IN_daily.json");
+    assert_eq!(linked["outcome"], "failed");
+    assert_eq!(
+        linked["reason"],
+        "cannot read: a link to a file outside the workspace, which is not read"
+    );
+    assert_eq!(file_entry(&report, "IN.IN_daily.json")["outcome"], "ok");
+    assert!(
+        !workspace
+            .join("bluedot-output/data/daily/OUT_IN_PRICE_DATA.csv")
+            .exists()
+    );
+}
