@@ -127,7 +127,11 @@ pub fn run(
     if let Some(date) = &date {
         notes.push(format!("Date {date}"));
     }
-    if let Some(warning) = report.midnight_warning() {
+    // Each begins with its count, which a cell cut short keeps.
+    for warning in [report.midnight_warning(), report.no_longer_published_text()]
+        .into_iter()
+        .flatten()
+    {
         notes.push(format!("**Warning**: {}", summary::cell(&warning)));
     }
     // Each chart is a row of its own table below, which a note would cut short.

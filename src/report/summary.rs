@@ -82,7 +82,7 @@ impl Report {
 
     /// The charts converted with trading bars left out of PRICE_DATA for their prices, each
     /// with its newest such bar (`file 2025-08-01 ohlc_violation`), those that lost their
-    /// latest trading bar first (`, its latest trading bar (the latest written: 2025-07-31)`),
+    /// latest trading bar first (`, its latest trading bar (the latest trading bar written: 2025-07-31)`),
     /// the rest in the report's order. A count alone would not tell a trader which day a chart
     /// lacks, nor that it ends a day early.
     pub fn bars_left_out(&self) -> Vec<BarsLeftOut<'_>> {
@@ -99,7 +99,7 @@ impl Report {
                 let mut text = format!("{} {}", bar.date, bar.reason.name());
                 if latest {
                     text.push_str(&format!(
-                        ", its latest trading bar (the latest written: {})",
+                        ", its latest trading bar (the latest trading bar written: {})",
                         chart.last_date
                     ));
                 }
@@ -449,7 +449,7 @@ mod tests {
         report.files.push(failed);
 
         let warning = report.bars_left_out_warning().unwrap();
-        let ending_early = ", its latest trading bar (the latest written: 2025-07-30)";
+        let ending_early = ", its latest trading bar (the latest trading bar written: 2025-07-30)";
         assert!(
             warning.starts_with(&format!(
                 "bars left out of PRICE_DATA for their prices in 25 charts (the newest of each): \

@@ -200,7 +200,12 @@ fn dropped_table(out: &mut String, report: &Report) {
     }
     out.push_str("### Rows left out, by reason\n\n| reason | rows |\n|---|---:|\n");
     for (reason, rows) in &report.dropped_rows {
-        let _ = writeln!(out, "| {} | {rows} |", cell(reason));
+        // Holidays --keep-holidays kept are in PRICE_DATA, left out of the other three only.
+        let kept = match reason.as_str() {
+            "holiday" if report.keep_holidays => " (kept in PRICE_DATA)",
+            _ => "",
+        };
+        let _ = writeln!(out, "| {} | {rows} |", cell(&format!("{reason}{kept}")));
     }
     out.push('\n');
 }

@@ -477,7 +477,7 @@ fn a_bar_left_out_is_annotated_with_its_chart_and_day() {
     assert_eq!(annotations.len(), 1, "{}", step.stdout);
     assert!(
         annotations[0].contains(
-            "LOST.IN_daily.json 2025-08-01 ohlc_violation, its latest trading bar (the latest written: 2025-07-31)"
+            "LOST.IN_daily.json 2025-08-01 ohlc_violation, its latest trading bar (the latest trading bar written: 2025-07-31)"
         ),
         "{}",
         annotations[0]
@@ -491,7 +491,7 @@ fn a_bar_left_out_is_annotated_with_its_chart_and_day() {
     );
     assert!(
         step.summary.contains(
-            "### Bars left out for their prices (1)\n\n| file | newest bar left out |\n|---|---|\n| LOST&#46;IN&#95;daily&#46;json | 2025-08-01 ohlc&#95;violation, its latest trading bar &#40;the latest written&#58; 2025-07-31&#41; |\n"
+            "### Bars left out for their prices (1)\n\n| file | newest bar left out |\n|---|---|\n| LOST&#46;IN&#95;daily&#46;json | 2025-08-01 ohlc&#95;violation, its latest trading bar &#40;the latest trading bar written&#58; 2025-07-31&#41; |\n"
         ),
         "{}",
         step.summary
@@ -517,6 +517,12 @@ fn keep_holidays_keeps_holiday_rows_in_price_data() {
     let kept = runner.step(&[("source", "drop"), ("keep-holidays", "true")]);
     assert_eq!(kept.code(), 0);
     assert!(price_data().starts_with("20250731T,10,11,9,10.5,0\n"));
+    assert!(
+        kept.summary
+            .contains("| holiday &#40;kept in PRICE&#95;DATA&#41; | 1 |"),
+        "{}",
+        kept.summary
+    );
     let left_out = runner.step(&[("source", "drop"), ("keep-holidays", "false")]);
     assert_eq!(left_out.code(), 0);
     assert_eq!(price_data(), "20250801T,10,11,9,10.5,100\n");
@@ -557,4 +563,23 @@ fn a_chart_linked_from_outside_the_workspace_is_not_read() {
             .join("bluedot-output/data/daily/OUT_IN_PRICE_DATA.csv")
             .exists()
     );
+}
+
+/// Stocks the run stopped publishing (their charts failed or were missing) are named where the
+/// run is watched: the job summary, not only the log and report.json.
+#[test]
+fn series_no_longer_published_are_in_the_job_summary() {
+    let runner = Runner::new();
+    let folder = charts_folder(&runner, 3);
+    assert_eq!(runner.step(&[("source", folder)]).code(), 0);
+    std::fs::remove_file(runner.workspace().join("drop/AAAA.IN_daily.json")).unwrap();
+    let step = runner.step(&[("source", folder)]);
+    assert_eq!(step.code(), 0);
+    assert!(
+        step.summary
+            .contains("**Warning**: 1 symbol published before is not in this run&#39;s tree"),
+        "{}",
+        step.summary
+    );
+    assert!(step.summary.contains("AAAA&#95;IN"), "{}", step.summary);
 }

@@ -235,7 +235,7 @@ fn rule_7_the_newest_bar_left_out_is_dated_and_warned_of() {
     assert!(
         stderr.contains(
             "warning: bars left out of PRICE_DATA for their prices in 2 charts (the newest of each): \
-             CIX_daily.json 2025-08-01 ohlc_violation, its latest trading bar (the latest written: 2025-07-31); \
+             CIX_daily.json 2025-08-01 ohlc_violation, its latest trading bar (the latest trading bar written: 2025-07-31); \
              BAX_daily.json 2025-07-30 null_price\n"
         ),
         "{stderr}"
