@@ -349,7 +349,9 @@ fn process(args: ProcessArgs) -> ExitCode {
                     job.report_path().display()
                 );
             }
-            if report.totals.failed > 0 || report.interrupted {
+            // Nothing published (every chart failed, or proved no chart) is not a success
+            // even without a failure: the series are yesterday's.
+            if report.totals.failed > 0 || report.interrupted || !report.published {
                 ExitCode::from(EXIT_SOME_FAILED)
             } else {
                 ExitCode::from(EXIT_OK)

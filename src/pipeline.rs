@@ -166,6 +166,7 @@ fn run_claimed(
 ) -> anyhow::Result<Report> {
     let started = Instant::now();
     let files_total = work.files();
+    let charts_total = work.charts;
     let ShardWork {
         skipped,
         unreadable,
@@ -268,8 +269,10 @@ fn run_claimed(
     }
     let mut bytes_out = clock.bytes_out.load(Ordering::Relaxed) - collided_bytes;
     // A run in which every chart failed (the wrong folder, the wrong timeframe, an export format
-    // that changed overnight) would publish an empty tree over the last good one.
-    let converted_nothing = totals.ok == 0 && totals.failed > 0;
+    // that changed overnight), or proved to be no chart (bluedot's own report and symbol list
+    // uploaded alone), would publish an empty tree over the last good one. Only a shard that
+    // drew no chart at all publishes one: its charts are in the other shards' trees.
+    let converted_nothing = totals.ok == 0 && (charts_total > 0 || totals.failed > 0);
     let publishing = if interrupted || converted_nothing {
         if interrupted {
             tracing::warn!("interrupted: discarding the staged tree");

@@ -228,6 +228,14 @@ impl Verdict {
                     t.ok + t.failed
                 ),
             },
+            // Charts were handed over, and none proved to be one (bluedot's own report and
+            // symbol list, uploaded alone): nothing was published.
+            _ if !report.published => Verdict {
+                status: "some-failed",
+                exit: EXIT_SOME_FAILED,
+                explanation: "the files handed over proved to be no charts (see the skipped files)"
+                    .into(),
+            },
             // A shard of a matrix may draw no chart at all: the others have them.
             _ if t.ok == 0 => Verdict {
                 status: "ok",

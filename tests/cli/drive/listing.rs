@@ -596,16 +596,30 @@ fn bluedots_own_files_in_the_drop_are_skipped() {
         process(&d, &out, &["--date", DAY], &[]).status.code(),
         Some(0)
     );
-    let report = report(&out);
-    assert_eq!(outcomes(&report), (2, 0, 2));
+    let second = report(&out);
+    assert_eq!(outcomes(&second), (2, 0, 2));
     assert_eq!(
-        file_entry(&report, "report.json")["reason"],
+        file_entry(&second, "report.json")["reason"],
         "bluedot's own run report, not a chart export"
     );
     assert_eq!(
-        file_entry(&report, "bluedot.json")["reason"],
+        file_entry(&second, "bluedot.json")["reason"],
         "a symbol list bluedot wrote (symbol_info), not a chart export"
     );
+
+    // Uploaded alone, they are no charts at all: the series published before stay, and the
+    // run does not pass for a success.
+    let alone = drive(100, 0);
+    let report_bytes = std::fs::read(first.join("report.json")).unwrap();
+    alone.standin.file(&alone.day, "report.json", report_bytes);
+    let before = csvs(&first);
+    assert!(!before.is_empty());
+    let output = process(&alone, &first, &["--date", DAY], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(csvs(&first), before, "the published series are kept");
+    let again = report(&first);
+    assert_eq!(again["published"], false);
+    assert_eq!(outcomes(&again), (0, 0, 1));
 }
 
 /// From Drive, a run mostly waits for downloads: the report and the job summary say so, in the
