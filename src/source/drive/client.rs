@@ -55,10 +55,33 @@ const MAX_REDIRECTS: usize = 5;
 /// Minted tokens searched for in answers besides the one a request carried.
 const KEPT_TOKENS: usize = 4;
 
-/// The most of an error answer read for its reason (which quotes 300 characters of it): a
-/// longer body is cut, not searched whole for secrets. Cut JSON reads as text, of which the
-/// first 200 bytes are quoted, far from the cut.
+/// The most of an error answer read for its reason (which quotes 300 characters of it): the
+/// rest is left unread ([`body_up_to`]), so it is neither held nor searched for secrets. Cut
+/// JSON reads as text, of which the first 200 bytes are quoted, far from the cut.
 const MOST_ANSWER_READ: usize = 64 * 1024;
+
+/// The most of a metadata or listing answer read: a page of 1,000 files is a few hundred KB.
+/// Anything larger is not Drive's answer, and is not held whole in memory.
+pub const MOST_LISTING_READ: usize = 16 * 1024 * 1024;
+
+/// The body of `response`, read no further than `limit` bytes past which the rest is left
+/// unread (the connection is dropped): a server, or anything in between, answering with a
+/// body of gigabytes costs `limit` of memory, not its size. Whether more was left is returned.
+pub async fn body_up_to(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, false))
+}
 
 /// `text` with every non-empty one of `secrets` replaced by `[redacted]`, also where it is
 /// parted by characters no credential holds (see [`gapped_match`]).
@@ -420,9 +443,11 @@ impl DriveClient {
             return Ok(response);
         }
         let retry_after = retry_after(&response);
-        let body = response.bytes().await.unwrap_or_default();
+        let body = body_up_to(response, MOST_ANSWER_READ)
+            .await
+            .map_or_else(|_| Vec::new(), |(body, _)| body);
         let sent = used_token.as_ref().map_or("", Secret::expose);
-        let body = self.answer_without_secrets(&body[..body.len().min(MOST_ANSWER_READ)], &[sent]);
+        let body = self.answer_without_secrets(&body, &[sent]);
         let error = classify(status.as_u16(), &body, retry_after);
         if !matches!(error, AttemptError::Retry { .. }) {
             self.outage.answered();
@@ -499,7 +524,10 @@ impl DriveClient {
         let status = response.status().as_u16();
         let retry_after = retry_after(&response);
         let received = Instant::now();
-        let body = response.bytes().await.map_err(transport_error)?;
+        // A token answer is a few hundred bytes, an error one a few lines.
+        let (body, _) = body_up_to(response, MOST_ANSWER_READ)
+            .await
+            .map_err(transport_error)?;
         if (200..300).contains(&status) {
             self.outage.answered();
             let parsed: Option<TokenResponse> = serde_json::from_slice(&body).ok();
@@ -510,7 +538,6 @@ impl DriveClient {
             });
         }
         // The assertion is a credential in itself (it buys tokens until it expires).
-        let body = body[..body.len().min(MOST_ANSWER_READ)].to_vec();
         let body = self.answer_without_secrets(&body, &[assertion]);
         let parsed = serde_json::from_slice::<TokenResponse>(&body)
             .ok()

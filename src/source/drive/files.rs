@@ -1,7 +1,9 @@
 //! The Drive `files` API as bluedot uses it: item metadata, `files.list` through every page, and
 //! small whole-file downloads (the trigger file).
 
-use super::client::{AttemptError, Attempted, DriveClient, transport_error};
+use super::client::{
+    AttemptError, Attempted, DriveClient, MOST_LISTING_READ, body_up_to, transport_error,
+};
 use serde::Deserialize;
 
 /// What one listed name will be downloaded from, or why it cannot be.
@@ -171,7 +173,7 @@ pub async fn list_children(
                     let response = client
                         .get("drive/v3/files", &query, parent_key, &tally)
                         .await?;
-                    let bytes = response.bytes().await.map_err(transport_error)?;
+                    let bytes = listing_body(response).await?;
                     let page = serde_json::from_slice::<FileList>(&bytes).map_err(|e| {
                         AttemptError::Retry {
                             reason: format!("files.list answer is not a file list: {e}"),
@@ -259,7 +261,7 @@ pub async fn get_metadata(
                     ("supportsAllDrives", "true"),
                 ];
                 let response = client.get(path, &query, item.key_header(), &tally).await?;
-                let bytes = response.bytes().await.map_err(transport_error)?;
+                let bytes = listing_body(response).await?;
                 serde_json::from_slice::<RemoteFile>(&bytes).map_err(|e| AttemptError::Retry {
                     reason: format!("files.get answer is not file metadata: {e}"),
                     retry_after: None,
@@ -298,20 +300,28 @@ pub async fn fetch_bytes(
         result, retries: r, ..
     } = client
         .retrying(path, |tally| async move {
-            let mut response = client.get(path, query, resource_key, &tally).await?;
-            let mut bytes = Vec::new();
-            while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-                bytes.extend_from_slice(&chunk);
-                // The caller refuses it by its size; the rest need not be downloaded.
-                if bytes.len() > limit {
-                    break;
-                }
-            }
+            let response = client.get(path, query, resource_key, &tally).await?;
+            // The caller refuses it by its size; the rest need not be downloaded.
+            let (bytes, _) = body_up_to(response, limit + 1)
+                .await
+                .map_err(transport_error)?;
             Ok(bytes)
         })
         .await;
     *retries += r;
     result
+}
+
+/// A metadata or listing answer, refused past [`MOST_LISTING_READ`] without reading the rest.
+async fn listing_body(response: reqwest::Response) -> Result<Vec<u8>, AttemptError> {
+    match body_up_to(response, MOST_LISTING_READ).await {
+        Ok((bytes, false)) => Ok(bytes),
+        Ok((_, true)) => Err(AttemptError::Fatal(format!(
+            "an answer of more than {} MiB, where Drive sends a few hundred KB",
+            MOST_LISTING_READ / (1024 * 1024)
+        ))),
+        Err(e) => Err(transport_error(e)),
+    }
 }
 
 #[cfg(test)]

@@ -428,3 +428,28 @@ fn charts_whose_retries_ran_out_are_tried_again_after_the_others() {
     };
     assert_eq!(series(&got), series(&expected));
 }
+
+/// An error answer is read for its reason, not whole: 96 MiB of it, on each of two files, must
+/// not take the run's memory with it (a chart's own download stops at 32 MiB).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_huge_error_answer_is_not_held_in_memory() {
+    let d = drive(100, 3);
+    for i in 0..2 {
+        d.standin
+            .inject(Target::Media(name(i)), [Fault::HugeErrorBody(96 << 20)]);
+    }
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = report(&out);
+    assert_eq!(outcomes(&report), (1, 2, 0));
+    let reason = file_entry(&report, &name(0))["reason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(reason.starts_with("download failed: 403: xxx"), "{reason}");
+    let peak = report["peak_rss_bytes"].as_u64().unwrap();
+    assert!(peak < 64 << 20, "peak {peak} bytes");
+}

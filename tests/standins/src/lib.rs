@@ -73,6 +73,8 @@ pub enum Fault {
     /// The same, the credential base64-encoded as a proxy logs a header
     /// (`Bearer <credential>`), with no padding before it.
     EchoCredentialsInBase64(u16),
+    /// 403 with an error text of this many bytes, as a misbehaving proxy might answer.
+    HugeErrorBody(usize),
 }
 
 impl Fault {
@@ -103,6 +105,7 @@ impl Fault {
             Fault::InsufficientPermissions
             | Fault::NotFound
             | Fault::BadRequest
+            | Fault::HugeErrorBody(_)
             | Fault::Redirect(_) => false,
             _ => true,
         }

@@ -62,6 +62,14 @@ fn fault_reply(
         ),
         Fault::NotFound => Reply::error(404, "notFound", &format!("File not found: {id}.")),
         Fault::BadRequest => Reply::error(400, "badRequest", "Bad Request"),
+        // Plain text, made at once: serialising that much JSON would outlast the client's
+        // timeout and turn the fault into another.
+        Fault::HugeErrorBody(size) => Reply {
+            status: 403,
+            headers: vec![("Content-Type".into(), "text/plain".into())],
+            body: vec![b'x'; *size],
+            delivery: crate::http::Delivery::Whole,
+        },
         Fault::EchoCredentials(status) | Fault::EchoCredentialsInBase64(status) => {
             if *status == 401
                 && let Some(token) = token
