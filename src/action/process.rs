@@ -65,16 +65,6 @@ pub fn run(
 
     let mut opened = source::open(&spec, inputs, timeframe, console, stop)?;
     opened.fail_charts_linked_outside(workspace);
-    for warning in opened.warnings() {
-        console.annotate(
-            Level::Warning,
-            Annotation {
-                title: "folder chosen".into(),
-                message: warning.clone(),
-                file: None,
-            },
-        );
-    }
     opened.require_charts().map_err(ActionError::usage)?;
     let listed = opened.costs.listed;
     let label = opened.label.clone();

@@ -105,7 +105,19 @@ pub fn open<W: Write>(
             console.group(&format!("Listing Drive folder {folder_id}"));
             let opened = Opened::drive(config).map_err(ActionError::usage);
             console.end_group();
-            opened
+            let opened = opened?;
+            // Which charts the run (or the plan) sees depends on it: said where a run is watched.
+            for warning in opened.warnings() {
+                console.annotate(
+                    Level::Warning,
+                    Annotation {
+                        title: "folder chosen".into(),
+                        message: warning.clone(),
+                        file: None,
+                    },
+                );
+            }
+            Ok(opened)
         }
     }
 }

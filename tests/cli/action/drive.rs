@@ -200,4 +200,21 @@ fn a_second_folder_of_the_same_name_is_annotated() {
         .collect();
     assert_eq!(chosen.len(), 1, "{}", step.stdout);
     assert!(chosen[0].contains("using the newest"), "{}", chosen[0]);
+
+    // The plan, which decides the matrix from the same folder, says so too.
+    let (mut cmd, output_file, summary_file) = runner.command(&[
+        ("mode", "plan"),
+        ("source", &root),
+        ("date", DAY),
+        ("google-credentials", &credentials),
+    ]);
+    cmd.env("BLUEDOT_TEST_DRIVE_API_URL", drive.standin.api_url());
+    let plan = runner::collect(run(&mut cmd), &output_file, &summary_file);
+    assert_eq!(plan.code(), 0);
+    assert!(
+        plan.stdout
+            .contains("::warning title=folder chosen::2 folders named"),
+        "{}",
+        plan.stdout
+    );
 }
