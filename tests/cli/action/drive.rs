@@ -5,21 +5,51 @@ use super::runner::{self, Runner};
 use crate::drive::{self as standin, DAY};
 use crate::harness::{report, run};
 
+/// The action's command reading `drive`'s stand-in as its service account: its root as
+/// `source`, the key as `google-credentials`, then `with`.
+fn drive_command(
+    runner: &Runner,
+    drive: &standin::Drive,
+    with: &[(&str, &str)],
+) -> (
+    std::process::Command,
+    std::path::PathBuf,
+    std::path::PathBuf,
+) {
+    let root = format!("gdrive:{}", drive.standin.root());
+    let credentials = drive.standin.credentials_json();
+    let mut inputs = vec![
+        ("source", root.as_str()),
+        ("google-credentials", &credentials),
+    ];
+    inputs.extend_from_slice(with);
+    let (mut cmd, output_file, summary_file) = runner.command(&inputs);
+    cmd.env("BLUEDOT_TEST_DRIVE_API_URL", drive.standin.api_url());
+    (cmd, output_file, summary_file)
+}
+
+/// [`drive_command`] run to its end.
+fn drive_step(runner: &Runner, drive: &standin::Drive, with: &[(&str, &str)]) -> runner::Step {
+    let (mut cmd, output_file, summary_file) = drive_command(runner, drive, with);
+    runner::collect(run(&mut cmd), &output_file, &summary_file)
+}
+
 #[test]
 fn drive_source_converts_its_shard_and_masks_the_key_and_every_token() {
     let drive = standin::drive(4, 9);
     let runner = Runner::new();
     let root = format!("gdrive:{}", drive.standin.root());
     let credentials = drive.standin.credentials_json();
-    let (mut cmd, output_file, summary_file) = runner.command(&[
-        ("source", &root),
-        ("date", DAY),
-        ("google-credentials", &credentials),
-        ("download-concurrency", "4"),
-        ("output-dir", "out"),
-    ]);
-    cmd.env("BLUEDOT_TEST_DRIVE_API_URL", drive.standin.api_url())
-        .env("BLUEDOT_TEST_DRIVE_BACKOFF_SCALE", "0.01")
+    let (mut cmd, output_file, summary_file) = drive_command(
+        &runner,
+        &drive,
+        &[
+            ("date", DAY),
+            ("download-concurrency", "4"),
+            ("output-dir", "out"),
+        ],
+    );
+    cmd.env("BLUEDOT_TEST_DRIVE_BACKOFF_SCALE", "0.01")
         .env("RUST_LOG", "trace");
     let step = runner::collect(run(&mut cmd), &output_file, &summary_file);
     assert_eq!(step.code(), 0);
@@ -92,16 +122,9 @@ fn drive_source_converts_its_shard_and_masks_the_key_and_every_token() {
 fn a_cancel_while_listing_drive_still_ends_with_outputs_and_a_summary() {
     let drive = standin::drive(1000, 3);
     let runner = Runner::new();
-    let root = format!("gdrive:{}", drive.standin.root());
-    let credentials = drive.standin.credentials_json();
     for mode in ["plan", "process"] {
-        let (mut cmd, output_file, summary_file) = runner.command(&[
-            ("mode", mode),
-            ("source", &root),
-            ("date", DAY),
-            ("google-credentials", &credentials),
-        ]);
-        cmd.env("BLUEDOT_TEST_DRIVE_API_URL", drive.standin.api_url());
+        let (mut cmd, output_file, summary_file) =
+            drive_command(&runner, &drive, &[("mode", mode), ("date", DAY)]);
         let (output, took) =
             standin::interrupted_while_asking(&drive, standins::Target::List, &mut cmd);
         assert!(took.as_secs() < 5, "{mode} went on for {took:?}");
@@ -120,15 +143,7 @@ fn plan_on_drive_outputs_the_date_the_trigger_file_named() {
         .standin
         .file(&triggers, "daily_ready.txt", format!("\u{feff}{DAY}\r\n"));
     let runner = Runner::new();
-    let root = format!("gdrive:{}", drive.standin.root());
-    let credentials = drive.standin.credentials_json();
-    let (mut cmd, output_file, summary_file) = runner.command(&[
-        ("mode", "plan"),
-        ("source", &root),
-        ("google-credentials", &credentials),
-    ]);
-    cmd.env("BLUEDOT_TEST_DRIVE_API_URL", drive.standin.api_url());
-    let step = runner::collect(run(&mut cmd), &output_file, &summary_file);
+    let step = drive_step(&runner, &drive, &[("mode", "plan")]);
     assert_eq!(step.code(), 0);
     let outputs = step.outputs();
     assert_eq!(outputs["date"], DAY);
@@ -140,18 +155,12 @@ fn plan_on_drive_outputs_the_date_the_trigger_file_named() {
 fn an_api_key_given_beside_a_service_account_is_said_to_be_unused() {
     let drive = standin::drive(1000, 3);
     let runner = Runner::new();
-    let root = format!("gdrive:{}", drive.standin.root());
-    let credentials = drive.standin.credentials_json();
     let api_key = "AIzaUnusedKeyBesideTheServiceAccount";
-    let (mut cmd, output_file, summary_file) = runner.command(&[
-        ("mode", "plan"),
-        ("source", &root),
-        ("date", DAY),
-        ("google-credentials", &credentials),
-        ("google-api-key", api_key),
-    ]);
-    cmd.env("BLUEDOT_TEST_DRIVE_API_URL", drive.standin.api_url());
-    let step = runner::collect(run(&mut cmd), &output_file, &summary_file);
+    let step = drive_step(
+        &runner,
+        &drive,
+        &[("mode", "plan"), ("date", DAY), ("google-api-key", api_key)],
+    );
     assert_eq!(step.code(), 0, "{}", step.stdout);
     assert_eq!(step.outputs()["files-total"], "3");
     let warnings: Vec<&str> = step
@@ -183,15 +192,7 @@ fn a_second_folder_of_the_same_name_is_annotated() {
         .standin
         .file(&older, "OLD_daily.json", standin::chart("OLD", 7));
     let runner = Runner::new();
-    let root = format!("gdrive:{}", drive.standin.root());
-    let credentials = drive.standin.credentials_json();
-    let (mut cmd, output_file, summary_file) = runner.command(&[
-        ("source", &root),
-        ("date", DAY),
-        ("google-credentials", &credentials),
-    ]);
-    cmd.env("BLUEDOT_TEST_DRIVE_API_URL", drive.standin.api_url());
-    let step = runner::collect(run(&mut cmd), &output_file, &summary_file);
+    let step = drive_step(&runner, &drive, &[("date", DAY)]);
     assert_eq!(step.code(), 0);
     let chosen: Vec<&str> = step
         .stdout
@@ -202,14 +203,7 @@ fn a_second_folder_of_the_same_name_is_annotated() {
     assert!(chosen[0].contains("using the newest"), "{}", chosen[0]);
 
     // The plan, which decides the matrix from the same folder, says so too.
-    let (mut cmd, output_file, summary_file) = runner.command(&[
-        ("mode", "plan"),
-        ("source", &root),
-        ("date", DAY),
-        ("google-credentials", &credentials),
-    ]);
-    cmd.env("BLUEDOT_TEST_DRIVE_API_URL", drive.standin.api_url());
-    let plan = runner::collect(run(&mut cmd), &output_file, &summary_file);
+    let plan = drive_step(&runner, &drive, &[("mode", "plan"), ("date", DAY)]);
     assert_eq!(plan.code(), 0);
     assert!(
         plan.stdout
