@@ -258,35 +258,22 @@ fn annotate(console: &mut Console<Stdout>, report: &Report, spec: &SourceSpec) {
             },
         );
     }
-    if let Some(gone) = report.no_longer_published_text() {
-        console.annotate(
-            Level::Warning,
-            Annotation {
-                title: "series removed".into(),
-                message: gone,
-                file: None,
-            },
-        );
-    }
-    if let Some(warning) = report.midnight_warning() {
-        console.annotate(
-            Level::Warning,
-            Annotation {
-                title: "dates may be a day off".into(),
-                message: warning,
-                file: None,
-            },
-        );
-    }
-    if let Some(warning) = report.bars_left_out_warning() {
-        console.annotate(
-            Level::Warning,
-            Annotation {
-                title: "bars left out".into(),
-                message: warning,
-                file: None,
-            },
-        );
+    let warnings = [
+        ("series removed", report.no_longer_published_text()),
+        ("dates may be a day off", report.midnight_warning()),
+        ("bars left out", report.bars_left_out_warning()),
+    ];
+    for (title, message) in warnings {
+        if let Some(message) = message {
+            console.annotate(
+                Level::Warning,
+                Annotation {
+                    title: title.into(),
+                    message,
+                    file: None,
+                },
+            );
+        }
     }
     // Charts the signal kept the run from are said once, above.
     for file in report.files.iter().filter(|file| !file.not_reached()) {

@@ -63,10 +63,7 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
                 name: utf8_name.to_owned(),
                 size: None,
             };
-            match written_by_bluedot(dir, utf8_name) {
-                Some(what) => listing.skipped.push((entry, what.into())),
-                None => listing.charts.push(entry),
-            }
+            add_file(&mut listing, dir, entry);
             continue;
         }
         let name = utf8_name.to_owned();
@@ -109,10 +106,7 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
         };
         match not_chart {
             Some(reason) => listing.skipped.push((entry, reason.into())),
-            None if meta.is_file() => match written_by_bluedot(dir, utf8_name) {
-                Some(what) => listing.skipped.push((entry, what.into())),
-                None => listing.charts.push(entry),
-            },
+            None if meta.is_file() => add_file(&mut listing, dir, entry),
             None => {
                 let reason = format!("cannot read: {}", crate::folder::NOT_A_REGULAR_FILE);
                 listing.unreadable.push((entry, reason));
@@ -121,6 +115,14 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
     }
     listing.sort();
     Ok(listing)
+}
+
+/// Lists a `*.json` regular file of `dir`: a chart, or skipped if bluedot wrote it.
+fn add_file(listing: &mut Listing, dir: &Path, entry: Entry) {
+    match written_by_bluedot(dir, &entry.name) {
+        Some(what) => listing.skipped.push((entry, what.into())),
+        None => listing.charts.push(entry),
+    }
 }
 
 /// What a `*.json` regular file in `dir` is, if bluedot wrote it: its run report, or a symbol
