@@ -30,6 +30,9 @@ pub struct Claim {
     places: Places,
     tag: String,
     next_temporary: AtomicU64,
+    /// The folders of `target` and above that did not exist before the run, deepest first:
+    /// left empty (nothing converted into a fresh output), they go with the claim.
+    made: Vec<PathBuf>,
     /// Held open: closing it lets go of the lock.
     _lock: File,
 }
@@ -91,7 +94,18 @@ impl Claim {
     /// process 1). `root` is the output folder holding `target` and the report.
     pub fn take(root: &Path, target: &Path) -> io::Result<Claim> {
         let places = Places::new(root, target);
-        fs::create_dir_all(&places.data).map_err(|e| file_in_the_way(&places.data).unwrap_or(e))?;
+        let made = [
+            places.target.join("symbol_info"),
+            places.target.clone(),
+            places.data.clone(),
+        ]
+        .into_iter()
+        .filter(|folder| fs::symlink_metadata(folder).is_err())
+        .collect();
+        let make_data = || {
+            fs::create_dir_all(&places.data).map_err(|e| file_in_the_way(&places.data).unwrap_or(e))
+        };
+        make_data()?;
         // Housekeeping: what cannot go now (a file another program holds open on Windows)
         // stays under its hidden name, and the next run tries again.
         if let Err(e) = remove_abandoned(&places) {
@@ -117,6 +131,11 @@ impl Claim {
             let file = match File::options().write(true).create_new(true).open(&path) {
                 Ok(file) => file,
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                // A run that made `data/` and found nothing to keep in it removed it just now.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    make_data()?;
+                    continue;
+                }
                 Err(e) => return Err(e),
             };
             match file.try_lock() {
@@ -134,6 +153,7 @@ impl Claim {
                     places,
                     tag,
                     next_temporary: AtomicU64::new(0),
+                    made,
                     _lock: file,
                 });
             }
@@ -183,9 +203,26 @@ impl Claim {
         folder.join(format!(".{name}{TEMPORARY_MARK}{}-{n}", self.tag))
     }
 
-    /// Gives the tag up; the run's trees and temporary files must be gone by now.
+    /// Gives the tag up; the run's trees and temporary files must be gone by now. The folders the
+    /// run made go too if nothing is in them: a run that published nothing into a fresh output
+    /// leaves its report alone, not an empty `data/`.
     pub fn release(self) -> io::Result<()> {
-        remove_if_present(fs::remove_file(self.places.lock(&self.tag)))
+        let Claim {
+            places,
+            tag,
+            made,
+            _lock: lock,
+            ..
+        } = self;
+        remove_if_present(fs::remove_file(places.lock(&tag)))?;
+        // On Windows a removed file held open stays in its folder until it is closed.
+        drop(lock);
+        for folder in &made {
+            // One that holds something (a published tree, another run's lock) is kept, and so
+            // is every folder above it.
+            let _ = fs::remove_dir(folder);
+        }
+        Ok(())
     }
 }
 
@@ -485,9 +522,16 @@ mod tests {
         let claim = Claim::take(out.path(), &target).unwrap();
         let staging = claim.staging();
         claim.release().unwrap();
-        assert!(names(&out.path().join("data")).is_empty());
+        // The claim made `data/` and left nothing in it, so that went too.
+        assert!(names(out.path()).is_empty());
         let again = Claim::take(out.path(), &target).unwrap();
         assert_eq!(again.staging(), staging);
+        // A folder there before the run is the user's, empty or not.
+        again.release().unwrap();
+        fs::create_dir(out.path().join("data")).unwrap();
+        let claim = Claim::take(out.path(), &target).unwrap();
+        claim.release().unwrap();
+        assert_eq!(names(out.path()), ["data"]);
     }
 
     #[test]

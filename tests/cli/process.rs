@@ -435,10 +435,24 @@ fn a_run_that_converts_no_chart_keeps_the_last_output() {
         assert_eq!(report["totals"]["failed"], 1, "{drop}");
         assert_eq!(harness::tree(&wd.join("out/data")), published, "{drop}");
     }
-    // Into a fresh output, there was nothing to leave as it was.
-    let fresh = harness::process(&wd.join("broken"), &wd.join("fresh"), "weekly", &[]);
-    let stderr = String::from_utf8_lossy(&fresh.stderr);
-    assert!(stderr.contains("weekly not written"), "{stderr}");
+    // Into a fresh output, there was nothing to leave as it was, and nothing is left but the
+    // report: an empty `data/` would look like a tree published empty.
+    for mode in ["staged", "per-file"] {
+        let fresh = wd.join(&format!("fresh-{mode}"));
+        let out = harness::process(
+            &wd.join("broken"),
+            &fresh,
+            "weekly",
+            &["--write-mode", mode],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("weekly not written"), "{mode}: {stderr}");
+        let left: Vec<_> = std::fs::read_dir(&fresh)
+            .unwrap()
+            .map(|item| item.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["report.json"], "{mode}");
+    }
 
     // One chart converting is a run to publish, failures and all.
     wd.write(
