@@ -13,6 +13,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Read-only access to file content; `drive.metadata.readonly` could not download.
 pub const DRIVE_READONLY_SCOPE: &str = "https://www.googleapis.com/auth/drive.readonly";
+/// Fewer characters than this is no API key (Google's have 39).
+const SHORTEST_API_KEY: usize = 20;
 /// A token is replaced this long before Google says it expires.
 const REFRESH_EARLY: Duration = Duration::from_secs(5 * 60);
 /// `iat` is back-dated so a runner whose clock runs a little fast is not refused.
@@ -171,6 +173,15 @@ impl DriveAuth {
                 "Google API key is empty or holds a space, control or non-ASCII character".into(),
             );
         }
+        // Google's keys are 39 characters. A short one is some other value, and a secret of a
+        // few characters cannot be kept out of logs: masking it would blank those characters
+        // wherever they appear, and they would still show through in other spellings.
+        if key.len() < SHORTEST_API_KEY {
+            return Err(format!(
+                "Google API key is {} characters long, too short to be one (Google's are 39): check the value given",
+                key.len()
+            ));
+        }
         Ok(DriveAuth::ApiKey(Secret::new(key)))
     }
 
@@ -314,18 +325,24 @@ mod tests {
     fn secrets_never_print() {
         let secret = Secret::new("ya29.very-secret");
         assert!(!format!("{secret:?}").contains("very-secret"));
-        let auth = DriveAuth::api_key("AIzaSECRET").unwrap();
+        let auth = DriveAuth::api_key("AIzaSECRET-0123456789").unwrap();
         assert!(!format!("{auth:?}").contains("AIzaSECRET"));
-        assert_eq!(auth.secrets(), vec!["AIzaSECRET".to_owned()]);
+        assert_eq!(auth.secrets(), vec!["AIzaSECRET-0123456789".to_owned()]);
     }
 
     #[test]
     fn an_api_key_must_fit_in_a_header() {
-        assert!(DriveAuth::api_key(" AIzaSy-ok_Key-123 \n").is_ok());
+        assert!(DriveAuth::api_key(" AIzaSy-ok_Key-0123456789 \n").is_ok());
         for bad in ["", "AIza key", "AIza\u{7}key", "AIzaSy-clé"] {
             let err = DriveAuth::api_key(bad).unwrap_err();
             assert!(err.contains("API key is empty or holds"), "{err}");
         }
+        let err = DriveAuth::api_key("AIza-k").unwrap_err();
+        assert!(
+            err.contains("API key is 6 characters long, too short"),
+            "{err}"
+        );
+        assert!(!err.contains("AIza-k"), "{err}");
     }
 
     #[test]

@@ -179,6 +179,22 @@ fn key_material_tokens_and_api_keys_never_leak() {
     );
     assert!(!stderr.contains("AIzaWRONG"));
 
+    // A value too short to be a key (a placeholder, a cut secret) could not be kept out of the
+    // logs, and is refused before anything is sent.
+    let output = process(
+        &d,
+        &work.join("short-key"),
+        &["--date", DAY],
+        &[("GOOGLE_CREDENTIALS", ""), ("GOOGLE_API_KEY", "AIza-x9")],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("Google API key is 7 characters long, too short to be one"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("AIza-x9"), "{stderr}");
+
     // --help shows that the env var exists, never its value.
     let help = run(bluedot()
         .args(["process", "--help"])

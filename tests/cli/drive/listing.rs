@@ -156,7 +156,7 @@ fn a_root_given_as_a_shortcut_is_followed_to_a_folder_only() {
 #[test]
 fn resource_keys_go_with_every_request_that_names_a_keyed_item() {
     let standin = DriveStandin::start(Options {
-        api_key: Some("test-key".into()),
+        api_key: Some("AIza-test-key-0123456789".into()),
         ..Options::default()
     });
     let daily = standin.folder(&standin.root(), "daily");
@@ -183,7 +183,7 @@ fn resource_keys_go_with_every_request_that_names_a_keyed_item() {
         let q = format!("%27{real}%27%20in%20parents");
         write!(
             stream,
-            "GET /drive/v3/files?q={q} HTTP/1.1\r\nHost: x\r\nx-goog-api-key: test-key\r\n\
+            "GET /drive/v3/files?q={q} HTTP/1.1\r\nHost: x\r\nx-goog-api-key: AIza-test-key-0123456789\r\n\
              {key}\r\n"
         )
         .unwrap();
