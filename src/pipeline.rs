@@ -200,9 +200,9 @@ fn run_claimed(
         fetched.par_bridge().for_each(|item| {
             let file = convert_one(job, &tree, item, &clock, stop);
             tracing::debug!(
-                file = %file.name,
+                file = %crate::report::one_line(&file.name),
                 outcome = ?file.outcome,
-                reason = file.reason.as_deref().unwrap_or(""),
+                reason = %crate::report::one_line(file.reason.as_deref().unwrap_or("")),
                 "converted"
             );
             progress.file_done(&file);
@@ -238,8 +238,7 @@ fn run_claimed(
     }
     // Every file is done: the bar goes before anything else is said on the terminal.
     progress.finish();
-    // Names are unique within a listing, so the unstable sort (no scratch buffer) is exact.
-    files.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    sort_outcomes(&mut files);
     let collided_bytes = settle_collisions(&mut files, &tree);
 
     let interrupted = stop.load(Ordering::Relaxed);
@@ -572,6 +571,18 @@ fn read_whole(mut file: &std::fs::File, buffer: &mut Vec<u8>) -> Result<usize, S
     }
 }
 
+/// Outcomes in the report's order: by name, which is not always unique (Drive holds several
+/// files of one name, the kept one and the ones skipped beside it, and the spelling of a name
+/// that is not UTF-8 can match another's), so ties go by outcome, reason and size, never by
+/// which worker finished first. Unstable, to need no scratch buffer: a tie on all four takes two
+/// files whose names print alike and whose sizes match.
+fn sort_outcomes(files: &mut [FileReport]) {
+    files.sort_unstable_by(|a, b| {
+        (&a.name, a.outcome, &a.reason, a.bytes_in)
+            .cmp(&(&b.name, b.outcome, &b.reason, b.bytes_in))
+    });
+}
+
 /// Every file of a colliding series symbol fails, naming all of them, and their series are
 /// removed: one must never silently replace another. Settled once every file is written, so a
 /// run keeps no per-symbol index while it converts; in the default staged mode colliding writes
@@ -667,5 +678,66 @@ mod tests {
         assert!(read(120_000) >= 120_000, "an export's buffer is kept");
         assert_eq!(read(2 * 1024 * 1024), 0);
         assert!(read(120_000) >= 120_000);
+    }
+
+    /// Drive lists two files of one name: the one used is converted by whichever worker, the
+    /// other is skipped beside it. The report must not depend on which came first.
+    #[test]
+    fn files_of_one_name_are_reported_in_one_order_whatever_finished_first() {
+        let entry = |name: &str, outcome, reason: Option<&str>, size| {
+            let mut file = FileReport::new(name, outcome, reason.map(String::from));
+            file.bytes_in = size;
+            file
+        };
+        let files = [
+            entry(
+                "A_daily.json",
+                Outcome::Skipped,
+                Some("duplicate: ... this one is 2"),
+                Some(9),
+            ),
+            entry("B_daily.json", Outcome::Ok, None, Some(5)),
+            entry("A_daily.json", Outcome::Ok, None, Some(7)),
+            entry(
+                "A_daily.json",
+                Outcome::Skipped,
+                Some("duplicate: ... this one is 1"),
+                Some(9),
+            ),
+            entry(
+                "A_daily.json",
+                Outcome::Failed,
+                Some("invalid JSON"),
+                Some(3),
+            ),
+            entry(
+                "A_daily.json",
+                Outcome::Failed,
+                Some("invalid JSON"),
+                Some(2),
+            ),
+        ];
+        let shown = |files: &[FileReport]| {
+            files
+                .iter()
+                .map(|f| format!("{} {:?} {:?} {:?}", f.name, f.outcome, f.reason, f.bytes_in))
+                .collect::<Vec<_>>()
+        };
+        let mut first = files.to_vec();
+        sort_outcomes(&mut first);
+        let mut reversed: Vec<FileReport> = files.iter().rev().cloned().collect();
+        sort_outcomes(&mut reversed);
+        assert_eq!(shown(&first), shown(&reversed));
+        let mut rotated = files.to_vec();
+        rotated.rotate_left(2);
+        sort_outcomes(&mut rotated);
+        assert_eq!(shown(&first), shown(&rotated));
+        assert_eq!(
+            shown(&first)[..2],
+            [
+                "A_daily.json Ok None Some(7)",
+                "A_daily.json Failed Some(\"invalid JSON\") Some(2)"
+            ]
+        );
     }
 }

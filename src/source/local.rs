@@ -38,13 +38,16 @@ pub fn list(dir: &Path) -> std::io::Result<Listing> {
         let item = item?;
         let name = item.file_name();
         let Some(utf8_name) = name.to_str() else {
-            if std::fs::metadata(item.path()).is_ok_and(|meta| meta.is_dir()) {
-                continue;
-            }
             let entry = Entry {
                 name: escaped(name.as_encoded_bytes()),
                 size: None,
             };
+            if std::fs::metadata(item.path()).is_ok_and(|meta| meta.is_dir()) {
+                listing
+                    .skipped
+                    .push((entry, super::SUBFOLDER_SKIPPED.into()));
+                continue;
+            }
             let reason = "file name is not valid UTF-8";
             if is_json_name(&name.to_string_lossy()) {
                 let reason = format!("cannot read: the {reason}; rename the file");
@@ -410,6 +413,11 @@ mod tests {
         assert_eq!(
             names(&listing.skipped),
             [
+                // A folder is recorded whatever its name: charts dropped in it are not lost unseen.
+                (
+                    "folder\\xFF.json".to_owned(),
+                    super::super::SUBFOLDER_SKIPPED.to_owned()
+                ),
                 (
                     "gone-link.txt".to_owned(),
                     "unreadable (broken link?)".to_owned()

@@ -314,7 +314,8 @@ impl DriveSource {
                 .map_err(context)?;
             let (found, planned) = listing::classify_items(client, items, &mut retries).await;
             tracing::info!(
-                "listed {path}: {} charts, {} skipped, {retries} retries",
+                "listed {}: {} charts, {} skipped, {retries} retries",
+                crate::report::one_line(&path),
                 found.charts.len(),
                 found.skipped.len()
             );

@@ -109,7 +109,13 @@ fn untrusted_file_names_cannot_issue_workflow_commands() {
         &output_file,
         &summary_file,
     );
-    assert!(step.stderr.contains("| ::add-mask::y"), "{}", step.stderr);
+    // A name is one line wherever it is printed, its line breaks spelled.
+    assert!(
+        step.stderr
+            .contains("file=line\\n::add-mask::y\\n##\\[add-mask]z_daily.json"),
+        "{}",
+        step.stderr
+    );
     assert!(step.stderr.contains("x##\\[set-output"), "{}", step.stderr);
     for line in step.stderr.lines() {
         let line = line.trim_start();
