@@ -295,18 +295,9 @@ fn series_symbols(series: Vec<String>) -> Vec<Box<str>> {
     symbols
 }
 
-/// Writes `path` through a temporary sibling named for the run's claim, and a rename, the
-/// content streamed by `write` (a report listing tens of thousands of files never sits whole in
-/// memory).
-pub fn write_atomic_with(
-    claim: &Claim,
-    path: &Path,
-    write: impl FnOnce(&mut fs::File) -> io::Result<()>,
-) -> io::Result<()> {
-    write_pending(claim, path, write)?.put_in_place()
-}
-
-/// Writes `path`'s content under a temporary sibling, to be put in place later.
+/// Writes `path`'s content under a temporary sibling named for the run's claim, streamed by
+/// `write` (a report listing tens of thousands of files never sits whole in memory), to be put
+/// in place by a rename later.
 pub fn write_pending(
     claim: &Claim,
     path: &Path,
@@ -405,7 +396,9 @@ mod tests {
         }
         let claim = Claim::take(out.path(), &out.path().join("data/daily")).unwrap();
         let report = out.path().join("report.json");
-        write_atomic_with(&claim, &report, |file| file.write_all(b"{}")).unwrap();
+        write_pending(&claim, &report, |file| file.write_all(b"{}"))
+            .and_then(|pending| pending.put_in_place())
+            .unwrap();
         assert_eq!(fs::read_to_string(&victim).unwrap(), "theirs");
         assert_eq!(fs::read_to_string(&report).unwrap(), "{}");
         assert!(!report.is_symlink());
