@@ -212,6 +212,36 @@ pub fn survive_file_size_limit() {
     }
 }
 
+/// Raises the soft limit on open files to the hard one (at most 65,536), as Go's runtime does
+/// for every program. A run holds its workers' files, the charts opened ahead and its folders
+/// at once, and macOS starts programs with 256, which `--workers 256` outgrows: a run out of
+/// descriptors can only stop and publish nothing.
+pub fn raise_open_file_limit() {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: both calls only read or write the struct given, which outlives them.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                return;
+            }
+            let wanted = limit.rlim_max.min(65_536);
+            if limit.rlim_cur >= wanted {
+                return;
+            }
+            limit.rlim_cur = wanted;
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                // macOS refuses more than its `OPEN_MAX` whatever the hard limit says.
+                limit.rlim_cur = wanted.min(10_240);
+                let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+            }
+        }
+    }
+}
+
 /// One `write(2)` on stderr, without std's lock (which a signal may have interrupted holding)
 /// or any allocation; nothing where that cannot be had.
 fn write_to_stderr_in_handler(message: &[u8]) {
@@ -357,9 +387,9 @@ fn process(args: ProcessArgs) -> ExitCode {
                 ExitCode::from(EXIT_OK)
             }
         }
-        Err(e) => usage_error(format_args!(
-            "cannot write the output in {}: {e:#}",
-            job.output.display()
+        Err(e) => usage_error(pipeline::failure_message(
+            &e,
+            &job.output.display().to_string(),
         )),
     }
 }

@@ -49,7 +49,12 @@ impl Folder {
     /// not wait for a writer, and what it opened is checked again.
     pub fn open_file(&self, name: &str) -> io::Result<File> {
         let file = self.open_at(name, Access::Read)?;
-        if !file.metadata()?.is_file() {
+        let meta = file.metadata()?;
+        if meta.is_dir() {
+            // Listed as a file, then replaced by a folder.
+            return Err(io::Error::other(A_FOLDER_NOW));
+        }
+        if !meta.is_file() {
             return Err(io::Error::other(NOT_A_REGULAR_FILE));
         }
         Ok(file)
@@ -100,8 +105,36 @@ impl Folder {
     }
 }
 
+/// Closes `file`, returning what closing it reports. std's drop ignores it, yet network file
+/// systems (NFS, SMB) send written data on close and only then learn of a full disk or a quota:
+/// a file closed with an error may hold nothing.
+pub fn close(file: File) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::IntoRawFd as _;
+        let fd = file.into_raw_fd();
+        // SAFETY: `fd` was just taken from the `File`, which no longer owns or closes it.
+        if unsafe { libc::close(fd) } == 0 {
+            return Ok(());
+        }
+        let e = io::Error::last_os_error();
+        // Interrupted, the descriptor is closed all the same (Linux, and POSIX 2024).
+        if e.kind() == io::ErrorKind::Interrupted {
+            return Ok(());
+        }
+        Err(e)
+    }
+    #[cfg(not(unix))]
+    {
+        drop(file);
+        Ok(())
+    }
+}
+
 /// Why a chart name that is not a regular file cannot be read.
 pub const NOT_A_REGULAR_FILE: &str = "not a regular file (a pipe, socket or device)";
+/// Why a chart that became a folder since it was listed cannot be read.
+const A_FOLDER_NOW: &str = "a folder now, no longer a file";
 
 #[derive(Clone, Copy)]
 enum Access {
@@ -113,6 +146,18 @@ enum Access {
 mod tests {
     use super::*;
     use std::io::{Read, Write};
+
+    /// A chart listed as a file and replaced by a folder before it is read (Windows will not
+    /// open a folder as a file at all, and says so itself).
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_where_a_file_was_is_called_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("A_daily.json")).unwrap();
+        let folder = Folder::open(dir.path()).unwrap();
+        let e = folder.open_file("A_daily.json").unwrap_err();
+        assert_eq!(e.to_string(), "a folder now, no longer a file");
+    }
 
     #[test]
     fn files_are_created_read_and_emptied_by_name_inside_the_folder() {

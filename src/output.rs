@@ -76,9 +76,9 @@ pub struct SeriesTree<'c> {
     /// Where files go during the run (the staging directory, or the target itself).
     writing: Folder,
     mode: WriteMode,
-    /// The first error writing the staging tree that says the output takes no more (a full
-    /// disk, a quota, a read-only file system, a file size limit): whichever chart met it, the
-    /// next would too, and the run must not publish a tree it could write only part of.
+    /// The first error writing the staging tree (a full disk, a quota, a read-only file system,
+    /// a file size limit, too many open files, an I/O error): it is the output's, not the
+    /// chart's, and the run must not publish a tree it could write only part of.
     broken: OnceLock<String>,
     /// The series symbols of the tree this run will replace, as its symbol list names them,
     /// sorted: what the run's tree no longer has is worth a word.
@@ -106,7 +106,11 @@ impl<'c> SeriesTree<'c> {
                     ),
                     _ => e,
                 })?;
-                fs::create_dir(staging.join("symbol_info"))?;
+                if let Err(e) = fs::create_dir(staging.join("symbol_info")) {
+                    // Out of inodes, say: the next run would remove it, but this one knows.
+                    let _ = fs::remove_dir(&staging);
+                    return Err(e);
+                }
                 staging
             }
             WriteMode::PerFile => {
@@ -140,14 +144,18 @@ impl<'c> SeriesTree<'c> {
     fn create_all(&self, files: &[(String, &[u8])]) -> io::Result<u64> {
         let mut written = 0u64;
         for (i, (name, bytes)) in files.iter().enumerate() {
-            let created = self
-                .writing
-                .create_file(name)
-                .and_then(|mut file| file.write_all(bytes));
-            if let Err(e) = created {
-                self.remove(files[..i].iter().map(|(n, _)| n.as_str()));
-                if takes_no_more(&e) {
-                    let _ = self.broken.set(e.to_string());
+            // How many of the chart's files exist when it fails: this one too once created.
+            let created = match self.writing.create_file(name) {
+                Ok(mut file) => file
+                    .write_all(bytes)
+                    .and_then(|()| crate::folder::close(file))
+                    .map_err(|e| (e, i + 1)),
+                Err(e) => Err((e, i)),
+            };
+            if let Err((e, made)) = created {
+                self.remove(files[..made].iter().map(|(n, _)| n.as_str()));
+                if !concerns_one_chart(&e) {
+                    let _ = self.broken.set(output_failure(&e));
                 }
                 return Err(e);
             }
@@ -170,7 +178,8 @@ impl<'c> SeriesTree<'c> {
         for ((_, bytes), target) in files.iter().zip(&targets) {
             let created = create_temporary(self.claim, target).and_then(|(temporary, mut file)| {
                 temporaries.push(temporary);
-                file.write_all(bytes)
+                file.write_all(bytes)?;
+                crate::folder::close(file)
             });
             if let Err(e) = created {
                 remove_files(&temporaries);
@@ -215,7 +224,10 @@ impl<'c> SeriesTree<'c> {
         let list = match self.mode {
             WriteMode::PerFile => Some(write_pending(self.claim, &info, write_list)?),
             WriteMode::Staged => {
-                let written = fs::File::create(&info).and_then(|mut file| write_list(&mut file));
+                let written = fs::File::create(&info).and_then(|mut file| {
+                    write_list(&mut file)?;
+                    crate::folder::close(file)
+                });
                 if let Err(e) = written {
                     // Removed now, not by the next run, since a full disk is the likeliest
                     // reason and the tree would keep it full.
@@ -311,6 +323,7 @@ pub fn write_pending(
         placed: false,
     };
     write(&mut file)?;
+    crate::folder::close(file)?;
     Ok(pending)
 }
 
@@ -359,14 +372,36 @@ impl Drop for Pending {
     }
 }
 
-/// Whether `e` is the file system refusing any more writes, rather than something about one
-/// file (such as Windows refusing to replace a colliding name a virus scanner holds open).
-fn takes_no_more(e: &io::Error) -> bool {
-    use io::ErrorKind::{FileTooLarge, QuotaExceeded, ReadOnlyFilesystem, StorageFull};
-    matches!(
-        e.kind(),
-        StorageFull | QuotaExceeded | ReadOnlyFilesystem | FileTooLarge
-    )
+/// Whether `e`, met writing a chart's series into the run's own staging folder, concerns that
+/// chart alone. Series names are short and plain and the folder is the run's, so nothing about
+/// one chart can make its files unwritable: an error is the output's (a full disk, too many
+/// open files, an I/O error), and a run that went on would publish a tree without that chart,
+/// removing its series. Only Windows refuses a name another program holds open (a virus
+/// scanner reading the series of a chart that collides with this one), and that is this
+/// chart's.
+fn concerns_one_chart(e: &io::Error) -> bool {
+    #[cfg(windows)]
+    {
+        const ERROR_SHARING_VIOLATION: i32 = 32;
+        const ERROR_LOCK_VIOLATION: i32 = 33;
+        matches!(
+            e.raw_os_error(),
+            Some(ERROR_SHARING_VIOLATION | ERROR_LOCK_VIOLATION)
+        )
+    }
+    #[cfg(not(windows))]
+    {
+        let _ = e;
+        false
+    }
+}
+
+/// The output's failure as a user reads it, with the way out where the error alone names none.
+fn output_failure(e: &io::Error) -> String {
+    if crate::source::out_of_descriptors(e) {
+        return format!("{e}: {}", crate::source::TOO_FEW_DESCRIPTORS);
+    }
+    e.to_string()
 }
 
 fn remove_files(paths: &[std::path::PathBuf]) {
@@ -407,30 +442,29 @@ mod tests {
     }
 
     #[test]
-    fn only_a_full_or_closed_file_system_stops_a_run() {
+    fn a_write_error_stops_the_run_unless_another_program_holds_the_name() {
         use io::ErrorKind::*;
-        for kind in [StorageFull, QuotaExceeded, ReadOnlyFilesystem, FileTooLarge] {
-            assert!(takes_no_more(&kind.into()), "{kind:?}");
-        }
         for kind in [
+            StorageFull,
+            QuotaExceeded,
+            ReadOnlyFilesystem,
+            FileTooLarge,
             PermissionDenied,
-            AlreadyExists,
             NotFound,
-            Interrupted,
             Other,
         ] {
-            assert!(!takes_no_more(&kind.into()), "{kind:?}");
+            assert!(!concerns_one_chart(&kind.into()), "{kind:?}");
         }
-        #[cfg(target_os = "linux")]
-        for (errno, name) in [
-            (28, "ENOSPC"),
-            (122, "EDQUOT"),
-            (30, "EROFS"),
-            (27, "EFBIG"),
-        ] {
+        #[cfg(unix)]
+        for (errno, name) in [(28, "ENOSPC"), (5, "EIO"), (12, "ENOMEM"), (24, "EMFILE")] {
             let e = io::Error::from_raw_os_error(errno);
-            assert!(takes_no_more(&e), "{name}");
+            assert!(!concerns_one_chart(&e), "{name}");
         }
+        #[cfg(unix)]
+        assert!(
+            output_failure(&io::Error::from_raw_os_error(24)).contains("`ulimit -n`"),
+            "too many open files says what to do"
+        );
         #[cfg(windows)]
         {
             for (code, name) in [
@@ -438,11 +472,14 @@ mod tests {
                 (39, "ERROR_HANDLE_DISK_FULL"),
                 (19, "ERROR_WRITE_PROTECT"),
             ] {
-                assert!(takes_no_more(&io::Error::from_raw_os_error(code)), "{name}");
+                assert!(
+                    !concerns_one_chart(&io::Error::from_raw_os_error(code)),
+                    "{name}"
+                );
             }
             // A virus scanner holding a colliding name: that chart's failure only.
-            let sharing_violation = io::Error::from_raw_os_error(32);
-            assert!(!takes_no_more(&sharing_violation));
+            assert!(concerns_one_chart(&io::Error::from_raw_os_error(32)));
+            assert!(output_failure(&io::Error::from_raw_os_error(4)).contains("`ulimit -n`"));
         }
     }
 }

@@ -19,8 +19,8 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 use std::cell::RefCell;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 /// Everything `process` needs to know besides the files themselves.
@@ -138,8 +138,24 @@ impl<I: Iterator> Iterator for Timed<'_, I> {
     }
 }
 
-/// Converts the fetched charts of `listing` and publishes the tree. `Err` means the output could
-/// not be written at all; per-file problems are outcomes in the report.
+/// A run stopped by the machine rather than by its output or any one file: its worker threads
+/// could not start, or no file could be opened any more.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Halted(String);
+
+/// What a user reads when [`run`] returns `Err`: the output named, unless the output is not
+/// what failed.
+pub fn failure_message(error: &anyhow::Error, output: &str) -> String {
+    match error.downcast_ref::<Halted>() {
+        Some(halted) => format!("{halted}; nothing was published"),
+        None => format!("cannot write the output in {output}: {error:#}"),
+    }
+}
+
+/// Converts the fetched charts of `listing` and publishes the tree. `Err` means the run could
+/// not go on (see [`failure_message`]) and published nothing; per-file problems are outcomes in
+/// the report.
 pub fn run(
     job: &Job,
     work: ShardWork,
@@ -147,8 +163,21 @@ pub fn run(
     stop: &AtomicBool,
 ) -> anyhow::Result<Report> {
     crate::output::refuse_foreign_root(&job.output)?;
+    // Before anything is written: a machine that cannot start the threads leaves nothing behind.
+    let workers = job.workers.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .thread_name(|i| format!("convert-{i}"))
+        .build()
+        .map_err(|e| {
+            let e = std::error::Error::source(&e).map_or(e.to_string(), ToString::to_string);
+            Halted(format!(
+                "could not start {workers} worker threads ({e}): the system allows this run \
+                 fewer threads or less memory; give fewer --workers"
+            ))
+        })?;
     let claim = Claim::take(&job.output, &job.series_dir())?;
-    let result = run_claimed(job, work, progress, stop, &claim);
+    let result = run_claimed(job, work, progress, stop, &claim, &pool);
     // Whatever the run wrote is in place or gone by now (a tree it could not remove has no lock
     // file left to keep it from the next run, which removes it).
     if let Err(e) = claim.release() {
@@ -163,6 +192,7 @@ fn run_claimed(
     progress: &dyn Progress,
     stop: &AtomicBool,
     claim: &Claim,
+    pool: &rayon::ThreadPool,
 ) -> anyhow::Result<Report> {
     let started = Instant::now();
     let files_total = work.files();
@@ -188,16 +218,23 @@ fn run_claimed(
     let clock = StageClock::default();
     // Sized once: one compact outcome per file is all a run keeps, whatever the file count.
     let done: Mutex<Vec<FileReport>> = Mutex::new(Vec::with_capacity(files_total));
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(job.workers.max(1))
-        .thread_name(|i| format!("convert-{i}"))
-        .build()?;
+    // Why the run cannot go on, when the source says so (no file can be opened any more).
+    let halted: OnceLock<String> = OnceLock::new();
     let fetched = Timed {
         items: fetched,
         clock: &clock.fetch,
     };
     pool.install(|| {
         fetched.par_bridge().for_each(|item| {
+            if item.stops_the_run
+                && let Err(reason) = &item.content
+            {
+                let _ = halted.set(format!(
+                    "{}: {reason}: {}",
+                    crate::report::one_line(&item.name),
+                    crate::source::TOO_FEW_DESCRIPTORS
+                ));
+            }
             let file = convert_one(job, &tree, item, &clock, stop);
             tracing::debug!(
                 file = %crate::report::one_line(&file.name),
@@ -207,7 +244,7 @@ fn run_claimed(
             );
             progress.file_done(&file);
             done.lock().expect("outcomes lock").push(file);
-            if tree.broken().is_some() {
+            if tree.broken().is_some() || halted.get().is_some() {
                 // The charts not reached yet are neither converted nor downloaded.
                 stop.store(true, Ordering::Relaxed);
             }
@@ -219,6 +256,11 @@ fn run_claimed(
         progress.finish();
         tree.discard();
         anyhow::bail!("{reason}; nothing was published");
+    }
+    if let Some(reason) = halted.into_inner() {
+        progress.finish();
+        tree.discard();
+        return Err(Halted(reason).into());
     }
 
     let finalize = Instant::now();
@@ -443,6 +485,7 @@ fn convert_one(
         name,
         content,
         retries,
+        ..
     } = item;
     let mut file = FileReport::new(name, Outcome::Failed, None);
     file.retries = retries.try_into().unwrap_or(u16::MAX);

@@ -92,7 +92,7 @@ pub fn run(
     console.end_group();
     let report = result.map_err(|e| ActionError {
         code: EXIT_USAGE,
-        message: format!("cannot write the output in `{}`: {e:#}", output.relative),
+        message: crate::pipeline::failure_message(&e, &format!("`{}`", output.relative)),
     })?;
 
     console.group("Run summary");

@@ -390,8 +390,20 @@ pub(super) fn swap_into_place(
 
 /// `error` from moving `target`, explained where the file system refuses to rename a folder
 /// within itself: overlayfs does (`EXDEV`) for a folder that sits in a lower layer, such as one
-/// baked into a container image, and "Invalid cross-device link" names no cause or way out.
+/// baked into a container image, and "Invalid cross-device link" names no cause or way out; a
+/// mount point cannot be moved at all (`EBUSY`).
 fn unmovable(error: io::Error, target: &Path) -> io::Error {
+    if error.kind() == io::ErrorKind::ResourceBusy {
+        // A mount point cannot be renamed, and "Device or resource busy" says neither where
+        // nor why.
+        return io::Error::new(
+            error.kind(),
+            format!(
+                "{}: this folder cannot be renamed ({error}; a volume mounted on it is the usual                  cause), and a run publishes its tree by renaming it into this place; mount the                  volume at the output folder, or above it, instead",
+                target.display()
+            ),
+        );
+    }
     if error.kind() != io::ErrorKind::CrossesDevices {
         return error;
     }

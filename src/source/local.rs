@@ -307,7 +307,7 @@ pub fn fetch(
 struct ReadAhead {
     folder: Result<Folder, String>,
     charts: std::vec::IntoIter<Entry>,
-    opened: VecDeque<(Entry, Result<File, String>)>,
+    opened: VecDeque<(Entry, std::io::Result<File>)>,
     stop: Arc<AtomicBool>,
 }
 
@@ -325,6 +325,7 @@ impl Iterator for ReadAhead {
                 content: Err(format!("not read: {}", crate::report::NOT_REACHED)),
                 name: entry.name,
                 retries: 0,
+                stops_the_run: false,
             });
         }
         while self.opened.len() <= READ_AHEAD {
@@ -332,21 +333,29 @@ impl Iterator for ReadAhead {
                 break;
             };
             let file = match &self.folder {
-                Ok(folder) => folder.open_file(&entry.name).map_err(|e| e.to_string()),
-                Err(reason) => Err(reason.clone()),
+                Ok(folder) => folder.open_file(&entry.name),
+                Err(reason) => Err(std::io::Error::other(reason.clone())),
             };
             if let Ok(file) = &file {
                 will_need(file);
             }
             self.opened.push_back((entry, file));
         }
-        let (entry, file) = self.opened.pop_front()?;
+        let (entry, mut file) = self.opened.pop_front()?;
+        // Opened ahead while the workers held files of their own: it may open now.
+        if file.as_ref().is_err_and(super::out_of_descriptors)
+            && let Ok(folder) = &self.folder
+        {
+            file = folder.open_file(&entry.name);
+        }
+        let stops_the_run = file.as_ref().is_err_and(super::out_of_descriptors);
         Some(Fetched {
             content: file
                 .map(Content::File)
-                .map_err(|reason| format!("cannot read: {reason}")),
+                .map_err(|e| format!("cannot read: {e}")),
             name: entry.name,
             retries: 0,
+            stops_the_run,
         })
     }
 }

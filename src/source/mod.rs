@@ -117,4 +117,24 @@ pub struct Fetched {
     pub content: Result<Content, String>,
     /// Retries the source needed (reported per file and in total).
     pub retries: u32,
+    /// The reason is the machine's, not the file's (no file can be opened): a run that went on
+    /// would publish a tree without this chart, removing its series.
+    pub stops_the_run: bool,
+}
+
+/// What to do when [`out_of_descriptors`] says so, for the message that stops the run.
+pub const TOO_FEW_DESCRIPTORS: &str = "the system lets this run hold too few files open at once; raise the limit (`ulimit -n`) or give fewer --workers";
+
+/// Whether `e` says the process or the system holds all the open files it may (`EMFILE`,
+/// `ENFILE`; Windows' `ERROR_TOO_MANY_OPEN_FILES`): nothing about the file at hand.
+pub fn out_of_descriptors(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    return matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE));
+    #[cfg(windows)]
+    return e.raw_os_error() == Some(4);
+    #[cfg(not(any(unix, windows)))]
+    return {
+        let _ = e;
+        false
+    };
 }

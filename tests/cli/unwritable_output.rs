@@ -57,6 +57,48 @@ fn fails_to_replace(count: usize, today: impl Fn(usize) -> Vec<serde_json::Value
     assert_eq!(wd.read("out/report.json"), yesterday_report);
 }
 
+/// Too few open files allowed (`ulimit -n`, or macOS's 256 against `--workers 256`): charts
+/// cannot be opened nor series created, through no fault of theirs. Publishing the few that
+/// made it would remove every other stock's series.
+#[test]
+fn a_run_that_cannot_open_more_files_publishes_nothing() {
+    let wd = WorkDir::new();
+    for i in 0..60 {
+        let symbol = format!("S{i:03}");
+        let chart = chart::chart(Some(&symbol), vec![bar(0), bar(-1)], json!([]));
+        wd.write(&format!("in/{symbol}_daily.json"), chart);
+    }
+    let process = || {
+        let mut cmd = harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
+        cmd.args(["--workers", "2"]);
+        cmd
+    };
+    assert!(harness::run(&mut process()).status.success());
+    let series = || harness::tree(&wd.join("out/data/daily"));
+    let (yesterday, yesterday_report) = (series(), wd.read("out/report.json"));
+
+    let limited = harness::run(&mut with_limit(&process(), "-n 16"));
+
+    let stderr = String::from_utf8_lossy(&limited.stderr);
+    assert_eq!(limited.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("Too many open files"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "raise the limit (`ulimit -n`) or give fewer --workers; nothing was published"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        series() == yesterday,
+        "the last series are kept as they were"
+    );
+    assert_eq!(wd.read("out/report.json"), yesterday_report);
+    assert_eq!(
+        harness::hidden_entries(&wd.join("out")),
+        Vec::<String>::new()
+    );
+}
+
 #[test]
 fn a_run_out_of_room_stops_downloading() {
     let d = crate::drive::drive(10, 0);
@@ -151,7 +193,12 @@ fn a_chart_whose_write_fails_keeps_its_published_series_in_per_file_mode() {
 /// (`EFBIG`, once bluedot catches the signal that would otherwise kill it without a word), as
 /// on a disk that filled up.
 fn with_file_size_limit(cmd: &std::process::Command, blocks: u32) -> std::process::Command {
-    let script = format!("ulimit -f {blocks} && exec \"$0\" \"$@\"");
+    with_limit(cmd, &format!("-f {blocks}"))
+}
+
+/// `cmd` under `ulimit <limit>` (the shell's: soft and hard limit alike).
+fn with_limit(cmd: &std::process::Command, limit: &str) -> std::process::Command {
+    let script = format!("ulimit {limit} && exec \"$0\" \"$@\"");
     let mut limited = std::process::Command::new("sh");
     limited
         .args(["-c", &script])
