@@ -23,6 +23,7 @@ const LOCK_MARK: &str = ".lock-";
 const STAGING_MARK: &str = ".staging-";
 const PREVIOUS_MARK: &str = ".previous-";
 const TEMPORARY_MARK: &str = ".tmp-";
+const WRITER_MARK: &str = ".writer";
 
 /// A run's hold on its tag. Dropped without [`Claim::release`] (a failed run), it leaves what the
 /// run wrote for the next run to remove, as a crash would.
@@ -35,6 +36,9 @@ pub struct Claim {
     made: Vec<PathBuf>,
     /// Held open: closing it lets go of the lock.
     _lock: File,
+    /// `data/.<base>.writer`, held locked for the whole run: one run at a time writes a
+    /// timeframe's tree.
+    writer: File,
 }
 
 /// Where a run into `target` (`OUT/data/<base>`) writes: its trees beside `target` in `data/`,
@@ -63,6 +67,10 @@ impl Places {
 
     fn lock(&self, tag: &str) -> PathBuf {
         self.data.join(format!("{LOCK_MARK}{tag}"))
+    }
+
+    fn writer(&self) -> PathBuf {
+        self.data.join(format!(".{}{WRITER_MARK}", self.base))
     }
 
     fn tree(&self, mark: &str, tag: &str) -> PathBuf {
@@ -106,6 +114,7 @@ impl Claim {
             fs::create_dir_all(&places.data).map_err(|e| file_in_the_way(&places.data).unwrap_or(e))
         };
         make_data()?;
+        let writer = hold_writer(&places, make_data)?;
         // Housekeeping: what cannot go now (a file another program holds open on Windows)
         // stays under its hidden name, and the next run tries again.
         if let Err(e) = remove_abandoned(&places) {
@@ -155,6 +164,7 @@ impl Claim {
                     next_temporary: AtomicU64::new(0),
                     made,
                     _lock: file,
+                    writer,
                 });
             }
         }
@@ -212,11 +222,16 @@ impl Claim {
             tag,
             made,
             _lock: lock,
+            writer,
             ..
         } = self;
         remove_if_present(fs::remove_file(places.lock(&tag)))?;
+        // Removed while still locked, so that a run which opened it meanwhile finds, once it
+        // holds the lock, that the name is another file's or nobody's, and opens it again.
+        let _ = fs::remove_file(places.writer());
         // On Windows a removed file held open stays in its folder until it is closed.
         drop(lock);
+        drop(writer);
         for folder in &made {
             // One that holds something (a published tree, another run's lock) is kept, and so
             // is every folder above it.
@@ -224,6 +239,54 @@ impl Claim {
         }
         Ok(())
     }
+}
+
+/// Locks `data/.<base>.writer`, or says that another run holds it. Two runs into one
+/// timeframe's folder would each publish over the other: the last to finish would win
+/// (yesterday's drop over today's, if it ran longer), the series it reports removed would be
+/// those of the tree it found, not of the tree it replaced, and two first runs would race to
+/// put a tree in place.
+fn hold_writer(places: &Places, make_data: impl Fn() -> io::Result<()>) -> io::Result<File> {
+    let path = places.writer();
+    for _ in 0..64 {
+        let file = match File::options()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+        {
+            Ok(file) => file,
+            // A run that made `data/` and found nothing to keep in it removed it just now.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                make_data()?;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::ResourceBusy,
+                    format!(
+                        "another bluedot run is writing {} now; wait for it to finish (two runs \
+                         into one folder would each replace the other's series)",
+                        places.target.display()
+                    ),
+                ));
+            }
+            // A file system without locks: runs cannot be told apart, as before.
+            Err(TryLockError::Error(_)) => return Ok(file),
+        }
+        // The run that held it removed the name before letting go: this file is nobody's.
+        if still_named(&file, &path) {
+            return Ok(file);
+        }
+    }
+    Err(io::Error::other(format!(
+        "could not lock {}: its name keeps changing",
+        path.display()
+    )))
 }
 
 /// Removes the trees, temporary files and lock files of dead runs into the same output folder,
@@ -430,7 +493,8 @@ mod tests {
     fn a_live_runs_files_are_kept_and_a_dead_runs_removed() {
         let out = tempfile::tempdir().unwrap();
         let target = out.path().join("data/daily");
-        let live = Claim::take(out.path(), &target).unwrap();
+        // A live run of another timeframe: one of the same one would have been refused.
+        let live = Claim::take(out.path(), &out.path().join("data/weekly")).unwrap();
         tree(&live.staging());
         tree(&live.previous());
         let live_report = live.temporary(&out.path().join("report.json"));
@@ -442,7 +506,8 @@ mod tests {
         let dead_series = dead.temporary(&target.join("B_PRICE_DATA.csv"));
         fs::write(&dead_series, "20250101T,1,").unwrap();
         fs::write(dead.temporary(&out.path().join("report.json")), "{").unwrap();
-        drop(dead); // what dying does to its lock
+        let dead_staging = dead.staging();
+        drop(dead); // what dying does to its locks
 
         let next = Claim::take(out.path(), &target).unwrap();
 
@@ -457,17 +522,45 @@ mod tests {
             [format!(".report.json.tmp-{pid}-0"), "data".into()]
         );
         // The dead run's tag is free again, and is the one the next run took.
+        assert_eq!(next.staging(), dead_staging);
         assert_eq!(
             names(&out.path().join("data")),
             [
-                format!(".daily.previous-{pid}"),
-                format!(".daily.staging-{pid}"),
+                ".daily.writer".to_owned(),
                 format!(".lock-{pid}"),
                 format!(".lock-{pid}-1"),
+                format!(".weekly.previous-{pid}"),
+                format!(".weekly.staging-{pid}"),
+                ".weekly.writer".into(),
                 "daily".into()
             ]
         );
         drop(next);
+    }
+
+    /// Two runs into one timeframe would each publish over the other, the last to finish
+    /// winning whatever its data; the second is refused while the first writes.
+    #[test]
+    fn one_run_at_a_time_writes_a_timeframe() {
+        let out = tempfile::tempdir().unwrap();
+        let daily = out.path().join("data/daily");
+        let first = Claim::take(out.path(), &daily).unwrap();
+        let refused = Claim::take(out.path(), &daily).map(|_| ()).unwrap_err();
+        assert_eq!(refused.kind(), io::ErrorKind::ResourceBusy);
+        assert!(
+            refused.to_string().starts_with(&format!(
+                "another bluedot run is writing {} now; wait for it to finish",
+                daily.display()
+            )),
+            "{refused}"
+        );
+        let weekly = Claim::take(out.path(), &out.path().join("data/weekly")).unwrap();
+        first.release().unwrap();
+        let next = Claim::take(out.path(), &daily).unwrap();
+        next.release().unwrap();
+        weekly.release().unwrap();
+        // Nothing of any run is left; `data/` stays, made while another run held it.
+        assert!(names(&out.path().join("data")).is_empty());
     }
 
     #[test]
@@ -497,6 +590,7 @@ mod tests {
         let mut kept = vec![
             format!(".lock-{pid}"),
             format!(".weekly.staging-{pid}"),
+            ".weekly.writer".into(),
             "daily".into(),
         ];
         if cfg!(unix) {

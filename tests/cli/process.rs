@@ -99,26 +99,22 @@ fn every_file_ok_exits_zero_and_reports_costs() {
 fn a_reader_gone_from_stderr_or_stdout_does_not_change_the_status() {
     let wd = WorkDir::new();
     wd.write("in/A_daily.json", chart::with_bars("A", 1));
+    // The pipe's reader is gone before the run starts: dropped after the spawn instead, a
+    // busy machine could let the run write into the pipe first, and the write would succeed.
     let closed_pipe = |cmd: &mut std::process::Command, stdout: bool| {
         use std::process::Stdio;
-        cmd.stdout(if stdout {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
         if stdout {
-            drop(child.stdout.take());
+            cmd.stdout(writer).stderr(Stdio::piped());
         } else {
-            drop(child.stderr.take());
+            cmd.stdout(Stdio::null()).stderr(writer);
         }
-        let status = child.wait().unwrap();
-        let mut stderr = String::new();
-        if let Some(mut pipe) = child.stderr.take() {
-            std::io::Read::read_to_string(&mut pipe, &mut stderr).unwrap();
-        }
-        (status.code(), stderr)
+        let output = cmd.output().unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
     };
     let mut process = harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
     assert_eq!(closed_pipe(&mut process, false).0, Some(0));

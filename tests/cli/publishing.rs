@@ -370,3 +370,66 @@ fn two_stop_signals_at_once_are_one_request() {
         "nothing staged is left"
     );
 }
+
+/// Two runs into one timeframe's folder at once would each publish over the other: the last to
+/// finish would win whatever its data (yesterday's drop, if it ran longer), and the series it
+/// says it removed would be those of the tree it found. While one writes, another is refused
+/// and leaves everything as it was; a run of the other timeframe goes ahead.
+#[test]
+fn a_second_run_into_the_same_timeframe_waits_for_none_and_changes_nothing() {
+    let wd = WorkDir::new();
+    wd.write("in/A_daily.json", chart::with_bars("A", 2));
+    assert!(
+        harness::process(&wd.join("in"), &wd.join("out"), "daily", &[])
+            .status
+            .success()
+    );
+    let (published, report) = (
+        harness::tree(&wd.join("out/data/daily")),
+        wd.read("out/report.json"),
+    );
+
+    // What a run writing `data/daily` holds for as long as it runs.
+    let writer = std::fs::File::create(wd.join("out/data/.daily.writer")).unwrap();
+    writer.try_lock().unwrap();
+    wd.write("in/B_daily.json", chart::with_bars("B", 2));
+    // (Runs without the harness's check for leftovers while this test holds the lock.)
+    let second = harness::run(&mut harness::process_command(
+        &wd.join("in"),
+        &wd.join("out"),
+        "daily",
+    ));
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("another bluedot run is writing")
+            && stderr.contains("now; wait for it to finish"),
+        "{stderr}"
+    );
+    assert_eq!(harness::tree(&wd.join("out/data/daily")), published);
+    assert_eq!(wd.read("out/report.json"), report);
+
+    wd.write(
+        "weekly/W_weekly.json",
+        chart::weekly_chart(Some("W"), vec![chart::bar(0)], serde_json::json!([])),
+    );
+    let weekly = harness::run(&mut harness::process_command(
+        &wd.join("weekly"),
+        &wd.join("out"),
+        "weekly",
+    ));
+    assert!(
+        weekly.status.success(),
+        "{}",
+        String::from_utf8_lossy(&weekly.stderr)
+    );
+
+    drop(writer);
+    let after = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+    assert!(
+        after.status.success(),
+        "{}",
+        String::from_utf8_lossy(&after.stderr)
+    );
+    assert!(wd.join("out/data/daily/B_PRICE_DATA.csv").exists());
+}
