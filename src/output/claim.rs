@@ -298,6 +298,7 @@ fn remove_abandoned(places: &Places) -> io::Result<()> {
     for item in fs::read_dir(&places.data)? {
         names.push(item?.file_name());
     }
+    restore_moved_aside(places, &names)?;
     let tags_locked: Vec<&str> = names
         .iter()
         .filter_map(|n| n.to_str()?.strip_prefix(LOCK_MARK))
@@ -338,6 +339,40 @@ fn remove_abandoned(places: &Places) -> io::Result<()> {
         }
     }
     first_error.and(remove_temporaries(&places.root, unlocked))
+}
+
+/// Where two names cannot be swapped in one step (NFS, SMB, many FUSE mounts), a run moves the
+/// published tree aside, then its own into place. Killed in between, it leaves no tree at
+/// `target` and the last one under its hidden name, which is put back rather than removed with
+/// the rest of what the dead run left. Only this run's timeframe is looked at: it holds that
+/// timeframe's writer lock, so no live run is between its two renames there.
+fn restore_moved_aside(places: &Places, names: &[OsString]) -> io::Result<()> {
+    if fs::symlink_metadata(&places.target).is_ok() {
+        return Ok(());
+    }
+    let prefix = format!(".{}{PREVIOUS_MARK}", places.base);
+    let newest = names
+        .iter()
+        .filter_map(|name| name.to_str())
+        .filter(|name| name.strip_prefix(&prefix).is_some_and(is_tag))
+        .map(|name| places.data.join(name))
+        .filter_map(|tree| {
+            let meta = fs::symlink_metadata(&tree)
+                .ok()
+                .filter(|meta| meta.is_dir())?;
+            Some((meta.modified().ok(), tree))
+        })
+        .max();
+    match newest {
+        Some((_, tree)) => {
+            tracing::warn!(
+                tree = %places.target.display(),
+                "put back the tree a run killed while publishing had moved aside"
+            );
+            fs::rename(tree, &places.target)
+        }
+        None => Ok(()),
+    }
 }
 
 /// The trees and temporary files of the dead run `tag`. Which timeframe it wrote is not known,

@@ -433,3 +433,37 @@ fn a_second_run_into_the_same_timeframe_waits_for_none_and_changes_nothing() {
     );
     assert!(wd.join("out/data/daily/B_PRICE_DATA.csv").exists());
 }
+
+/// Where two names cannot be swapped in one step (NFS, SMB), a run moves the published tree
+/// aside and then puts its own in place. Killed in between, it leaves no tree and the last one
+/// under its hidden name; the next run puts that back, even one that publishes nothing.
+#[test]
+fn a_tree_moved_aside_by_a_run_killed_while_publishing_is_put_back() {
+    let wd = WorkDir::new();
+    wd.write("in/A_daily.json", chart::with_bars("A", 2));
+    assert!(
+        harness::process(&wd.join("in"), &wd.join("out"), "daily", &[])
+            .status
+            .success()
+    );
+    let (published, report) = (
+        harness::tree(&wd.join("out/data/daily")),
+        wd.read("out/report.json"),
+    );
+    // What the dead run (no lock file left to hold) leaves: the tree moved aside, its own staged.
+    let data = wd.join("out/data");
+    std::fs::rename(data.join("daily"), data.join(".daily.previous-4242")).unwrap();
+    wd.write(
+        "out/data/.daily.staging-4242/B_PRICE_DATA.csv",
+        "20250801T,1,1,1,1,0\n",
+    );
+
+    // Today's drop fails whole: nothing is published, and the last tree is kept, not lost.
+    wd.write("broken/A_daily.json", "{\"chart\": {");
+    let out = harness::process(&wd.join("broken"), &wd.join("out"), "daily", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(harness::tree(&wd.join("out/data/daily")), published);
+    assert_eq!(harness::report(&wd.join("out"))["published"], false);
+    assert_ne!(wd.read("out/report.json"), report);
+    only_the_tree_in(&data);
+}
