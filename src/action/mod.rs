@@ -117,7 +117,11 @@ pub fn main() -> ExitCode {
     if let Err(e) = deliver(&runner, &finished) {
         console.fatal(
             "bluedot",
-            &format!("cannot write the step's outputs or summary: {e:#}"),
+            &format!(
+                "cannot write the step's outputs or summary ({e:#}); the run itself ended as the \
+                 log above says, and what it published stays published, but later steps cannot \
+                 read its outputs"
+            ),
         );
         exit = exit.max(EXIT_USAGE);
     }

@@ -38,6 +38,30 @@ fn charts_folder(runner: &Runner, count: usize) -> &'static str {
     "drop"
 }
 
+/// The runner's output file cannot be written (a full disk, a path gone): the step fails, and
+/// says that what it published stays published, since later steps cannot tell.
+#[test]
+fn an_unwritable_output_file_fails_the_step_saying_the_run_published() {
+    let runner = Runner::new();
+    let folder = charts_folder(&runner, 2);
+    let (mut cmd, _, _) = runner.command(&[("source", folder)]);
+    cmd.env("GITHUB_OUTPUT", runner.workspace().join("gone/output"));
+    let out = crate::harness::run(&mut cmd);
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("::error title=bluedot::cannot write the step's outputs or summary (")
+            && stdout.contains(
+                "what it published stays published, but later steps cannot read its outputs"
+            ),
+        "{stdout}"
+    );
+    assert_eq!(
+        report(&runner.workspace().join("bluedot-output"))["published"],
+        true
+    );
+}
+
 #[test]
 fn process_writes_outputs_summary_and_the_same_files_as_the_cli() {
     let runner = Runner::new();
