@@ -248,21 +248,38 @@ impl Claim {
 /// put a tree in place.
 fn hold_writer(places: &Places, make_data: impl Fn() -> io::Result<()>) -> io::Result<File> {
     let path = places.writer();
+    let in_the_way = |what: &dyn std::fmt::Display| {
+        io::Error::other(format!(
+            "{} is in the way of this run's lock file and is not one bluedot left ({what}); \
+             remove it",
+            path.display()
+        ))
+    };
+    let mut options = File::options();
+    options.write(true).create(true).truncate(false);
+    // A link is not followed, and a pipe (a repository can hold either under this name) is not
+    // waited on for a reader.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NOFOLLOW | libc::O_NONBLOCK,
+    );
     for _ in 0..64 {
-        let file = match File::options()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-        {
+        let file = match options.open(&path) {
             Ok(file) => file,
             // A run that made `data/` and found nothing to keep in it removed it just now.
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 make_data()?;
                 continue;
             }
+            Err(e) if fs::symlink_metadata(&path).is_ok_and(|meta| !meta.is_file()) => {
+                return Err(in_the_way(&e));
+            }
             Err(e) => return Err(e),
         };
+        if !file.metadata()?.is_file() {
+            return Err(in_the_way(&"not a file"));
+        }
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -522,6 +539,23 @@ mod tests {
         assert_eq!(staging, data.join(format!(".daily.staging-{pid}-1")));
         assert!(data.join(".lock-7").is_symlink());
         assert!(data.join(format!(".daily.staging-{pid}")).is_symlink());
+
+        // The one name a timeframe's runs share cannot be stepped over: it is named instead.
+        fs::remove_file(data.join(".daily.writer")).unwrap(); // the run above left it
+        std::os::unix::fs::symlink(&pipe, data.join(".daily.writer")).unwrap();
+        let root = out.path().to_owned();
+        let refused =
+            crate::testing::within_seconds("the writer lock waited on a pipe", move || {
+                Claim::take(&root, &root.join("data/daily")).map(|_| ())
+            })
+            .unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains(".daily.writer is in the way of this run's lock file"),
+            "{refused}"
+        );
+        assert!(data.join(".daily.writer").is_symlink());
     }
 
     #[test]
