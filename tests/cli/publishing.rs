@@ -371,6 +371,17 @@ fn two_stop_signals_at_once_are_one_request() {
     );
 }
 
+/// Publishes chart A from `in` into `out`; returns the daily tree and the report.
+fn publish_one_chart(wd: &WorkDir) -> (std::collections::BTreeMap<String, Vec<u8>>, String) {
+    wd.write("in/A_daily.json", chart::with_bars("A", 2));
+    let run = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+    assert!(run.status.success());
+    (
+        harness::tree(&wd.join("out/data/daily")),
+        wd.read("out/report.json"),
+    )
+}
+
 /// Two runs into one timeframe's folder at once would each publish over the other: the last to
 /// finish would win whatever its data (yesterday's drop, if it ran longer), and the series it
 /// says it removed would be those of the tree it found. While one writes, another is refused
@@ -378,16 +389,7 @@ fn two_stop_signals_at_once_are_one_request() {
 #[test]
 fn a_second_run_into_the_same_timeframe_waits_for_none_and_changes_nothing() {
     let wd = WorkDir::new();
-    wd.write("in/A_daily.json", chart::with_bars("A", 2));
-    assert!(
-        harness::process(&wd.join("in"), &wd.join("out"), "daily", &[])
-            .status
-            .success()
-    );
-    let (published, report) = (
-        harness::tree(&wd.join("out/data/daily")),
-        wd.read("out/report.json"),
-    );
+    let (published, report) = publish_one_chart(&wd);
 
     // What a run writing `data/daily` holds for as long as it runs.
     let writer = std::fs::File::create(wd.join("out/data/.daily.writer")).unwrap();
@@ -440,16 +442,7 @@ fn a_second_run_into_the_same_timeframe_waits_for_none_and_changes_nothing() {
 #[test]
 fn a_tree_moved_aside_by_a_run_killed_while_publishing_is_put_back() {
     let wd = WorkDir::new();
-    wd.write("in/A_daily.json", chart::with_bars("A", 2));
-    assert!(
-        harness::process(&wd.join("in"), &wd.join("out"), "daily", &[])
-            .status
-            .success()
-    );
-    let (published, report) = (
-        harness::tree(&wd.join("out/data/daily")),
-        wd.read("out/report.json"),
-    );
+    let (published, report) = publish_one_chart(&wd);
     // What the dead run (no lock file left to hold) leaves: the tree moved aside, its own staged.
     let data = wd.join("out/data");
     std::fs::rename(data.join("daily"), data.join(".daily.previous-4242")).unwrap();
