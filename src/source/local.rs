@@ -297,7 +297,7 @@ pub fn fetch(
 ) -> impl Iterator<Item = Fetched> + Send + use<> {
     ReadAhead {
         // A folder gone since it was listed fails each of its charts with the reason.
-        folder: Folder::open(dir).map_err(|e| e.to_string()),
+        folder: Folder::open(dir),
         charts: charts.into_iter(),
         opened: VecDeque::with_capacity(READ_AHEAD + 1),
         stop,
@@ -305,7 +305,7 @@ pub fn fetch(
 }
 
 struct ReadAhead {
-    folder: Result<Folder, String>,
+    folder: std::io::Result<Folder>,
     charts: std::vec::IntoIter<Entry>,
     opened: VecDeque<(Entry, std::io::Result<File>)>,
     stop: Arc<AtomicBool>,
@@ -334,7 +334,12 @@ impl Iterator for ReadAhead {
             };
             let file = match &self.folder {
                 Ok(folder) => folder.open_file(&entry.name),
-                Err(reason) => Err(std::io::Error::other(reason.clone())),
+                // The same error for each chart, as the system said it: too many open files
+                // stops the run here too.
+                Err(e) => Err(match e.raw_os_error() {
+                    Some(code) => std::io::Error::from_raw_os_error(code),
+                    None => std::io::Error::new(e.kind(), e.to_string()),
+                }),
             };
             if let Ok(file) = &file {
                 will_need(file);
@@ -437,6 +442,39 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    /// The drop folder itself could not be opened for want of descriptors: every chart says
+    /// so, and each stops the run, which must not publish a tree without them.
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_that_cannot_be_opened_for_want_of_descriptors_stops_the_run() {
+        let charts = vec![
+            Entry {
+                name: "A_daily.json".into(),
+                size: Some(1),
+            },
+            Entry {
+                name: "B_daily.json".into(),
+                size: Some(1),
+            },
+        ];
+        let read_ahead = ReadAhead {
+            folder: Err(std::io::Error::from_raw_os_error(libc::EMFILE)),
+            charts: charts.into_iter(),
+            opened: VecDeque::new(),
+            stop: Arc::new(AtomicBool::new(false)),
+        };
+        let fetched: Vec<Fetched> = read_ahead.collect();
+        assert_eq!(fetched.len(), 2);
+        for chart in fetched {
+            assert!(chart.stops_the_run, "{}", chart.name);
+            let reason = chart.content.unwrap_err();
+            assert!(
+                reason.starts_with("cannot read: Too many open files"),
+                "{reason}"
+            );
+        }
     }
 
     /// `count` charts, each holding its own name, listed; the one at `vanished` is not written.
