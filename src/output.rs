@@ -118,9 +118,19 @@ impl<'c> SeriesTree<'c> {
                 claim.target().to_owned()
             }
         };
+        let writing = match Folder::open(&writing) {
+            Ok(folder) => folder,
+            Err(e) => {
+                if mode == WriteMode::Staged {
+                    let _ = fs::remove_dir(writing.join("symbol_info"));
+                    let _ = fs::remove_dir(&writing);
+                }
+                return Err(e);
+            }
+        };
         Ok(SeriesTree {
             claim,
-            writing: Folder::open(&writing)?,
+            writing,
             mode,
             broken: OnceLock::new(),
             published_before,
@@ -398,8 +408,8 @@ fn concerns_one_chart(e: &io::Error) -> bool {
 
 /// The output's failure as a user reads it, with the way out where the error alone names none.
 fn output_failure(e: &io::Error) -> String {
-    if crate::source::out_of_descriptors(e) {
-        return format!("{e}: {}", crate::source::TOO_FEW_DESCRIPTORS);
+    if let Some(advice) = crate::source::out_of_descriptors(e) {
+        return format!("{e}: {advice}");
     }
     e.to_string()
 }
@@ -461,10 +471,18 @@ mod tests {
             assert!(!concerns_one_chart(&e), "{name}");
         }
         #[cfg(unix)]
-        assert!(
-            output_failure(&io::Error::from_raw_os_error(24)).contains("`ulimit -n`"),
-            "too many open files says what to do"
-        );
+        {
+            assert!(
+                output_failure(&io::Error::from_raw_os_error(libc::EMFILE)).contains("`ulimit -n`"),
+                "too many open files says what to do"
+            );
+            // The whole system's table is full: this run's limit is not what to raise.
+            let system = output_failure(&io::Error::from_raw_os_error(libc::ENFILE));
+            assert!(
+                system.contains("table of open files is full") && !system.contains("ulimit"),
+                "{system}"
+            );
+        }
         #[cfg(windows)]
         {
             for (code, name) in [

@@ -147,9 +147,15 @@ pub struct Halted(String);
 /// What a user reads when [`run`] returns `Err`: the output named, unless the output is not
 /// what failed.
 pub fn failure_message(error: &anyhow::Error, output: &str) -> String {
-    match error.downcast_ref::<Halted>() {
-        Some(halted) => format!("{halted}; nothing was published"),
+    const NOTHING: &str = "nothing was published";
+    let message = match error.downcast_ref::<Halted>() {
+        Some(halted) => halted.to_string(),
         None => format!("cannot write the output in {output}: {error:#}"),
+    };
+    // Whatever stopped it, a run that returns `Err` has published nothing.
+    match message.ends_with(NOTHING) {
+        true => message,
+        false => format!("{message}; {NOTHING}"),
     }
 }
 
@@ -171,10 +177,16 @@ pub fn run(
         .build()
         .map_err(|e| {
             let e = std::error::Error::source(&e).map_or(e.to_string(), ToString::to_string);
-            Halted(format!(
-                "could not start {workers} worker threads ({e}): the system allows this run \
-                 fewer threads or less memory; give fewer --workers"
-            ))
+            Halted(match workers {
+                1 => format!(
+                    "could not start a worker thread ({e}): the system allows this run no more \
+                     threads or memory"
+                ),
+                _ => format!(
+                    "could not start {workers} worker threads ({e}): the system allows this run \
+                     fewer threads or less memory; give fewer --workers"
+                ),
+            })
         })?;
     let claim = Claim::take(&job.output, &job.series_dir())?;
     let result = run_claimed(job, work, progress, stop, &claim, &pool);
@@ -226,13 +238,12 @@ fn run_claimed(
     };
     pool.install(|| {
         fetched.par_bridge().for_each(|item| {
-            if item.stops_the_run
+            if let Some(advice) = item.stops_the_run
                 && let Err(reason) = &item.content
             {
                 let _ = halted.set(format!(
-                    "{}: {reason}: {}",
+                    "{}: {reason}: {advice}",
                     crate::report::one_line(&item.name),
-                    crate::source::TOO_FEW_DESCRIPTORS
                 ));
             }
             let file = convert_one(job, &tree, item, &clock, stop);

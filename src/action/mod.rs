@@ -119,8 +119,7 @@ pub fn main() -> ExitCode {
             "bluedot",
             &format!(
                 "cannot write the step's outputs or summary ({e:#}); the run itself ended as the \
-                 log above says, and what it published stays published, but later steps cannot \
-                 read its outputs"
+                 log above says, and what it published stays published"
             ),
         );
         exit = exit.max(EXIT_USAGE);

@@ -124,54 +124,21 @@ impl Claim {
                 "could not remove all that earlier runs left unfinished (hidden names in this folder); the next run tries again"
             );
         }
-        let pid = std::process::id();
-        for attempt in 0..64 {
-            let tag = match attempt {
-                0 => pid.to_string(),
-                n => format!("{pid}-{n}"),
-            };
-            // In a container every run is process 1: a name of this tag's taken by something
-            // that is not a run's (a link kept in the repository) is stepped over, not refused.
-            let taken = |path: PathBuf| fs::symlink_metadata(path).is_ok();
-            if taken(places.tree(STAGING_MARK, &tag)) || taken(places.tree(PREVIOUS_MARK, &tag)) {
-                continue;
-            }
-            let path = places.lock(&tag);
-            let file = match File::options().write(true).create_new(true).open(&path) {
-                Ok(file) => file,
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                // A run that made `data/` and found nothing to keep in it removed it just now.
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    make_data()?;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            match file.try_lock() {
-                Ok(()) => {}
-                // A run cleaning up found the file before it was locked, and will remove it.
-                Err(TryLockError::WouldBlock) => continue,
-                // A file system without locks: the claim stands on the name alone, and other
-                // runs, unable to lock it either, leave its files alone.
-                Err(TryLockError::Error(_)) => {}
-            }
-            // A run cleaning up may have removed the name between its creation and the lock;
-            // then the lock guards nothing.
-            if still_named(&file, &path) {
-                return Ok(Claim {
-                    places,
-                    tag,
-                    next_temporary: AtomicU64::new(0),
-                    made,
-                    _lock: file,
-                    writer,
-                });
+        match take_tag(&places, make_data) {
+            Ok((tag, lock)) => Ok(Claim {
+                places,
+                tag,
+                next_temporary: AtomicU64::new(0),
+                made,
+                _lock: lock,
+                writer,
+            }),
+            Err(e) => {
+                // Out of inodes, say: nothing of this run's is left for the next one to find.
+                let _ = fs::remove_file(places.writer());
+                Err(e)
             }
         }
-        Err(io::Error::other(format!(
-            "could not claim a staging folder in {}: 64 names in use",
-            places.data.display()
-        )))
     }
 
     pub fn target(&self) -> &Path {
@@ -241,6 +208,52 @@ impl Claim {
     }
 }
 
+/// A tag no live run holds, with its lock file created new and locked: the process id, then the
+/// id with a counter (two containers sharing a folder can both be process 1).
+fn take_tag(places: &Places, make_data: impl Fn() -> io::Result<()>) -> io::Result<(String, File)> {
+    let pid = std::process::id();
+    for attempt in 0..64 {
+        let tag = match attempt {
+            0 => pid.to_string(),
+            n => format!("{pid}-{n}"),
+        };
+        // In a container every run is process 1: a name of this tag's taken by something
+        // that is not a run's (a link kept in the repository) is stepped over, not refused.
+        let taken = |path: PathBuf| fs::symlink_metadata(path).is_ok();
+        if taken(places.tree(STAGING_MARK, &tag)) || taken(places.tree(PREVIOUS_MARK, &tag)) {
+            continue;
+        }
+        let path = places.lock(&tag);
+        let file = match File::options().write(true).create_new(true).open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            // A run that made `data/` and found nothing to keep in it removed it just now.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                make_data()?;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        match file.try_lock() {
+            Ok(()) => {}
+            // A run cleaning up found the file before it was locked, and will remove it.
+            Err(TryLockError::WouldBlock) => continue,
+            // A file system without locks: the claim stands on the name alone, and other
+            // runs, unable to lock it either, leave its files alone.
+            Err(TryLockError::Error(_)) => {}
+        }
+        // A run cleaning up may have removed the name between its creation and the lock;
+        // then the lock guards nothing.
+        if still_named(&file, &path) {
+            return Ok((tag, file));
+        }
+    }
+    Err(io::Error::other(format!(
+        "could not claim a staging folder in {}: 64 names in use",
+        places.data.display()
+    )))
+}
+
 /// Locks `data/.<base>.writer`, or says that another run holds it. Two runs into one
 /// timeframe's folder would each publish over the other: the last to finish would win
 /// (yesterday's drop over today's, if it ran longer), the series it reports removed would be
@@ -257,15 +270,25 @@ fn hold_writer(places: &Places, make_data: impl Fn() -> io::Result<()>) -> io::R
     };
     let mut options = File::options();
     options.write(true).create(true).truncate(false);
+    // Left by another account's run (one under sudo, killed), it may be read-only to this one;
+    // a lock needs no more than reading.
+    let mut reading = File::options();
+    reading.read(true);
     // A link is not followed, and a pipe (a repository can hold either under this name) is not
     // waited on for a reader.
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(
-        &mut options,
-        libc::O_NOFOLLOW | libc::O_NONBLOCK,
-    );
+    for options in [&mut options, &mut reading] {
+        std::os::unix::fs::OpenOptionsExt::custom_flags(
+            options,
+            libc::O_NOFOLLOW | libc::O_NONBLOCK,
+        );
+    }
     for _ in 0..64 {
-        let file = match options.open(&path) {
+        let opened = match options.open(&path) {
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => reading.open(&path),
+            opened => opened,
+        };
+        let file = match opened {
             Ok(file) => file,
             // A run that made `data/` and found nothing to keep in it removed it just now.
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -275,7 +298,12 @@ fn hold_writer(places: &Places, make_data: impl Fn() -> io::Result<()>) -> io::R
             Err(e) if fs::symlink_metadata(&path).is_ok_and(|meta| !meta.is_file()) => {
                 return Err(in_the_way(&e));
             }
-            Err(e) => return Err(e),
+            Err(e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("cannot open {}: {e}", path.display()),
+                ));
+            }
         };
         if !file.metadata()?.is_file() {
             return Err(in_the_way(&"not a file"));
@@ -292,8 +320,14 @@ fn hold_writer(places: &Places, make_data: impl Fn() -> io::Result<()>) -> io::R
                     ),
                 ));
             }
-            // A file system without locks: runs cannot be told apart, as before.
-            Err(TryLockError::Error(_)) => return Ok(file),
+            Err(TryLockError::Error(e)) => {
+                tracing::warn!(
+                    folder = %places.target.display(),
+                    error = %e,
+                    "this file system does not lock files: another run into this folder at the same time would not be refused, and the last to finish would publish"
+                );
+                return Ok(file);
+            }
         }
         // The run that held it removed the name before letting go: this file is nobody's.
         if still_named(&file, &path) {
@@ -351,7 +385,7 @@ fn remove_abandoned(places: &Places) -> io::Result<()> {
     // under a dead lock's tag: a timeframe's folder holds thousands of files.)
     let unlocked = |tag: &str| !tags_locked.contains(&tag) && !places.lock(tag).exists();
     for name in &names {
-        if tree_tag(name).is_some_and(unlocked) {
+        if tree_tag(name).is_some_and(unlocked) && !may_be_moved_aside(places, name) {
             first_error = first_error.and(remove_if_ours(&places.data.join(name)));
         }
     }
@@ -392,11 +426,24 @@ fn restore_moved_aside(places: &Places, names: &[OsString]) -> io::Result<()> {
     }
 }
 
+/// Whether `name` is another timeframe's tree moved aside with nothing in its place: a
+/// published tree that only that timeframe's next run, holding its writer lock, may put back.
+/// This run leaves it alone.
+fn may_be_moved_aside(places: &Places, name: &OsStr) -> bool {
+    let Some((base, tag)) = name
+        .to_str()
+        .and_then(|name| name.strip_prefix('.')?.split_once(PREVIOUS_MARK))
+    else {
+        return false;
+    };
+    is_tag(tag) && base != places.base && fs::symlink_metadata(places.data.join(base)).is_err()
+}
+
 /// The trees and temporary files of the dead run `tag`. Which timeframe it wrote is not known,
 /// so every one is looked through.
 fn remove_dead_runs_files(places: &Places, names: &[OsString], tag: &str) -> io::Result<()> {
     for name in names {
-        if tree_tag(name).is_some_and(|t| t == tag) {
+        if tree_tag(name).is_some_and(|t| t == tag) && !may_be_moved_aside(places, name) {
             remove_if_ours(&places.data.join(name))?;
         }
     }

@@ -399,7 +399,9 @@ fn unmovable(error: io::Error, target: &Path) -> io::Error {
         return io::Error::new(
             error.kind(),
             format!(
-                "{}: this folder cannot be renamed ({error}; a volume mounted on it is the usual                  cause), and a run publishes its tree by renaming it into this place; mount the                  volume at the output folder, or above it, instead",
+                "{}: this folder cannot be renamed ({error}; a volume mounted on it is the usual \
+                 cause), and a run publishes its tree by renaming it into this place; mount the \
+                 volume at the output folder, or above it, instead",
                 target.display()
             ),
         );
@@ -496,6 +498,21 @@ pub(super) fn remove_tree(path: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folder_that_cannot_be_renamed_is_named_with_the_likely_cause() {
+        let busy = unmovable(
+            io::ErrorKind::ResourceBusy.into(),
+            Path::new("out/data/daily"),
+        )
+        .to_string();
+        assert!(
+            busy.starts_with("out/data/daily: this folder cannot be renamed (")
+                && busy.contains("a volume mounted on it is the usual cause), and a run")
+                && busy.ends_with("mount the volume at the output folder, or above it, instead"),
+            "{busy}"
+        );
+    }
 
     /// A symbol list kept as a link to a pipe (a self-hosted runner's workspace) must neither
     /// hang the check nor count as the run's list.

@@ -325,7 +325,7 @@ impl Iterator for ReadAhead {
                 content: Err(format!("not read: {}", crate::report::NOT_REACHED)),
                 name: entry.name,
                 retries: 0,
-                stops_the_run: false,
+                stops_the_run: None,
             });
         }
         while self.opened.len() <= READ_AHEAD {
@@ -348,12 +348,14 @@ impl Iterator for ReadAhead {
         }
         let (entry, mut file) = self.opened.pop_front()?;
         // Opened ahead while the workers held files of their own: it may open now.
-        if file.as_ref().is_err_and(super::out_of_descriptors)
+        if file
+            .as_ref()
+            .is_err_and(|e| super::out_of_descriptors(e).is_some())
             && let Ok(folder) = &self.folder
         {
             file = folder.open_file(&entry.name);
         }
-        let stops_the_run = file.as_ref().is_err_and(super::out_of_descriptors);
+        let stops_the_run = file.as_ref().err().and_then(super::out_of_descriptors);
         Some(Fetched {
             content: file
                 .map(Content::File)
@@ -468,7 +470,13 @@ mod tests {
         let fetched: Vec<Fetched> = read_ahead.collect();
         assert_eq!(fetched.len(), 2);
         for chart in fetched {
-            assert!(chart.stops_the_run, "{}", chart.name);
+            assert!(
+                chart
+                    .stops_the_run
+                    .is_some_and(|advice| advice.contains("`ulimit -n`")),
+                "{}",
+                chart.name
+            );
             let reason = chart.content.unwrap_err();
             assert!(
                 reason.starts_with("cannot read: Too many open files"),

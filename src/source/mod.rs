@@ -117,24 +117,30 @@ pub struct Fetched {
     pub content: Result<Content, String>,
     /// Retries the source needed (reported per file and in total).
     pub retries: u32,
-    /// The reason is the machine's, not the file's (no file can be opened): a run that went on
-    /// would publish a tree without this chart, removing its series.
-    pub stops_the_run: bool,
+    /// The reason is the machine's, not the file's (no file can be opened), and this is what to
+    /// do about it: a run that went on would publish a tree without this chart, removing its
+    /// series.
+    pub stops_the_run: Option<&'static str>,
 }
 
-/// What to do when [`out_of_descriptors`] says so, for the message that stops the run.
-pub const TOO_FEW_DESCRIPTORS: &str = "the system lets this run hold too few files open at once; raise the limit (`ulimit -n`) or give fewer --workers";
-
-/// Whether `e` says the process or the system holds all the open files it may (`EMFILE`,
-/// `ENFILE`; Windows' `ERROR_TOO_MANY_OPEN_FILES`): nothing about the file at hand.
-pub fn out_of_descriptors(e: &std::io::Error) -> bool {
+/// When `e` says this process (`EMFILE`, Windows' `ERROR_TOO_MANY_OPEN_FILES`) or the whole
+/// system (`ENFILE`) holds all the open files it may, nothing about the file at hand: what to do.
+pub fn out_of_descriptors(e: &std::io::Error) -> Option<&'static str> {
+    const PROCESS: &str = "the system lets this run hold too few files open at once; raise the \
+                           limit (`ulimit -n`) or give fewer --workers";
+    const SYSTEM: &str = "the system's table of open files is full (other programs hold them): \
+                          try again once they are closed, or raise the system's limit";
     #[cfg(unix)]
-    return matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE));
+    return match e.raw_os_error() {
+        Some(libc::EMFILE) => Some(PROCESS),
+        Some(libc::ENFILE) => Some(SYSTEM),
+        _ => None,
+    };
     #[cfg(windows)]
-    return e.raw_os_error() == Some(4);
+    return (e.raw_os_error() == Some(4)).then_some(PROCESS);
     #[cfg(not(any(unix, windows)))]
     return {
         let _ = e;
-        false
+        None
     };
 }

@@ -39,7 +39,7 @@ fn charts_folder(runner: &Runner, count: usize) -> &'static str {
 }
 
 /// The runner's output file cannot be written (a full disk, a path gone): the step fails, and
-/// says that what it published stays published, since later steps cannot tell.
+/// says that what it published stays published.
 #[test]
 fn an_unwritable_output_file_fails_the_step_saying_the_run_published() {
     let runner = Runner::new();
@@ -52,7 +52,7 @@ fn an_unwritable_output_file_fails_the_step_saying_the_run_published() {
     assert!(
         stdout.contains("::error title=bluedot::cannot write the step's outputs or summary (")
             && stdout.contains(
-                "what it published stays published, but later steps cannot read its outputs"
+                "the run itself ended as the log above says, and what it published stays published"
             ),
         "{stdout}"
     );

@@ -451,6 +451,19 @@ fn a_tree_moved_aside_by_a_run_killed_while_publishing_is_put_back() {
         "20250801T,1,1,1,1,0\n",
     );
 
+    // A run of the other timeframe leaves it alone: only a daily run may put it back.
+    wd.write(
+        "weekly/W_weekly.json",
+        chart::weekly_chart(Some("W"), vec![chart::bar(0)], serde_json::json!([])),
+    );
+    let weekly = harness::run(&mut harness::process_command(
+        &wd.join("weekly"),
+        &wd.join("out"),
+        "weekly",
+    ));
+    assert!(weekly.status.success());
+    assert!(data.join(".daily.previous-4242/A_PRICE_DATA.csv").exists());
+
     // Today's drop fails whole: nothing is published, and the last tree is kept, not lost.
     wd.write("broken/A_daily.json", "{\"chart\": {");
     let out = harness::process(&wd.join("broken"), &wd.join("out"), "daily", &[]);
@@ -458,5 +471,10 @@ fn a_tree_moved_aside_by_a_run_killed_while_publishing_is_put_back() {
     assert_eq!(harness::tree(&wd.join("out/data/daily")), published);
     assert_eq!(harness::report(&wd.join("out"))["published"], false);
     assert_ne!(wd.read("out/report.json"), report);
-    only_the_tree_in(&data);
+    let mut left: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["daily", "weekly"], "nothing hidden is left");
 }

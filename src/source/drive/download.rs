@@ -66,7 +66,7 @@ pub fn start(
                         name,
                         content: Err(reason),
                         retries: 0,
-                        stops_the_run: false,
+                        stops_the_run: None,
                     },
                 };
                 // The receiver only goes away when the run is over.
@@ -110,7 +110,7 @@ fn interrupted(name: String, retries: u32) -> Fetched {
         name,
         content: Err(format!("not downloaded: {}", crate::report::NOT_REACHED)),
         retries,
-        stops_the_run: false,
+        stops_the_run: None,
     }
 }
 
@@ -145,7 +145,7 @@ async fn download_chart(client: &DriveClient, name: String, file: &RemoteFile) -
             name,
             content: Err(too_large(Some(size))),
             retries: 0,
-            stops_the_run: false,
+            stops_the_run: None,
         };
         return (fetched, false);
     }
@@ -218,7 +218,7 @@ async fn download_chart(client: &DriveClient, name: String, file: &RemoteFile) -
             .map(Content::Bytes)
             .map_err(|e| format!("download failed: {e}")),
         retries,
-        stops_the_run: false,
+        stops_the_run: None,
     };
     (fetched, attempted.ran_out && !mismatched)
 }
