@@ -148,10 +148,20 @@ pub struct Halted(String);
 /// what failed.
 pub fn failure_message(error: &anyhow::Error, output: &str) -> String {
     const NOTHING: &str = "nothing was published";
-    let message = match error.downcast_ref::<Halted>() {
+    let mut message = match error.downcast_ref::<Halted>() {
         Some(halted) => halted.to_string(),
         None => format!("cannot write the output in {output}: {error:#}"),
     };
+    // Too many open files met while setting up, before any chart could say what to do.
+    let advice = error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .and_then(crate::source::out_of_descriptors);
+    if let Some(advice) = advice
+        && !message.contains(advice)
+    {
+        message = format!("{message}: {advice}");
+    }
     // Whatever stopped it, a run that returns `Err` has published nothing.
     match message.ends_with(NOTHING) {
         true => message,
@@ -732,6 +742,34 @@ mod tests {
         assert!(read(120_000) >= 120_000, "an export's buffer is kept");
         assert_eq!(read(2 * 1024 * 1024), 0);
         assert!(read(120_000) >= 120_000);
+    }
+
+    #[test]
+    fn a_run_that_could_not_go_on_says_what_stopped_it_and_that_nothing_was_published() {
+        let io = |e: std::io::Error| failure_message(&anyhow::Error::from(e), "out");
+        assert_eq!(
+            io(std::io::ErrorKind::StorageFull.into()),
+            "cannot write the output in out: no storage space; nothing was published"
+        );
+        #[cfg(unix)]
+        {
+            let setting_up = io(std::io::Error::from_raw_os_error(libc::EMFILE));
+            assert!(
+                setting_up.starts_with("cannot write the output in out: Too many open files")
+                    && setting_up.ends_with("or give fewer --workers; nothing was published"),
+                "{setting_up}"
+            );
+        }
+        let halted = Halted("could not start a worker thread (no)".into());
+        assert_eq!(
+            failure_message(&halted.into(), "out"),
+            "could not start a worker thread (no); nothing was published"
+        );
+        let said = anyhow::anyhow!("disk full; nothing was published");
+        assert_eq!(
+            failure_message(&said, "out"),
+            "cannot write the output in out: disk full; nothing was published"
+        );
     }
 
     /// Drive lists two files of one name: the one used is converted by whichever worker, the
