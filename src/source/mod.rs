@@ -128,19 +128,20 @@ pub struct Fetched {
 pub fn out_of_descriptors(e: &std::io::Error) -> Option<&'static str> {
     const PROCESS: &str = "the system lets this run hold too few files open at once; raise the \
                            limit (`ulimit -n`) or give fewer --workers";
-    const SYSTEM: &str = "the system's table of open files is full (other programs hold them): \
-                          try again once they are closed, or raise the system's limit";
     #[cfg(unix)]
     return match e.raw_os_error() {
         Some(libc::EMFILE) => Some(PROCESS),
-        Some(libc::ENFILE) => Some(SYSTEM),
+        Some(libc::ENFILE) => Some(
+            "the system's table of open files is full (other programs hold them): try again \
+             once they are closed, or raise the system's limit",
+        ),
         _ => None,
     };
     #[cfg(windows)]
     return (e.raw_os_error() == Some(4)).then_some(PROCESS);
     #[cfg(not(any(unix, windows)))]
     return {
-        let _ = e;
+        let _ = (e, PROCESS);
         None
     };
 }
