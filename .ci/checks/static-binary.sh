@@ -76,7 +76,7 @@ unshare --mount bash -euo pipefail -c '
     INPUT_MODE=process INPUT_SOURCE=drop INPUT_TIMEFRAME=daily INPUT_OUTPUT-DIR=site \
     "$chroot" "$root" /bluedot >/dev/null
   set +e
-  env -i GOOGLE_API_KEY=not-a-key BLUEDOT_TEST_DRIVE_BACKOFF_SCALE=0 "$chroot" "$root" /bluedot \
+  env -i GOOGLE_API_KEY=not-a-real-key-0123456789 BLUEDOT_TEST_DRIVE_BACKOFF_SCALE=0 "$chroot" "$root" /bluedot \
     process --source gdrive:root --output /out --timeframe daily --date 2025-08-01 \
     2>"$root/drive.stderr"
   echo "drive exit: $?"
