@@ -382,6 +382,20 @@ fn publish_one_chart(wd: &WorkDir) -> (std::collections::BTreeMap<String, Vec<u8
     )
 }
 
+/// A weekly run of one chart into `out`, beside the daily tree. Not `harness::process`: its
+/// check that nothing hidden is left would see what the test holds or planted for the daily run.
+fn weekly_run_into_out(wd: &WorkDir) -> std::process::Output {
+    wd.write(
+        "weekly/W_weekly.json",
+        chart::weekly_chart(Some("W"), vec![chart::bar(0)], serde_json::json!([])),
+    );
+    harness::run(&mut harness::process_command(
+        &wd.join("weekly"),
+        &wd.join("out"),
+        "weekly",
+    ))
+}
+
 /// Two runs into one timeframe's folder at once would each publish over the other: the last to
 /// finish would win whatever its data (yesterday's drop, if it ran longer), and the series it
 /// says it removed would be those of the tree it found. While one writes, another is refused
@@ -395,7 +409,7 @@ fn a_second_run_into_the_same_timeframe_waits_for_none_and_changes_nothing() {
     let writer = std::fs::File::create(wd.join("out/data/.daily.writer")).unwrap();
     writer.try_lock().unwrap();
     wd.write("in/B_daily.json", chart::with_bars("B", 2));
-    // (Runs without the harness's check for leftovers while this test holds the lock.)
+    // (Run without the harness's check for leftovers while this test holds the lock.)
     let second = harness::run(&mut harness::process_command(
         &wd.join("in"),
         &wd.join("out"),
@@ -411,15 +425,7 @@ fn a_second_run_into_the_same_timeframe_waits_for_none_and_changes_nothing() {
     assert_eq!(harness::tree(&wd.join("out/data/daily")), published);
     assert_eq!(wd.read("out/report.json"), report);
 
-    wd.write(
-        "weekly/W_weekly.json",
-        chart::weekly_chart(Some("W"), vec![chart::bar(0)], serde_json::json!([])),
-    );
-    let weekly = harness::run(&mut harness::process_command(
-        &wd.join("weekly"),
-        &wd.join("out"),
-        "weekly",
-    ));
+    let weekly = weekly_run_into_out(&wd);
     assert!(
         weekly.status.success(),
         "{}",
@@ -452,15 +458,7 @@ fn a_tree_moved_aside_by_a_run_killed_while_publishing_is_put_back() {
     );
 
     // A run of the other timeframe leaves it alone: only a daily run may put it back.
-    wd.write(
-        "weekly/W_weekly.json",
-        chart::weekly_chart(Some("W"), vec![chart::bar(0)], serde_json::json!([])),
-    );
-    let weekly = harness::run(&mut harness::process_command(
-        &wd.join("weekly"),
-        &wd.join("out"),
-        "weekly",
-    ));
+    let weekly = weekly_run_into_out(&wd);
     assert!(weekly.status.success());
     assert!(data.join(".daily.previous-4242/A_PRICE_DATA.csv").exists());
 
