@@ -144,10 +144,15 @@ impl<I: Iterator> Iterator for Timed<'_, I> {
 #[error("{0}")]
 pub struct Halted(String);
 
+/// A run whose report could not be put in place after its tree was, and whose tree could not
+/// be put back either: the one failure after which something was published.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct StillPublished(String);
+
 /// What a user reads when [`run`] returns `Err`: the output named, unless the output is not
-/// what failed.
+/// what failed, and what was published (nothing, but for [`StillPublished`]).
 pub fn failure_message(error: &anyhow::Error, output: &str) -> String {
-    const NOTHING: &str = "nothing was published";
     let mut message = match error.downcast_ref::<Halted>() {
         Some(halted) => halted.to_string(),
         None => format!("cannot write the output in {output}: {error:#}"),
@@ -162,10 +167,9 @@ pub fn failure_message(error: &anyhow::Error, output: &str) -> String {
     {
         message = format!("{message}: {advice}");
     }
-    // Whatever stopped it, a run that returns `Err` has published nothing.
-    match message.ends_with(NOTHING) {
-        true => message,
-        false => format!("{message}; {NOTHING}"),
+    match error.downcast_ref::<StillPublished>() {
+        Some(_) => message,
+        None => format!("{message}; nothing was published"),
     }
 }
 
@@ -276,7 +280,7 @@ fn run_claimed(
         let reason = reason.to_owned();
         progress.finish();
         tree.discard();
-        anyhow::bail!("{reason}; nothing was published");
+        anyhow::bail!("{reason}");
     }
     if let Some(reason) = halted.into_inner() {
         progress.finish();
@@ -432,20 +436,20 @@ fn run_claimed(
             } else {
                 format!("{}: {e}", report_path.display())
             };
-            anyhow::bail!("{e}; nothing was published");
+            anyhow::bail!("{e}");
         }
     };
     let swapping = crate::output::SwapInProgress::begin();
-    let published = finished
-        .map(Finished::publish)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("{e}; nothing was published"))?;
+    let published = finished.map(Finished::publish).transpose()?;
     if let Err(e) = report_written.put_in_place() {
-        let outcome = match published.map_or(Ok(()), Published::undo) {
-            Ok(()) => "nothing was published".to_owned(),
-            Err(undo) => format!("the new series stay published ({undo})"),
-        };
-        anyhow::bail!("{}: {e}; {outcome}", report_path.display());
+        let report = report_path.display();
+        return Err(match published.map_or(Ok(()), Published::undo) {
+            Ok(()) => anyhow::anyhow!("{report}: {e}"),
+            Err(undo) => StillPublished(format!(
+                "{report}: {e}; the new series stay published ({undo})"
+            ))
+            .into(),
+        });
     }
     drop(swapping);
     if let Some(published) = published {
@@ -765,10 +769,11 @@ mod tests {
             failure_message(&halted.into(), "out"),
             "could not start a worker thread (no); nothing was published"
         );
-        let said = anyhow::anyhow!("disk full; nothing was published");
+        // The one failure after which the new tree stays: never "nothing was published".
+        let stayed = StillPublished("report.json: gone; the new series stay published (x)".into());
         assert_eq!(
-            failure_message(&said, "out"),
-            "cannot write the output in out: disk full; nothing was published"
+            failure_message(&stayed.into(), "out"),
+            "cannot write the output in out: report.json: gone; the new series stay published (x)"
         );
     }
 
