@@ -276,16 +276,16 @@ fn run_claimed(
         })
     });
     let mut files = done.into_inner().expect("outcomes lock");
-    if let Some(reason) = tree.broken() {
-        let reason = reason.to_owned();
+    // The output refused a series, or the machine would not open a chart: the run stops.
+    let stopped = match (tree.broken(), halted.into_inner()) {
+        (Some(reason), _) => Some(anyhow::anyhow!("{reason}")),
+        (None, Some(reason)) => Some(Halted(reason).into()),
+        (None, None) => None,
+    };
+    if let Some(error) = stopped {
         progress.finish();
         tree.discard();
-        anyhow::bail!("{reason}");
-    }
-    if let Some(reason) = halted.into_inner() {
-        progress.finish();
-        tree.discard();
-        return Err(Halted(reason).into());
+        return Err(error);
     }
 
     let finalize = Instant::now();
