@@ -9,7 +9,10 @@
 //!   place once all are written.
 //!
 //! Neither calls fsync: a rename protects readers from a crashed process, which is the failure
-//! that happens on a runner; power loss on an ephemeral runner loses the machine anyway.
+//! that happens on a runner; power loss on an ephemeral runner loses the machine anyway. On a
+//! laptop, a machine that stops within seconds of a run may keep what the run published empty
+//! or zero-filled: the next run replaces such files, and refuses only a tree whose symbol list
+//! was kept so, naming the way on (`replace::holds_no_data`).
 
 mod claim;
 mod held;

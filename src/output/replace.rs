@@ -20,7 +20,8 @@ pub fn is_within(path: &Path, folder: &Path) -> bool {
 
 /// Refuses an output root a run must not write into: a published series folder given for its
 /// root (`--output site/data/daily`), where the run would nest `data/` and a report inside the
-/// tree; or a `report.json` there that is not a run's report, which the run would replace.
+/// tree; or a `report.json` there that is not a run's report, which the run would replace (one
+/// without data, what a stopped machine may keep of a run's, holds nothing to lose).
 pub fn refuse_foreign_root(root: &Path) -> io::Result<()> {
     // The root itself or a folder above it, links resolved (`site/data/daily/x`, a link to
     // `site/data/daily`): the next run into the right root would find the nested files.
@@ -69,7 +70,7 @@ pub fn refuse_foreign_root(root: &Path) -> io::Result<()> {
             )));
         }
         Ok(meta) if !meta.is_file() => false,
-        Ok(_) => crate::report::is_run_report(&report)?,
+        Ok(_) => crate::report::is_run_report(&report)? || holds_no_data(&report)?,
     };
     if ours {
         return Ok(());
@@ -211,6 +212,7 @@ fn listed_series(
         })?;
         match crate::convert::listed_series(&bytes) {
             Some(series) => lists.push((name, series)),
+            None if no_data(&bytes) => return Err(list_without_data(&entry.path())),
             None => return Err(not_ours(&entry.path())),
         }
     }
@@ -232,6 +234,41 @@ fn listed_series(
             )))
         }
     }
+}
+
+/// Whether `bytes` hold no data: none, or only zero bytes. That is what a file renamed into place
+/// can be after the machine stopped (a power cut, a crash) before the disk had its data, as no
+/// run waits for the disk: ext4 tends to keep such a file empty, XFS zero-filled.
+fn no_data(bytes: &[u8]) -> bool {
+    bytes.iter().all(|&byte| byte == 0)
+}
+
+/// [`no_data`] for the file at `path`, read until its first byte of data. Replacing such a file
+/// loses nothing, whoever wrote it.
+fn holds_no_data(path: &Path) -> io::Result<bool> {
+    let mut file = fs::File::open(path)?;
+    let mut chunk = vec![0; 64 * 1024];
+    loop {
+        match io::Read::read(&mut file, &mut chunk) {
+            Ok(0) => return Ok(true),
+            Ok(read) if no_data(&chunk[..read]) => {}
+            Ok(_) => return Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// A symbol list without data: which series are the run's cannot be told, and refusing the tree
+/// is what keeps a user's files in it. Said as what most likely happened, with the way out.
+fn list_without_data(list: &Path) -> io::Error {
+    let tree = list.parent().and_then(Path::parent).unwrap_or(list);
+    io::Error::other(format!(
+        "{} holds no data (it is empty or all zero bytes): most likely the machine stopped (a power cut, a crash) before the disk had the run that wrote it, so which files in {} are bluedot's series cannot be told, and a run replaces the whole folder: if they all are, remove {}, and the next run writes it whole again",
+        crate::report::one_line(&list.to_string_lossy()),
+        tree.display(),
+        tree.display(),
+    ))
 }
 
 /// The entries of `folder` that are neither a file whose name is `ours`, nor the folder

@@ -476,3 +476,51 @@ fn a_tree_moved_aside_by_a_run_killed_while_publishing_is_put_back() {
     left.sort();
     assert_eq!(left, ["daily", "weekly"], "nothing hidden is left");
 }
+
+/// No run waits for the disk, so a machine that stops (a power cut, a crash) soon after a run
+/// may keep the files it published empty or zero-filled. The next run replaces them, its
+/// report.json too; a symbol list left so is refused, since which files are the run's can no
+/// longer be told, with the way on, and nothing changes until the user takes it.
+#[test]
+fn files_a_stopped_machine_kept_without_data_do_not_stop_later_runs() {
+    let wd = WorkDir::new();
+    let (published, _) = publish_one_chart(&wd);
+    let daily = wd.join("out/data/daily");
+    let lose_data = |path: &std::path::Path, zeros: usize| {
+        std::fs::write(path, vec![0u8; zeros]).unwrap();
+    };
+    for zeros in [0, 70_000] {
+        lose_data(&wd.join("out/report.json"), zeros);
+        for name in published.keys().filter(|name| name.ends_with(".csv")) {
+            lose_data(&daily.join(name), zeros);
+        }
+        let next = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+        let stderr = String::from_utf8_lossy(&next.stderr);
+        assert!(next.status.success(), "{zeros} zero bytes: {stderr}");
+        assert_eq!(harness::tree(&daily), published);
+        assert_eq!(harness::report(&wd.join("out"))["published"], true);
+    }
+
+    lose_data(&daily.join("symbol_info/bluedot.json"), 0);
+    let kept = harness::tree(&daily);
+    let refused = harness::run(&mut harness::process_command(
+        &wd.join("in"),
+        &wd.join("out"),
+        "daily",
+    ));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("bluedot.json holds no data")
+            && stderr.contains("power cut")
+            && stderr.contains("data/daily, and the next run writes it whole again"),
+        "{stderr}"
+    );
+    assert_eq!(harness::tree(&daily), kept);
+    only_the_tree_in(&wd.join("out/data"));
+
+    std::fs::remove_dir_all(&daily).unwrap();
+    let after = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+    assert!(after.status.success());
+    assert_eq!(harness::tree(&daily), published);
+}
