@@ -161,6 +161,15 @@ pub fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
+/// Set by the first stop signal. The stop flag alone cannot say a run was interrupted: a run
+/// raises it too when its output or the machine stops it, to convert nothing more.
+static SIGNALLED: AtomicBool = AtomicBool::new(false);
+
+/// Whether a stop signal came (SIGINT, SIGTERM): the run was interrupted, whatever else failed.
+pub fn stopped_by_signal() -> bool {
+    SIGNALLED.load(Ordering::SeqCst)
+}
+
 /// How long after the first stop signal another is the same request again, not a second one.
 const SAME_REQUEST: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -186,7 +195,10 @@ pub fn stop_flag() -> Arc<AtomicBool> {
         let on_signal = move || {
             let now = since.elapsed().as_millis() as u64 + 1;
             match first_signal.compare_exchange(0, now, Ordering::SeqCst, Ordering::SeqCst) {
-                Ok(_) => stop.store(true, Ordering::SeqCst),
+                Ok(_) => {
+                    SIGNALLED.store(true, Ordering::SeqCst);
+                    stop.store(true, Ordering::SeqCst);
+                }
                 Err(first) if now - first >= SAME_REQUEST.as_millis() as u64 => {
                     write_to_stderr_in_handler(forced_exit_message);
                     crate::output::exit_unless_swapping(130)
@@ -347,7 +359,7 @@ fn process(args: ProcessArgs) -> ExitCode {
     let stop = stop_flag();
     let opened = match args.source.open(args.timeframe, Some(&stop)) {
         Ok(opened) => opened,
-        Err(e) if stop.load(Ordering::Relaxed) => {
+        Err(e) if stopped_by_signal() => {
             eprintln_lossy!("interrupted: {e}; nothing was converted, and the output is as it was");
             return ExitCode::from(EXIT_SOME_FAILED);
         }

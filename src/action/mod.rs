@@ -20,7 +20,7 @@ use std::io::Stdout;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 /// A run that could not go on, with its exit status and a message free of secrets.
 #[derive(Debug)]
@@ -109,7 +109,7 @@ pub fn main() -> ExitCode {
     let runner = RunnerEnv::from_env();
     let finished = match mode.and_then(|mode| run(mode, &inputs, &runner, &mut console, &stop)) {
         Ok(finished) => finished,
-        Err(error) if stop.load(Ordering::Relaxed) => interrupted(&mut console, title, error),
+        Err(error) if crate::cli::stopped_by_signal() => interrupted(&mut console, title, error),
         Err(error) => failed(&mut console, title, error),
     };
     console.flush_annotations("every file is listed in report.json");

@@ -62,6 +62,40 @@ fn an_unwritable_output_file_fails_the_step_saying_the_run_published() {
     );
 }
 
+/// A run its output stops part-way (a full disk; here a file size limit) is an error, as on the
+/// command line, not an interruption: a workflow that lets a cancelled run pass must not let a
+/// full disk pass with it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_its_output_stops_is_an_error_not_an_interruption() {
+    let runner = Runner::new();
+    let folder = charts_folder(&runner, 40);
+    // Its price series outgrows the limit while the others convert.
+    runner.write(
+        &format!("{folder}/LONG.IN_daily.json"),
+        crate::chart::with_bars("LONG.IN", 1000),
+    );
+    let (cmd, output_file, summary_file) = runner.command(&[("source", folder)]);
+    let limited = run(&mut crate::harness::with_file_size_limit(&cmd, 32));
+    let step = runner::collect(limited, &output_file, &summary_file);
+    assert_eq!(step.code(), 2, "{}", step.stdout);
+    assert_eq!(step.outputs()["status"], "error");
+    assert!(
+        step.stdout.contains("File too large") && step.stdout.contains("nothing was published"),
+        "{}",
+        step.stdout
+    );
+    for said in [&step.stdout, &step.summary] {
+        assert!(!said.contains("interrupted"), "{said}");
+        assert!(!said.contains("nothing was converted"), "{said}");
+    }
+    assert!(
+        step.summary.contains("bluedot process: stopped"),
+        "{}",
+        step.summary
+    );
+}
+
 #[test]
 fn process_writes_outputs_summary_and_the_same_files_as_the_cli() {
     let runner = Runner::new();

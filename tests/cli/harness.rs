@@ -185,3 +185,32 @@ pub fn hidden_entries(dir: &std::path::Path) -> Vec<String> {
     }
     hidden
 }
+
+#[cfg(unix)]
+/// `cmd` with every file it writes limited to `blocks` of 512 bytes: a write past that fails
+/// (`EFBIG`, once bluedot catches the signal that would otherwise kill it without a word), as
+/// on a disk that filled up.
+pub fn with_file_size_limit(cmd: &std::process::Command, blocks: u32) -> std::process::Command {
+    with_limit(cmd, &format!("-f {blocks}"))
+}
+
+#[cfg(unix)]
+/// `cmd` under `ulimit <limit>` (the shell's: soft and hard limit alike).
+pub fn with_limit(cmd: &std::process::Command, limit: &str) -> std::process::Command {
+    let script = format!("ulimit {limit} && exec \"$0\" \"$@\"");
+    let mut limited = std::process::Command::new("sh");
+    limited
+        .args(["-c", &script])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    if let Some(dir) = cmd.get_current_dir() {
+        limited.current_dir(dir);
+    }
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => limited.env(key, value),
+            None => limited.env_remove(key),
+        };
+    }
+    limited
+}

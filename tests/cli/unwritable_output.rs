@@ -39,7 +39,7 @@ fn fails_to_replace(count: usize, today: impl Fn(usize) -> Vec<serde_json::Value
     let (yesterday, yesterday_report) = (series(), wd.read("out/report.json"));
 
     charts(&today);
-    let limited = harness::run(&mut with_file_size_limit(&process(), 32));
+    let limited = harness::run(&mut harness::with_file_size_limit(&process(), 32));
 
     assert_eq!(limited.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&limited.stderr);
@@ -77,7 +77,7 @@ fn a_run_that_cannot_open_more_files_publishes_nothing() {
     let series = || harness::tree(&wd.join("out/data/daily"));
     let (yesterday, yesterday_report) = (series(), wd.read("out/report.json"));
 
-    let limited = harness::run(&mut with_limit(&process(), "-n 16"));
+    let limited = harness::run(&mut harness::with_limit(&process(), "-n 16"));
 
     let stderr = String::from_utf8_lossy(&limited.stderr);
     assert_eq!(limited.status.code(), Some(2), "{stderr}");
@@ -121,7 +121,7 @@ fn a_run_out_of_room_stops_downloading() {
         "2",
     ];
     let command = crate::drive::command(&d, &wd.join("out"), &args, &[]);
-    let limited = harness::run(&mut with_file_size_limit(&command, 32));
+    let limited = harness::run(&mut harness::with_file_size_limit(&command, 32));
 
     assert_eq!(limited.status.code(), Some(2));
     let downloads = d.standin.stats().media_calls;
@@ -164,7 +164,7 @@ fn a_chart_whose_write_fails_keeps_its_published_series_in_per_file_mode() {
     }
     wd.write("in/A_daily.json", chart::chart(Some("A"), rows, json!([])));
     let today = process(&["--workers", "1"]);
-    let limited = harness::run(&mut with_file_size_limit(&today, 32));
+    let limited = harness::run(&mut harness::with_file_size_limit(&today, 32));
 
     assert_eq!(limited.status.code(), Some(1));
     let report = harness::report(&wd.join("out"));
@@ -187,28 +187,4 @@ fn a_chart_whose_write_fails_keeps_its_published_series_in_per_file_mode() {
     assert!(harness::run(&mut process(&[])).status.success());
     harness::validate_output(&wd.join("out"));
     assert_ne!(harness::tree(&wd.join("out/data/daily")), now);
-}
-
-/// `cmd` with every file it writes limited to `blocks` of 512 bytes: a write past that fails
-/// (`EFBIG`, once bluedot catches the signal that would otherwise kill it without a word), as
-/// on a disk that filled up.
-fn with_file_size_limit(cmd: &std::process::Command, blocks: u32) -> std::process::Command {
-    with_limit(cmd, &format!("-f {blocks}"))
-}
-
-/// `cmd` under `ulimit <limit>` (the shell's: soft and hard limit alike).
-fn with_limit(cmd: &std::process::Command, limit: &str) -> std::process::Command {
-    let script = format!("ulimit {limit} && exec \"$0\" \"$@\"");
-    let mut limited = std::process::Command::new("sh");
-    limited
-        .args(["-c", &script])
-        .arg(cmd.get_program())
-        .args(cmd.get_args());
-    for (key, value) in cmd.get_envs() {
-        match value {
-            Some(value) => limited.env(key, value),
-            None => limited.env_remove(key),
-        };
-    }
-    limited
 }
