@@ -232,6 +232,9 @@ fn take_tag(places: &Places, make_data: impl Fn() -> io::Result<()>) -> io::Resu
                 make_data()?;
                 continue;
             }
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                return Err(may_not_create(places, &path, e));
+            }
             Err(e) => return Err(e),
         };
         match file.try_lock() {
@@ -285,7 +288,28 @@ fn hold_writer(places: &Places, make_data: impl Fn() -> io::Result<()>) -> io::R
     }
     for _ in 0..64 {
         let opened = match options.open(&path) {
-            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => reading.open(&path),
+            Err(denied) if denied.kind() == io::ErrorKind::PermissionDenied => {
+                match reading.open(&path) {
+                    // Not there: the refusal was to create it, in a folder this account may
+                    // not write.
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        return Err(may_not_create(places, &path, denied));
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                        return Err(io::Error::new(
+                            e.kind(),
+                            format!(
+                                "cannot open {}: {e}: it is the lock file of a run of another \
+                                 account (one under sudo, killed), which this account may not \
+                                 read; if no bluedot run is writing {} now, remove it",
+                                path.display(),
+                                places.target.display()
+                            ),
+                        ));
+                    }
+                    opened => opened,
+                }
+            }
             opened => opened,
         };
         let file = match opened {
@@ -322,9 +346,9 @@ fn hold_writer(places: &Places, make_data: impl Fn() -> io::Result<()>) -> io::R
             }
             Err(TryLockError::Error(e)) => {
                 tracing::warn!(
-                    folder = %places.target.display(),
+                    lock = %path.display(),
                     error = %e,
-                    "this file system does not lock files: another run into this folder at the same time would not be refused, and the last to finish would publish"
+                    "could not lock this run's lock file (a file system that does not lock files, as NFS without its lock service?): another run into this folder at the same time would not be refused, and what killed runs left in it cannot be told from a live run's, so it stays (hidden .<timeframe>.staging-* folders: remove them while no run is writing)"
                 );
                 return Ok(file);
             }
@@ -338,6 +362,20 @@ fn hold_writer(places: &Places, make_data: impl Fn() -> io::Result<()>) -> io::R
         "could not lock {}: its name keeps changing",
         path.display()
     )))
+}
+
+/// This account may not create `path`, a run's file in `data/`: the folder is another
+/// account's (one a run under sudo made is root's), which the output given does not say.
+fn may_not_create(places: &Places, path: &Path, denied: io::Error) -> io::Error {
+    io::Error::new(
+        denied.kind(),
+        format!(
+            "cannot create {}: {denied}: this account may not write in {} (another account's, \
+             root's after a run under sudo?)",
+            path.display(),
+            places.data.display()
+        ),
+    )
 }
 
 /// Removes the trees, temporary files and lock files of dead runs into the same output folder,
