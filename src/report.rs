@@ -512,6 +512,28 @@ impl Report {
     pub fn failures_reached(&self) -> impl Iterator<Item = &FileReport> {
         self.failures().filter(|f| !f.not_reached())
     }
+
+    /// [`Totals::success_rate_text`], but 0 for a run that converted nothing and so published
+    /// nothing (its charts all proved to be none, or it was stopped before converting one), not
+    /// the 1 of a shard that drew no chart: a later step testing the rate must not pass it.
+    pub fn success_rate_text(&self) -> String {
+        match self.converted_nothing_published_nothing() {
+            true => "0.0000".into(),
+            false => self.totals.success_rate_text(),
+        }
+    }
+
+    /// [`Self::success_rate_text`] in percent with two places.
+    pub fn success_percent_text(&self) -> String {
+        match self.converted_nothing_published_nothing() {
+            true => "0.00 %".into(),
+            false => self.totals.success_percent_text(),
+        }
+    }
+
+    fn converted_nothing_published_nothing(&self) -> bool {
+        self.totals.ok == 0 && !self.published
+    }
 }
 
 /// How the reason of a chart a stopped run never reached ends (`not converted: ...`).

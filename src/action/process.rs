@@ -158,7 +158,7 @@ pub fn run(
             ("files-total", t.files.to_string()),
             ("files-ok", t.ok.to_string()),
             ("files-failed", t.failed.to_string()),
-            ("success-rate", t.success_rate_text()),
+            ("success-rate", report.success_rate_text()),
             ("report-path", report_path),
             ("status", verdict.status.into()),
         ],

@@ -139,7 +139,7 @@ fn totals_table(out: &mut String, report: &Report) {
         ("skipped (not charts)", t.skipped.to_string()),
         (
             "success rate (ok / (ok + failed))",
-            t.success_percent_text(),
+            report.success_percent_text(),
         ),
         ("series files written", t.series_files_written.to_string()),
         ("rows written", t.rows_written.to_string()),

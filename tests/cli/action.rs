@@ -215,6 +215,7 @@ fn shards_split_the_files_and_the_gate_decides_the_exit() {
         assert_eq!(step.code(), 0);
         if step.outputs()["files-ok"] == "0" {
             empty += 1;
+            assert_eq!(step.outputs()["success-rate"], "1.0000");
             assert!(
                 step.summary.contains("no chart fell to this shard"),
                 "{}",
@@ -258,6 +259,24 @@ fn shards_split_the_files_and_the_gate_decides_the_exit() {
             .contains("no chart converted, so nothing was published"),
         "{}",
         failed.summary
+    );
+
+    // A drop whose one chart proved to be none (a run's report saved under another name):
+    // nothing failed, nothing converted, nothing published. It reads 0, not a perfect 1.
+    let own_report = runner.read("one-0/report.json");
+    runner.write("own/last_run.json", own_report);
+    let none = runner.step(&[("source", "own"), ("min-success-rate", "0")]);
+    assert_eq!(
+        (none.code(), none.outputs()["status"].as_str()),
+        (1, "some-failed")
+    );
+    assert_eq!(none.outputs()["files-failed"], "0");
+    assert_eq!(none.outputs()["success-rate"], "0.0000");
+    assert!(
+        none.summary
+            .contains("| success rate (ok / (ok + failed)) | 0.00 % |"),
+        "{}",
+        none.summary
     );
 }
 
