@@ -381,8 +381,12 @@ impl DriveClient {
                     reason,
                     retry_after,
                 } => {
-                    if let Some(outage) = self.outage.failed(&reason, Instant::now()) {
+                    let now = Instant::now();
+                    if let Some(outage) = self.outage.failed(&reason, now) {
                         return Attempted::ended(Err(outage), retries);
+                    }
+                    if let Some(notice) = self.outage.notice(&reason, now) {
+                        tracing::warn!("{}", crate::report::one_line(&notice));
                     }
                     if attempt >= self.retry.max_attempts {
                         return Attempted {

@@ -24,6 +24,8 @@ struct State {
     failing_since: Option<Instant>,
     /// Set once the window passed; it is never cleared, so the run stops asking.
     declared: Option<String>,
+    /// Whether the failures since Drive last answered were said to the user yet.
+    noticed: bool,
 }
 
 impl Outage {
@@ -37,7 +39,27 @@ impl Outage {
     /// Drive answered: with data, or with an error about the request itself (404, 403, 401)
     /// rather than about being unable to serve it.
     pub fn answered(&self) {
-        self.state().failing_since = None;
+        let mut state = self.state();
+        state.failing_since = None;
+        state.noticed = false;
+    }
+
+    /// Once per stretch of failures, a twentieth of the window into it (15 s of 5 min): what to
+    /// tell the user, who would otherwise see nothing for minutes while the retries go on
+    /// quietly (a machine without a network fails every request from the first).
+    pub fn notice(&self, reason: &str, now: Instant) -> Option<String> {
+        let mut state = self.state();
+        let since = state.failing_since?;
+        let failing = now.saturating_duration_since(since);
+        if state.noticed || state.declared.is_some() || failing < self.window / 20 {
+            return None;
+        }
+        state.noticed = true;
+        Some(format!(
+            "Google Drive has not answered for {} (the last: {reason}); still trying, for up to {}",
+            spoken(failing),
+            spoken(self.window)
+        ))
     }
 
     /// A request failed in a way worth retrying (no connection, a timeout, 5xx, 429). Returns
@@ -115,6 +137,28 @@ mod tests {
             outage.failed("503", start + 12 * MINUTE).as_deref(),
             Some(declared.as_str())
         );
+    }
+
+    #[test]
+    fn failures_going_on_are_said_once_each_stretch() {
+        let outage = Outage::new(5 * MINUTE);
+        let start = Instant::now();
+        let second = Duration::from_secs(1);
+        assert_eq!(outage.notice("refused", start), None);
+        assert_eq!(outage.failed("refused", start), None);
+        assert_eq!(outage.notice("refused", start + 14 * second), None);
+        assert_eq!(
+            outage.notice("dns error", start + 16 * second).as_deref(),
+            Some(
+                "Google Drive has not answered for 16 s (the last: dns error); still trying, \
+                 for up to 5 min"
+            )
+        );
+        assert_eq!(outage.notice("dns error", start + MINUTE), None);
+        // An answer ends the stretch; the next one is said again.
+        outage.answered();
+        assert_eq!(outage.failed("503", start + 2 * MINUTE), None);
+        assert!(outage.notice("503", start + 3 * MINUTE).is_some());
     }
 
     #[test]
