@@ -20,7 +20,9 @@ mod replace;
 
 use crate::folder::Folder;
 pub use claim::Claim;
-pub use replace::{Published, is_within, left_by_a_file_manager, refuse_foreign_root, resolved};
+pub use replace::{
+    Published, is_within, left_by_a_file_manager, not_put_back, refuse_foreign_root, resolved,
+};
 use replace::{holds_only_series, remove_tree, swap_into_place};
 use std::ffi::OsStr;
 use std::fs;

@@ -445,10 +445,16 @@ fn run_claimed(
         let report = report_path.display();
         return Err(match published.map_or(Ok(()), Published::undo) {
             Ok(()) => anyhow::anyhow!("{report}: {e}"),
-            Err(undo) => StillPublished(format!(
-                "{report}: {e}; the new series stay published ({undo})"
+            Err(undo) if undo.run_tree_in_place => StillPublished(format!(
+                "{report}: {e}; the new series stay published ({})",
+                undo.error
             ))
             .into(),
+            Err(undo) => anyhow::anyhow!(crate::output::not_put_back(
+                &format!("{report}: {e}"),
+                &undo.error,
+                claim.target()
+            )),
         });
     }
     drop(swapping);

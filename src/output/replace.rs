@@ -368,27 +368,68 @@ impl Published {
     }
 
     /// Puts the replaced tree back and removes the run's own (the run could not be completed
-    /// after all). Per-file mode has nothing to put back.
-    pub fn undo(self) -> io::Result<()> {
-        match self {
-            Published::InPlace => Ok(()),
+    /// after all). Per-file mode has nothing to put back. The run's tree, once out of the way,
+    /// is a leftover: one that will not go is the next run's to remove, as in [`Self::settle`].
+    pub fn undo(self) -> Result<(), NotUndone> {
+        let (staging, target) = match self {
+            Published::InPlace => return Ok(()),
             Published::Swapped { staging, target } => {
-                exchange(&staging, &target)?;
-                remove_tree(&staging)
+                exchange(&staging, &target).map_err(NotUndone::in_place)?;
+                (staging, target)
             }
             Published::MovedAside {
                 staging,
                 target,
                 previous,
             } => {
-                held::rename(&target, &staging, &target)?;
+                held::rename(&target, &staging, &target).map_err(NotUndone::in_place)?;
                 if let Some(previous) = previous {
-                    held::rename(&previous, &target, &target)?;
+                    held::rename(&previous, &target, &target).map_err(|error| NotUndone {
+                        error,
+                        run_tree_in_place: false,
+                    })?;
                 }
-                remove_tree(&staging)
+                (staging, target)
             }
+        };
+        if let Err(e) = remove_tree(&staging) {
+            tracing::warn!(
+                path = %staging.display(),
+                folder = %target.display(),
+                error = %e,
+                "the series of this run could not all be removed; the next run removes what is left"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A publish that could not be undone, and where that left the trees.
+#[derive(Debug)]
+pub struct NotUndone {
+    pub error: io::Error,
+    /// The run's tree is still the one in place. Otherwise neither is: the run's was moved out
+    /// and the replaced one could not be moved back, which the next run of that timeframe does.
+    pub run_tree_in_place: bool,
+}
+
+impl NotUndone {
+    fn in_place(error: io::Error) -> NotUndone {
+        NotUndone {
+            error,
+            run_tree_in_place: true,
         }
     }
+}
+
+/// What a run says when it moved the published tree aside and could not move it back: the
+/// folder is empty of series until the next run of that timeframe puts them back.
+pub fn not_put_back(error: &dyn std::fmt::Display, back: &io::Error, target: &Path) -> String {
+    format!(
+        "{error}; and the last series could not be put back ({back}): no series are at {} until \
+         the next run into it puts them back",
+        target.display()
+    )
 }
 
 /// Publishes the tree at `staging` under `target`. Readers of `target` see the old tree or the
@@ -413,10 +454,11 @@ pub(super) fn swap_into_place(
         Err(e) => return Err(unmovable(e, target)),
     };
     if let Err(e) = held::rename(staging, target, target) {
-        if had_previous {
-            let _ = held::rename(previous, target, target);
+        let e = unmovable(e, target);
+        if had_previous && let Err(back) = held::rename(previous, target, target) {
+            return Err(io::Error::new(e.kind(), not_put_back(&e, &back, target)));
         }
-        return Err(unmovable(e, target));
+        return Err(e);
     }
     Ok(Published::MovedAside {
         staging: staging.to_owned(),
@@ -686,6 +728,36 @@ mod tests {
         assert_eq!(
             fs::read_to_string(target.join("A_PRICE_DATA.csv")).unwrap(),
             "first"
+        );
+    }
+
+    #[test]
+    fn an_undo_that_cannot_put_the_replaced_tree_back_says_neither_tree_is_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("daily");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("A_PRICE_DATA.csv"), "new").unwrap();
+        let staging = dir.path().join(".s");
+        // The replaced tree is gone from where it was moved aside (another process, a share).
+        let undone = Published::MovedAside {
+            staging: staging.clone(),
+            target: target.clone(),
+            previous: Some(dir.path().join(".p")),
+        }
+        .undo()
+        .unwrap_err();
+        assert!(!undone.run_tree_in_place);
+        assert_eq!(undone.error.kind(), io::ErrorKind::NotFound);
+        assert!(!target.exists());
+        assert!(
+            staging.join("A_PRICE_DATA.csv").exists(),
+            "left for the next run"
+        );
+        let said = not_put_back(&"report.json: gone", &undone.error, &target);
+        assert!(
+            said.starts_with("report.json: gone; and the last series could not be put back (")
+                && said.ends_with("daily until the next run into it puts them back"),
+            "{said}"
         );
     }
 
