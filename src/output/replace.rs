@@ -26,7 +26,26 @@ pub fn refuse_foreign_root(root: &Path) -> io::Result<()> {
     // The root itself or a folder above it, links resolved (`site/data/daily/x`, a link to
     // `site/data/daily`): the next run into the right root would find the nested files.
     let resolved = resolved(root);
-    // In `data/` beside a published tree (`site/data/weekly` next to `site/data/daily`) too.
+    // In `data/` beside a published tree (`site/data/weekly` next to `site/data/daily`) too,
+    // and that `data/` itself (`site/data`), where the run would nest `data/data/`.
+    let holds_a_tree = |data: &Path| {
+        fs::read_dir(data)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .find(|tree| tree.join("symbol_info").is_dir())
+    };
+    if resolved.file_name() == Some("data".as_ref())
+        && let Some(tree) = holds_a_tree(&resolved)
+    {
+        return Err(io::Error::other(format!(
+            "{} is the data/ folder of an output ({} holds a symbol list, symbol_info/), and \
+             --output is the folder that holds data/ ({})",
+            root.display(),
+            tree.display(),
+            resolved.parent().unwrap_or(Path::new("/")).display()
+        )));
+    }
     let published = resolved.ancestors().find_map(|folder| {
         let data = folder
             .parent()
@@ -34,11 +53,7 @@ pub fn refuse_foreign_root(root: &Path) -> io::Result<()> {
         if folder.join("symbol_info").is_dir() {
             return Some(folder.to_owned());
         }
-        fs::read_dir(data)
-            .ok()?
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .find(|tree| tree.join("symbol_info").is_dir())
+        holds_a_tree(data)
     });
     if let Some(tree) = published {
         let data = tree.parent().unwrap_or(Path::new("/"));

@@ -114,6 +114,11 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
             "weekly",
             "weekly is in the data/ folder of a published series folder (",
         ),
+        (
+            "out/data",
+            "daily",
+            "data is the data/ folder of an output (",
+        ),
     ] {
         let refused = harness::run(&mut harness::process_command(
             &wd.join("in"),
@@ -126,6 +131,7 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     }
     assert!(!wd.join("out/data/daily/x").exists());
     assert!(!wd.join("out/data/weekly").exists());
+    assert!(!wd.join("out/data/data").exists() && !wd.join("out/data/report.json").exists());
     assert!(harness::tree(&wd.join("out/data/daily")) == published);
 
     // Without them the run replaces its own tree as usual, with what file browsers leave in it.
