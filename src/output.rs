@@ -8,11 +8,14 @@
 //! - `PerFile`: a chart's files are each written under a temporary name, then renamed into
 //!   place once all are written.
 //!
-//! Neither calls fsync: a rename protects readers from a crashed process, which is the failure
-//! that happens on a runner; power loss on an ephemeral runner loses the machine anyway. On a
-//! laptop, a machine that stops within seconds of a run may keep what the run published empty
-//! or zero-filled: the next run replaces such files, and refuses only a tree whose symbol list
-//! was kept so, naming the way on (`replace::holds_no_data`).
+//! A rename protects readers from a crashed process, which is the failure that happens on a
+//! runner; power loss on an ephemeral runner loses the machine anyway. On a laptop, a machine
+//! that stops within seconds of a run may keep what the run published empty or zero-filled, as
+//! no series waits for the disk (an fsync of each would cost more than the conversion): the next
+//! run replaces such files, `report.json` too (`replace::holds_no_data`). The staged tree's
+//! symbol list alone is synced before the tree is published (half a millisecond), since it is
+//! what tells the next run which files it may replace: one the disk lost would stop every run
+//! until the user removed the tree.
 
 mod claim;
 mod held;
@@ -241,6 +244,8 @@ impl<'c> SeriesTree<'c> {
             WriteMode::Staged => {
                 let written = fs::File::create(&info).and_then(|mut file| {
                     write_list(&mut file)?;
+                    // The one file a run waits for the disk to have: see the module's comment.
+                    file.sync_data()?;
                     crate::folder::close(file)
                 });
                 if let Err(e) = written {

@@ -483,10 +483,11 @@ fn a_tree_moved_aside_by_a_run_killed_while_publishing_is_put_back() {
     assert_eq!(left, ["daily", "weekly"], "nothing hidden is left");
 }
 
-/// No run waits for the disk, so a machine that stops (a power cut, a crash) soon after a run
-/// may keep the files it published empty or zero-filled. The next run replaces them, its
-/// report.json too; a symbol list left so is refused, since which files are the run's can no
-/// longer be told, with the way on, and nothing changes until the user takes it.
+/// A run waits for the disk to have its symbol list only, so a machine that stops (a power cut,
+/// a crash) soon after a run may keep the series and report it published empty or zero-filled.
+/// The next run replaces them. A symbol list the disk lost all the same is refused, since which
+/// files are the run's can no longer be told, with the way on, and nothing changes until the
+/// user takes it.
 #[test]
 fn files_a_stopped_machine_kept_without_data_do_not_stop_later_runs() {
     let wd = WorkDir::new();
