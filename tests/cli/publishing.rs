@@ -402,6 +402,19 @@ fn weekly_run_into_out(wd: &WorkDir) -> std::process::Output {
     ))
 }
 
+/// A daily run from `in` into `out` that must be refused (exit 2); returns what it said. Not
+/// `harness::process`, whose checks would fail on what the test planted to be refused.
+fn refused_daily_run(wd: &WorkDir) -> String {
+    let refused = harness::run(&mut harness::process_command(
+        &wd.join("in"),
+        &wd.join("out"),
+        "daily",
+    ));
+    let stderr = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    stderr
+}
+
 /// Two runs into one timeframe's folder at once would each publish over the other: the last to
 /// finish would win whatever its data (yesterday's drop, if it ran longer), and the series it
 /// says it removed would be those of the tree it found. While one writes, another is refused
@@ -416,13 +429,7 @@ fn a_second_run_into_the_same_timeframe_waits_for_none_and_changes_nothing() {
     writer.try_lock().unwrap();
     wd.write("in/B_daily.json", chart::with_bars("B", 2));
     // (Run without the harness's check for leftovers while this test holds the lock.)
-    let second = harness::run(&mut harness::process_command(
-        &wd.join("in"),
-        &wd.join("out"),
-        "daily",
-    ));
-    let stderr = String::from_utf8_lossy(&second.stderr);
-    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    let stderr = refused_daily_run(&wd);
     assert!(
         stderr.contains("another bluedot run is writing")
             && stderr.contains("now; wait for it to finish"),
@@ -510,13 +517,7 @@ fn files_a_stopped_machine_kept_without_data_do_not_stop_later_runs() {
 
     lose_data(&daily.join("symbol_info/bluedot.json"), 0);
     let kept = harness::tree(&daily);
-    let refused = harness::run(&mut harness::process_command(
-        &wd.join("in"),
-        &wd.join("out"),
-        "daily",
-    ));
-    let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    let stderr = refused_daily_run(&wd);
     assert!(
         stderr.contains("bluedot.json holds no data")
             && stderr.contains("power cut")
