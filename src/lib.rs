@@ -28,6 +28,7 @@ pub mod cli;
 pub mod convert;
 mod folder;
 pub mod malloc;
+pub mod os_error;
 pub mod output;
 pub mod pipeline;
 pub mod plan;

@@ -418,7 +418,7 @@ fn concerns_one_chart(e: &io::Error) -> bool {
 
 /// The output's failure as a user reads it, with the way out where the error alone names none.
 fn output_failure(e: &io::Error) -> String {
-    if let Some(advice) = crate::source::out_of_descriptors(e) {
+    if let Some(advice) = crate::os_error::out_of_descriptors(e) {
         return format!("{e}: {advice}");
     }
     e.to_string()

@@ -158,10 +158,11 @@ pub fn failure_message(error: &anyhow::Error, output: &str) -> String {
         None => format!("cannot write the output in {output}: {error:#}"),
     };
     // Too many open files met while setting up, before any chart could say what to do.
-    let advice = error
-        .chain()
-        .find_map(|cause| cause.downcast_ref::<std::io::Error>())
-        .and_then(crate::source::out_of_descriptors);
+    let advice = error.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(crate::os_error::out_of_descriptors)
+    });
     if let Some(advice) = advice
         && !message.contains(advice)
     {
@@ -431,12 +432,11 @@ fn run_claimed(
             if let Some(tree) = finished {
                 tree.discard();
             }
-            let e = if tree_failed {
-                e.to_string()
-            } else {
-                format!("{}: {e}", report_path.display())
-            };
-            anyhow::bail!("{e}");
+            return Err(match tree_failed {
+                true => e,
+                false => crate::os_error::in_context(e, report_path.display()),
+            }
+            .into());
         }
     };
     let swapping = crate::output::SwapInProgress::begin();

@@ -323,9 +323,9 @@ fn hold_writer(places: &Places, make_data: impl Fn() -> io::Result<()>) -> io::R
                 return Err(in_the_way(&e));
             }
             Err(e) => {
-                return Err(io::Error::new(
-                    e.kind(),
-                    format!("cannot open {}: {e}", path.display()),
+                return Err(crate::os_error::in_context(
+                    e,
+                    format_args!("cannot open {}", path.display()),
                 ));
             }
         };

@@ -194,12 +194,7 @@ fn listed_series(
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         // A file where the folder goes.
         Err(_) if folder.is_file() => return Err(not_ours(folder)),
-        Err(e) => {
-            return Err(io::Error::new(
-                e.kind(),
-                format!("{}: {e}", folder.display()),
-            ));
-        }
+        Err(e) => return Err(crate::os_error::in_context(e, folder.display())),
     };
     let mut lists: Vec<(String, Vec<String>)> = Vec::new();
     for entry in entries {
@@ -220,10 +215,7 @@ fn listed_series(
             return Err(not_ours(&entry.path()));
         }
         let bytes = fs::read(entry.path()).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot read {}: {e}", entry.path().display()),
-            )
+            crate::os_error::in_context(e, format_args!("cannot read {}", entry.path().display()))
         })?;
         match crate::convert::listed_series(&bytes) {
             Some(series) => lists.push((name, series)),

@@ -350,12 +350,15 @@ impl Iterator for ReadAhead {
         // Opened ahead while the workers held files of their own: it may open now.
         if file
             .as_ref()
-            .is_err_and(|e| super::out_of_descriptors(e).is_some())
+            .is_err_and(|e| crate::os_error::out_of_descriptors(e).is_some())
             && let Ok(folder) = &self.folder
         {
             file = folder.open_file(&entry.name);
         }
-        let stops_the_run = file.as_ref().err().and_then(super::out_of_descriptors);
+        let stops_the_run = file
+            .as_ref()
+            .err()
+            .and_then(crate::os_error::out_of_descriptors);
         Some(Fetched {
             content: file
                 .map(Content::File)

@@ -122,26 +122,3 @@ pub struct Fetched {
     /// series.
     pub stops_the_run: Option<&'static str>,
 }
-
-/// When `e` says this process (`EMFILE`, Windows' `ERROR_TOO_MANY_OPEN_FILES`) or the whole
-/// system (`ENFILE`) holds all the open files it may, nothing about the file at hand: what to do.
-pub fn out_of_descriptors(e: &std::io::Error) -> Option<&'static str> {
-    const PROCESS: &str = "the system lets this run hold too few files open at once; raise the \
-                           limit (`ulimit -n`) or give fewer --workers";
-    #[cfg(unix)]
-    return match e.raw_os_error() {
-        Some(libc::EMFILE) => Some(PROCESS),
-        Some(libc::ENFILE) => Some(
-            "the system's table of open files is full (other programs hold them): try again \
-             once they are closed, or raise the system's limit",
-        ),
-        _ => None,
-    };
-    #[cfg(windows)]
-    return (e.raw_os_error() == Some(4)).then_some(PROCESS);
-    #[cfg(not(any(unix, windows)))]
-    return {
-        let _ = (e, PROCESS);
-        None
-    };
-}

@@ -186,7 +186,7 @@ pub fn hidden_entries(dir: &std::path::Path) -> Vec<String> {
     hidden
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 /// `cmd` with every file it writes limited to `blocks` of 512 bytes: a write past that fails
 /// (`EFBIG`, once bluedot catches the signal that would otherwise kill it without a word), as
 /// on a disk that filled up.
@@ -194,7 +194,7 @@ pub fn with_file_size_limit(cmd: &std::process::Command, blocks: u32) -> std::pr
     with_limit(cmd, &format!("-f {blocks}"))
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 /// `cmd` under `ulimit <limit>` (the shell's: soft and hard limit alike).
 pub fn with_limit(cmd: &std::process::Command, limit: &str) -> std::process::Command {
     let script = format!("ulimit {limit} && exec \"$0\" \"$@\"");

@@ -77,26 +77,30 @@ fn a_run_that_cannot_open_more_files_publishes_nothing() {
     let series = || harness::tree(&wd.join("out/data/daily"));
     let (yesterday, yesterday_report) = (series(), wd.read("out/report.json"));
 
-    let limited = harness::run(&mut harness::with_limit(&process(), "-n 16"));
+    // While converting (16), and lower, while setting up: reading the last tree's symbol list
+    // (7), its folder (6). Each says what to do.
+    for limit in [16, 7, 6] {
+        let limited = harness::run(&mut harness::with_limit(&process(), &format!("-n {limit}")));
 
-    let stderr = String::from_utf8_lossy(&limited.stderr);
-    assert_eq!(limited.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("Too many open files"), "{stderr}");
-    assert!(
-        stderr.contains(
-            "raise the limit (`ulimit -n`) or give fewer --workers; nothing was published"
-        ),
-        "{stderr}"
-    );
-    assert!(
-        series() == yesterday,
-        "the last series are kept as they were"
-    );
-    assert_eq!(wd.read("out/report.json"), yesterday_report);
-    assert_eq!(
-        harness::hidden_entries(&wd.join("out")),
-        Vec::<String>::new()
-    );
+        let stderr = String::from_utf8_lossy(&limited.stderr);
+        assert_eq!(limited.status.code(), Some(2), "{limit}: {stderr}");
+        assert!(stderr.contains("Too many open files"), "{stderr}");
+        assert!(
+            stderr.contains(
+                "raise the limit (`ulimit -n`) or give fewer --workers; nothing was published"
+            ),
+            "{limit}: {stderr}"
+        );
+        assert!(
+            series() == yesterday,
+            "the last series are kept as they were"
+        );
+        assert_eq!(wd.read("out/report.json"), yesterday_report);
+        assert_eq!(
+            harness::hidden_entries(&wd.join("out")),
+            Vec::<String>::new()
+        );
+    }
 }
 
 #[test]
