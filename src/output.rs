@@ -245,7 +245,12 @@ impl<'c> SeriesTree<'c> {
                 let written = fs::File::create(&info).and_then(|mut file| {
                     write_list(&mut file)?;
                     // The one file a run waits for the disk to have: see the module's comment.
-                    file.sync_data()?;
+                    sync_where_possible(&file).map_err(|e| {
+                        crate::os_error::in_context(
+                            e,
+                            format_args!("cannot sync {}", info.display()),
+                        )
+                    })?;
                     crate::folder::close(file)
                 });
                 if let Err(e) = written {
@@ -416,6 +421,24 @@ fn concerns_one_chart(e: &io::Error) -> bool {
     }
 }
 
+/// Waits for the disk to have `file`'s data. A file system that cannot sync at all (VirtualBox's
+/// shared folders, some FUSE mounts) leaves the run as it would be without the sync; any other
+/// error (the disk lost a write) is the output's.
+fn sync_where_possible(file: &fs::File) -> io::Result<()> {
+    match file.sync_data() {
+        Err(e) if cannot_sync_at_all(&e) => Ok(()),
+        synced => synced,
+    }
+}
+
+/// `EINVAL`, `ENOTSUP`, `ENOSYS`: the file system does not sync, rather than failed to.
+fn cannot_sync_at_all(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported
+    )
+}
+
 /// The output's failure as a user reads it, with the way out where the error alone names none.
 fn output_failure(e: &io::Error) -> String {
     if let Some(advice) = crate::os_error::out_of_descriptors(e) {
@@ -433,6 +456,29 @@ fn remove_files(paths: &[std::path::PathBuf]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn only_a_file_system_that_cannot_sync_at_all_is_let_off() {
+        for code in [libc::EINVAL, libc::ENOTSUP, libc::EOPNOTSUPP, libc::ENOSYS] {
+            assert!(
+                cannot_sync_at_all(&io::Error::from_raw_os_error(code)),
+                "{code}"
+            );
+        }
+        for code in [
+            libc::EIO,
+            libc::ENOSPC,
+            libc::EDQUOT,
+            libc::EROFS,
+            libc::EBADF,
+        ] {
+            assert!(
+                !cannot_sync_at_all(&io::Error::from_raw_os_error(code)),
+                "{code}"
+            );
+        }
+    }
 
     /// In a container every run is process 1: a repository holding a link named as the
     /// report's temporary file must not have the report written where the link points.
