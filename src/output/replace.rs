@@ -153,7 +153,16 @@ pub(super) fn holds_only_series(target: &Path) -> io::Result<Vec<String>> {
             target.display(),
         ))
     };
-    let Some(listed) = listed_series(&target.join("symbol_info"), &not_ours)? else {
+    let listed = match listed_series(&target.join("symbol_info"), &not_ours)? {
+        Some(Listed::Series(series)) => Some(series),
+        // Nothing but the list in the tree (an empty shard's): nothing is lost replacing it.
+        Some(Listed::Lost(list)) => match foreign(target, &|_| false, Some("symbol_info"))? {
+            None => return Ok(Vec::new()),
+            Some(_) => return Err(list_without_data(&list)),
+        },
+        None => None,
+    };
+    let Some(listed) = listed else {
         // Without the list, a run's series cannot be told from files named like them.
         return match foreign(target, &|_| false, Some("symbol_info"))? {
             None => Ok(Vec::new()),
@@ -188,7 +197,7 @@ pub(super) fn holds_only_series(target: &Path) -> io::Result<Vec<String>> {
 fn listed_series(
     folder: &Path,
     not_ours: &dyn Fn(&Path) -> io::Error,
-) -> io::Result<Option<Vec<String>>> {
+) -> io::Result<Option<Listed>> {
     let entries = match fs::read_dir(folder) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -197,6 +206,7 @@ fn listed_series(
         Err(e) => return Err(crate::os_error::in_context(e, folder.display())),
     };
     let mut lists: Vec<(String, Vec<String>)> = Vec::new();
+    let mut lost: Option<PathBuf> = None;
     for entry in entries {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -214,21 +224,36 @@ fn listed_series(
         if !is_list_name || !entry.file_type()?.is_file() {
             return Err(not_ours(&entry.path()));
         }
-        let bytes = fs::read(entry.path()).map_err(|e| {
-            crate::os_error::in_context(e, format_args!("cannot read {}", entry.path().display()))
-        })?;
+        let mut bytes = Vec::new();
+        fs::File::open(entry.path())
+            .and_then(|file| {
+                io::Read::read_to_end(&mut io::Read::take(file, LARGEST_LIST + 1), &mut bytes)
+            })
+            .map_err(|e| {
+                crate::os_error::in_context(
+                    e,
+                    format_args!("cannot read {}", entry.path().display()),
+                )
+            })?;
+        if bytes.len() as u64 > LARGEST_LIST {
+            return Err(not_ours(&entry.path()));
+        }
         match crate::convert::listed_series(&bytes) {
             Some(series) => lists.push((name, series)),
+            // Alone, it may be an empty shard's whole tree: the caller looks.
+            None if no_data(&bytes) && lists.is_empty() => lost = Some(entry.path()),
             None if no_data(&bytes) => return Err(list_without_data(&entry.path())),
-            None => return Err(not_ours(&entry.path())),
+            None => return Err(damaged_or_not_ours(&entry.path(), folder)),
         }
     }
-    match lists.len() {
-        0 => Ok(None),
-        1 => {
+    match (lists.len(), lost) {
+        (0, None) => Ok(None),
+        (0, Some(lost)) => Ok(Some(Listed::Lost(lost))),
+        (_, Some(lost)) => Err(list_without_data(&lost)),
+        (1, None) => {
             let (_, mut series) = lists.pop().expect("one list");
             series.sort_unstable();
-            Ok(Some(series))
+            Ok(Some(Listed::Series(series)))
         }
         _ => {
             let mut names: Vec<String> = lists.into_iter().map(|(name, _)| name).collect();
@@ -241,6 +266,32 @@ fn listed_series(
             )))
         }
     }
+}
+
+/// What a tree's `symbol_info` says of the series in it.
+enum Listed {
+    /// The series its one list names, sorted.
+    Series(Vec<String>),
+    /// Its one list, which holds no data ([`no_data`]).
+    Lost(PathBuf),
+}
+
+/// The most a symbol list of a run's may hold: about 300 bytes a chart, 1.2 KB with the longest
+/// descriptions, so a hundred thousand charts' at least. A larger file is not one, and is not
+/// read whole to find that out.
+const LARGEST_LIST: u64 = 128 * 1024 * 1024;
+
+/// A file named as a symbol list that cannot be read as one: a user's, or bluedot's cut short
+/// or zeroed in part by a machine that stopped soon after a run. Either way the tree's series
+/// cannot be told, and which way out applies only the user knows.
+fn damaged_or_not_ours(list: &Path, folder: &Path) -> io::Error {
+    let tree = folder.parent().unwrap_or(folder);
+    io::Error::other(format!(
+        "{} was not written by bluedot, or was damaged since (cut short or zeroed in part, as a machine that stops soon after a run may leave it), and a run replaces the whole of {}: move it elsewhere if it is yours, or remove {} if all of it is bluedot's, and the next run writes it whole again",
+        crate::report::one_line(&list.to_string_lossy()),
+        tree.display(),
+        tree.display(),
+    ))
 }
 
 /// Whether `bytes` hold no data: none, or only zero bytes. That is what a file renamed into place
@@ -432,11 +483,18 @@ impl NotUndone {
 /// What a run says when it moved the published tree aside and could not move it back: the
 /// folder is empty of series until the next run of that timeframe puts them back.
 pub fn not_put_back(error: &dyn std::fmt::Display, back: &io::Error, target: &Path) -> String {
-    format!(
-        "{error}; and the last series could not be put back ({back}): no series are at {} until \
-         the next run into it puts them back",
-        target.display()
-    )
+    let now = match fs::symlink_metadata(target) {
+        // Where locks do not work, another run may have published meanwhile.
+        Ok(_) => format!(
+            "{} holds what another run put there since",
+            target.display()
+        ),
+        Err(_) => format!(
+            "no series are at {} until the next run into it puts them back",
+            target.display()
+        ),
+    };
+    format!("{error}; and the last series could not be put back ({back}): {now}")
 }
 
 /// Publishes the tree at `staging` under `target`. Readers of `target` see the old tree or the
@@ -764,6 +822,13 @@ mod tests {
         assert!(
             said.starts_with("report.json: gone; and the last series could not be put back (")
                 && said.ends_with("daily until the next run into it puts them back"),
+            "{said}"
+        );
+        // Unless another run published meanwhile (where locks do not work).
+        fs::create_dir(&target).unwrap();
+        let said = not_put_back(&"report.json: gone", &undone.error, &target);
+        assert!(
+            said.ends_with("daily holds what another run put there since"),
             "{said}"
         );
     }

@@ -527,7 +527,31 @@ fn files_a_stopped_machine_kept_without_data_do_not_stop_later_runs() {
     assert_eq!(harness::tree(&daily), kept);
     only_the_tree_in(&wd.join("out/data"));
 
+    // Kept in part (cut short, a page zeroed), it may be the user's or bluedot's: both ways out.
     std::fs::remove_dir_all(&daily).unwrap();
+    assert!(
+        harness::process(&wd.join("in"), &wd.join("out"), "daily", &[])
+            .status
+            .success()
+    );
+    let whole = wd.read("out/data/daily/symbol_info/bluedot.json");
+    wd.write(
+        "out/data/daily/symbol_info/bluedot.json",
+        &whole[..whole.len() / 2],
+    );
+    let stderr = refused_daily_run(&wd);
+    assert!(
+        stderr.contains("bluedot.json was not written by bluedot, or was damaged since")
+            && stderr.contains("move it elsewhere if it is yours, or remove")
+            && stderr.contains("data/daily if all of it is bluedot's"),
+        "{stderr}"
+    );
+
+    // A tree of nothing but a list without data (an empty shard's) loses nothing replaced.
+    for name in published.keys().filter(|name| name.ends_with(".csv")) {
+        std::fs::remove_file(daily.join(name)).unwrap();
+    }
+    lose_data(&daily.join("symbol_info/bluedot.json"), 4096);
     let after = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
     assert!(after.status.success());
     assert_eq!(harness::tree(&daily), published);
