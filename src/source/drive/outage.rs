@@ -44,9 +44,11 @@ impl Outage {
         state.noticed = false;
     }
 
-    /// Once per stretch of failures, a twentieth of the window into it (15 s of 5 min): what to
-    /// tell the user, who would otherwise see nothing for minutes while the retries go on
-    /// quietly (a machine without a network fails every request from the first).
+    /// Once per stretch of failures, at the first failure a twentieth of the window into it (15
+    /// s of 5 min) or later: what to tell the user, who would otherwise see nothing for minutes
+    /// while the retries go on quietly (a machine without a network fails every request from
+    /// the first). Each request may give up sooner, its own attempts spent: the window is the
+    /// most the run goes on, not the least.
     pub fn notice(&self, reason: &str, now: Instant) -> Option<String> {
         let mut state = self.state();
         let since = state.failing_since?;
@@ -56,7 +58,8 @@ impl Outage {
         }
         state.noticed = true;
         Some(format!(
-            "Google Drive has not answered for {} (the last: {reason}); still trying, for up to {}",
+            "every request to Google Drive has failed for {} (the last: {reason}); retrying, and \
+             giving up on all of them if nothing succeeds for {}",
             spoken(failing),
             spoken(self.window)
         ))
@@ -150,8 +153,8 @@ mod tests {
         assert_eq!(
             outage.notice("dns error", start + 16 * second).as_deref(),
             Some(
-                "Google Drive has not answered for 16 s (the last: dns error); still trying, \
-                 for up to 5 min"
+                "every request to Google Drive has failed for 16 s (the last: dns error); \
+                 retrying, and giving up on all of them if nothing succeeds for 5 min"
             )
         );
         assert_eq!(outage.notice("dns error", start + MINUTE), None);
