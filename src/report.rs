@@ -513,26 +513,22 @@ impl Report {
         self.failures().filter(|f| !f.not_reached())
     }
 
-    /// [`Totals::success_rate_text`], but 0 for a run that converted nothing and so published
-    /// nothing (its charts all proved to be none, or it was stopped before converting one), not
-    /// the 1 of a shard that drew no chart: a later step testing the rate must not pass it.
+    /// [`Totals::success_rate_text`], but 0 for a run that published nothing (stopped by a
+    /// signal, or no chart converted): a later step testing the rate asks what reached the
+    /// output. A shard that drew no chart publishes its empty tree, and reads 1.
     pub fn success_rate_text(&self) -> String {
-        match self.converted_nothing_published_nothing() {
-            true => "0.0000".into(),
-            false => self.totals.success_rate_text(),
+        match self.published {
+            true => self.totals.success_rate_text(),
+            false => "0.0000".into(),
         }
     }
 
     /// [`Self::success_rate_text`] in percent with two places.
     pub fn success_percent_text(&self) -> String {
-        match self.converted_nothing_published_nothing() {
-            true => "0.00 %".into(),
-            false => self.totals.success_percent_text(),
+        match self.published {
+            true => self.totals.success_percent_text(),
+            false => "0.00 %".into(),
         }
-    }
-
-    fn converted_nothing_published_nothing(&self) -> bool {
-        self.totals.ok == 0 && !self.published
     }
 }
 

@@ -13,7 +13,7 @@ mod threshold;
 pub use inputs::{ALL as INPUT_NAMES, SECRETS as SECRET_INPUTS, env_name};
 
 use crate::cli::{EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
-use crate::runner::commands::{Console, Neutralized};
+use crate::runner::commands::{Annotation, Console, Level, Neutralized};
 use crate::runner::{outputs, summary};
 use inputs::{Inputs, Mode};
 use std::io::Stdout;
@@ -174,6 +174,9 @@ fn plan(
     stop: &Arc<AtomicBool>,
 ) -> Result<Finished, ActionError> {
     let files_per_shard = inputs.files_per_shard()?;
+    // Checked whatever the source, as every process job checks it: a typo that passed the plan
+    // would fail the whole matrix after it.
+    inputs.date()?;
     let spec = source::parse(inputs, runner.workspace()?)?;
     let opened = source::open(&spec, inputs, inputs.timeframe()?, console, stop)?;
     opened.require_charts().map_err(ActionError::usage)?;
@@ -214,18 +217,28 @@ fn failed(console: &mut Console<Stdout>, title: &str, error: ActionError) -> Fin
     }
 }
 
-/// A signal stopped the run before it had a chart to convert (while listing Drive): the status
-/// a run stopped while converting has, and nothing written.
+/// A signal stopped the run before it had a chart to convert (while listing Drive): said as a
+/// run stopped while converting is (a warning, its status), and nothing written.
 fn interrupted(console: &mut Console<Stdout>, title: &str, error: ActionError) -> Finished {
     let message = format!(
         "{}; nothing was converted, and the output is as it was",
         error.message
     );
-    console.fatal(title, &message);
+    console.annotate(
+        Level::Warning,
+        Annotation {
+            title: "interrupted".into(),
+            message: message.clone(),
+            file: None,
+        },
+    );
     Finished {
         exit: EXIT_SOME_FAILED,
         outputs: vec![("status", "interrupted".into())],
-        summary: summary::error(&format!("{title}: interrupted"), &message),
+        summary: format!(
+            "## {title}: interrupted\n\n**Status: interrupted**: {}\n",
+            summary::cell(&message)
+        ),
     }
 }
 

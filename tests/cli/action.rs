@@ -450,6 +450,8 @@ fn sigterm_stops_the_run_and_still_writes_the_summary() {
     );
     assert_eq!(step.code(), 1);
     assert_eq!(step.outputs()["status"], "interrupted");
+    // Charts were converted, but none reached the output.
+    assert_eq!(step.outputs()["success-rate"], "0.0000");
     assert!(step.summary.contains("interrupted"), "{}", step.summary);
     assert!(step.summary.contains("| in this shard | 6000 |"));
     // The charts not reached are one warning, not ten error annotations of the same reason.

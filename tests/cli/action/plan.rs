@@ -42,6 +42,12 @@ fn plan_of_2000_files_is_eight_shards_and_of_1_file_one() {
         ("files-per-shard", "600"),
     ]);
     assert_eq!(step.outputs()["shard-count"], "4");
+
+    // An input every process job would refuse fails the plan, not the matrix after it.
+    let step = runner.step(&[("mode", "plan"), ("source", "one"), ("date", "garbage")]);
+    assert_eq!(step.code(), 2);
+    assert_eq!(step.outputs()["status"], "error");
+    assert!(step.stdout.contains("input `date`"), "{}", step.stdout);
 }
 
 #[test]
