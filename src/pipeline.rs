@@ -461,6 +461,12 @@ fn run_claimed(
     if let Some(published) = published {
         published.settle();
     }
+    if stop.load(Ordering::Relaxed) && !report.interrupted {
+        // Stopping then would only have thrown the whole run away; a second signal still ends it.
+        tracing::warn!(
+            "a stop signal came once every chart was converted: the run finished and published them"
+        );
+    }
     Ok(report)
 }
 
