@@ -345,10 +345,13 @@ fn hold_writer(places: &Places, make_data: impl Fn() -> io::Result<()>) -> io::R
                 ));
             }
             Err(TryLockError::Error(e)) => {
+                let left = places.tree(STAGING_MARK, "*");
                 tracing::warn!(
                     lock = %path.display(),
                     error = %e,
-                    "could not lock this run's lock file (a file system that does not lock files, as NFS without its lock service?): another run into this folder at the same time would not be refused, and what killed runs left in it cannot be told from a live run's, so it stays (hidden .<timeframe>.staging-* folders: remove them while no run is writing)"
+                    "could not lock this run's lock file (a file system that does not lock files, as NFS without its lock service?): another run into this folder at the same time would not be refused, and what killed runs left in it cannot be told from a live run's, so it stays: remove {} and {} while no run is writing",
+                    left.display(),
+                    places.lock("*").display(),
                 );
                 return Ok(file);
             }
