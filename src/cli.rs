@@ -86,8 +86,13 @@ impl SourceArgs {
                 input.display()
             ));
         }
-        Opened::local(input, format!("local:{}", input.display()))
-            .map_err(|e| format!("cannot list input folder {}: {e}", input.display()))
+        Opened::local(input, format!("local:{}", input.display())).map_err(|e| {
+            format!(
+                "cannot list input folder {}: {}",
+                input.display(),
+                crate::os_error::with_advice(&e)
+            )
+        })
     }
 }
 

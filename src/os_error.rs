@@ -67,6 +67,14 @@ pub fn out_of_descriptors(e: &io::Error) -> Option<&'static str> {
     };
 }
 
+/// `e` as a user reads it, with the way out where the error alone names none.
+pub fn with_advice(e: &io::Error) -> String {
+    match out_of_descriptors(e) {
+        Some(advice) => format!("{e}: {advice}"),
+        None => e.to_string(),
+    }
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;

@@ -173,7 +173,7 @@ impl<'c> SeriesTree<'c> {
             if let Err((e, made)) = created {
                 self.remove(files[..made].iter().map(|(n, _)| n.as_str()));
                 if !concerns_one_chart(&e) {
-                    let _ = self.broken.set(output_failure(&e));
+                    let _ = self.broken.set(crate::os_error::with_advice(&e));
                 }
                 return Err(e);
             }
@@ -439,14 +439,6 @@ fn cannot_sync_at_all(e: &io::Error) -> bool {
     )
 }
 
-/// The output's failure as a user reads it, with the way out where the error alone names none.
-fn output_failure(e: &io::Error) -> String {
-    if let Some(advice) = crate::os_error::out_of_descriptors(e) {
-        return format!("{e}: {advice}");
-    }
-    e.to_string()
-}
-
 fn remove_files(paths: &[std::path::PathBuf]) {
     for path in paths {
         let _ = fs::remove_file(path);
@@ -529,11 +521,12 @@ mod tests {
         #[cfg(unix)]
         {
             assert!(
-                output_failure(&io::Error::from_raw_os_error(libc::EMFILE)).contains("`ulimit -n`"),
+                crate::os_error::with_advice(&io::Error::from_raw_os_error(libc::EMFILE))
+                    .contains("`ulimit -n`"),
                 "too many open files says what to do"
             );
             // The whole system's table is full: this run's limit is not what to raise.
-            let system = output_failure(&io::Error::from_raw_os_error(libc::ENFILE));
+            let system = crate::os_error::with_advice(&io::Error::from_raw_os_error(libc::ENFILE));
             assert!(
                 system.contains("table of open files is full") && !system.contains("ulimit"),
                 "{system}"
@@ -553,7 +546,10 @@ mod tests {
             }
             // A virus scanner holding a colliding name: that chart's failure only.
             assert!(concerns_one_chart(&io::Error::from_raw_os_error(32)));
-            assert!(output_failure(&io::Error::from_raw_os_error(4)).contains("`ulimit -n`"));
+            assert!(
+                crate::os_error::with_advice(&io::Error::from_raw_os_error(4))
+                    .contains("`ulimit -n`")
+            );
         }
     }
 }

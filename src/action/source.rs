@@ -84,8 +84,9 @@ pub fn open<W: Write>(
             }
             Opened::local(&dir.absolute, spec.label()).map_err(|e| {
                 ActionError::usage(format!(
-                    "cannot list the source folder `{}` in the workspace: {e}",
-                    dir.relative
+                    "cannot list the source folder `{}` in the workspace: {}",
+                    dir.relative,
+                    crate::os_error::with_advice(&e)
                 ))
             })
         }
