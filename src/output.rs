@@ -12,7 +12,7 @@
 //! runner; power loss on an ephemeral runner loses the machine anyway. On a laptop, a machine
 //! that stops within seconds of a run may keep what the run published empty or zero-filled, as
 //! no series waits for the disk (an fsync of each would cost more than the conversion): the next
-//! run replaces such files, `report.json` too (`replace::holds_no_data`). The staged tree's
+//! run replaces such files, `report.json` too (`replaceable::holds_no_data`). The staged tree's
 //! symbol list alone is synced before the tree is published (half a millisecond), since it is
 //! what tells the next run which files it may replace: one the disk lost would stop every run
 //! until the user removed the tree.
@@ -20,13 +20,14 @@
 mod claim;
 mod held;
 mod replace;
+mod replaceable;
 
 use crate::folder::Folder;
 pub use claim::Claim;
-pub use replace::{
-    Published, is_within, left_by_a_file_manager, not_put_back, refuse_foreign_root, resolved,
-};
-use replace::{holds_only_series, remove_tree, swap_into_place};
+pub use replace::{Published, not_put_back};
+use replace::{remove_tree, swap_into_place};
+use replaceable::holds_only_series;
+pub use replaceable::{is_within, left_by_a_file_manager, refuse_foreign_root, resolved};
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Write};
