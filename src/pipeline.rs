@@ -174,6 +174,10 @@ pub fn failure_message(error: &anyhow::Error, output: &str) -> String {
     }
 }
 
+/// What a run stopped by a signal only once every chart was converted says: it went on.
+pub const LATE_STOP: &str =
+    "a stop signal came once every chart was converted: the run finished and published them";
+
 /// Converts the fetched charts of `listing` and publishes the tree. `Err` means the run could
 /// not go on (see [`failure_message`]) and published nothing; per-file problems are outcomes in
 /// the report.
@@ -463,9 +467,7 @@ fn run_claimed(
     }
     if stop.load(Ordering::Relaxed) && !report.interrupted {
         // Stopping then would only have thrown the whole run away; a second signal still ends it.
-        tracing::warn!(
-            "a stop signal came once every chart was converted: the run finished and published them"
-        );
+        tracing::warn!("{LATE_STOP}");
     }
     Ok(report)
 }

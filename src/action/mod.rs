@@ -106,10 +106,13 @@ pub fn main() -> ExitCode {
         Ok(Mode::Health) => "bluedot health",
         Ok(Mode::Process) | Err(_) => "bluedot process",
     };
+    let processing = matches!(mode, Ok(Mode::Process));
     let runner = RunnerEnv::from_env();
     let finished = match mode.and_then(|mode| run(mode, &inputs, &runner, &mut console, &stop)) {
         Ok(finished) => finished,
-        Err(error) if crate::cli::stopped_by_signal() => interrupted(&mut console, title, error),
+        Err(error) if crate::cli::stopped_by_signal() => {
+            interrupted(&mut console, title, error, processing)
+        }
         Err(error) => failed(&mut console, title, error),
     };
     console.flush_annotations("every file is listed in report.json");
@@ -219,7 +222,12 @@ fn failed(console: &mut Console<Stdout>, title: &str, error: ActionError) -> Fin
 
 /// A signal stopped the run before it had a chart to convert (while listing Drive): said as a
 /// run stopped while converting is (a warning, its status), and nothing written.
-fn interrupted(console: &mut Console<Stdout>, title: &str, error: ActionError) -> Finished {
+fn interrupted(
+    console: &mut Console<Stdout>,
+    title: &str,
+    error: ActionError,
+    processing: bool,
+) -> Finished {
     let message = format!(
         "{}; nothing was converted, and the output is as it was",
         error.message
@@ -234,7 +242,14 @@ fn interrupted(console: &mut Console<Stdout>, title: &str, error: ActionError) -
     );
     Finished {
         exit: EXIT_SOME_FAILED,
-        outputs: vec![("status", "interrupted".into())],
+        outputs: match processing {
+            // Published nothing, as a run stopped while converting, whose rate is 0.
+            true => vec![
+                ("status", "interrupted".into()),
+                ("success-rate", "0.0000".into()),
+            ],
+            false => vec![("status", "interrupted".into())],
+        },
         summary: format!(
             "## {title}: interrupted\n\n**Status: interrupted**: {}\n",
             summary::cell(&message)

@@ -117,6 +117,9 @@ pub fn run(
     if let Some(date) = &date {
         notes.push(format!("Date {date}"));
     }
+    if signalled_late(&report) {
+        notes.push(format!("**Warning**: {}", crate::pipeline::LATE_STOP));
+    }
     // Each begins with its count, which a cell cut short keeps.
     for warning in [report.midnight_warning(), report.no_longer_published_text()]
         .into_iter()
@@ -247,7 +250,22 @@ impl Verdict {
     }
 }
 
+/// A stop signal came, and the run went on, its charts all converted by then.
+fn signalled_late(report: &Report) -> bool {
+    crate::cli::stopped_by_signal() && !report.interrupted
+}
+
 fn annotate(console: &mut Console<Stdout>, report: &Report, spec: &SourceSpec) {
+    if signalled_late(report) {
+        console.annotate(
+            Level::Warning,
+            Annotation {
+                title: "stop signal".into(),
+                message: crate::pipeline::LATE_STOP.into(),
+                file: None,
+            },
+        );
+    }
     if report.interrupted {
         console.annotate(
             Level::Warning,

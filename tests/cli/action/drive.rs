@@ -131,6 +131,9 @@ fn a_cancel_while_listing_drive_still_ends_with_outputs_and_a_summary() {
         let step = runner::collect(output, &output_file, &summary_file);
         assert_eq!(step.code(), 1, "{mode}");
         assert_eq!(step.outputs()["status"], "interrupted", "{mode}");
+        if mode == "process" {
+            assert_eq!(step.outputs()["success-rate"], "0.0000");
+        }
         // Said as a run stopped while converting is: a warning, not an error.
         assert!(
             step.summary.contains("**Status: interrupted**"),
