@@ -521,7 +521,7 @@ fn files_a_stopped_machine_kept_without_data_do_not_stop_later_runs() {
     assert!(
         stderr.contains("bluedot.json holds no data")
             && stderr.contains("power cut")
-            && stderr.contains("data/daily, and the next run writes it whole again"),
+            && stderr.contains("daily, and the next run writes it whole again"),
         "{stderr}"
     );
     assert_eq!(harness::tree(&daily), kept);
@@ -543,7 +543,7 @@ fn files_a_stopped_machine_kept_without_data_do_not_stop_later_runs() {
     assert!(
         stderr.contains("bluedot.json was not written by bluedot, or was damaged since")
             && stderr.contains("move it elsewhere if it is yours, or remove")
-            && stderr.contains("data/daily if all of it is bluedot's"),
+            && stderr.contains("daily if all of it is bluedot's"),
         "{stderr}"
     );
 
