@@ -172,7 +172,10 @@ fn unmovable(error: io::Error, target: &Path) -> io::Error {
         );
     }
     if error.kind() != io::ErrorKind::CrossesDevices {
-        return error;
+        return crate::os_error::in_context(
+            error,
+            format_args!("cannot publish the tree at {}", target.display()),
+        );
     }
     io::Error::new(
         error.kind(),

@@ -86,9 +86,17 @@ pub fn refuse_foreign_root(root: &Path) -> io::Result<()> {
     if ours {
         return Ok(());
     }
+    // A report whose first page the disk lost (zeroed, the rest kept) is not told by its keys.
+    let damaged = match report.is_file() && starts_with_zero(&report).unwrap_or(false) {
+        true => {
+            ", or one the disk damaged (it begins with zero bytes, as a machine that stops soon \
+             after a run may leave it: remove it if it is bluedot's)"
+        }
+        false => "",
+    };
     Err(io::Error::other(format!(
-        "{} is not a report bluedot wrote, and a run writes its report there: move it elsewhere \
-         first, or give --output a folder of its own",
+        "{} is not a report bluedot wrote{damaged}, and a run writes its report there: move it \
+         elsewhere first, or give --output a folder of its own",
         report.display()
     )))
 }
@@ -221,6 +229,9 @@ fn listed_series(
         if !is_list_name || !entry.file_type()?.is_file() {
             return Err(not_ours(&entry.path()));
         }
+        if entry.metadata()?.len() > LARGEST_LIST {
+            return Err(not_ours(&entry.path()));
+        }
         let mut bytes = Vec::new();
         fs::File::open(entry.path())
             .and_then(|file| {
@@ -312,6 +323,13 @@ fn holds_no_data(path: &Path) -> io::Result<bool> {
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Whether the file at `path` begins with a zero byte, which no text file does.
+fn starts_with_zero(path: &Path) -> io::Result<bool> {
+    let mut first = [1u8];
+    let read = io::Read::read(&mut fs::File::open(path)?, &mut first)?;
+    Ok(read == 1 && first[0] == 0)
 }
 
 /// A symbol list without data: which series are the run's cannot be told, and refusing the tree

@@ -515,6 +515,19 @@ fn files_a_stopped_machine_kept_without_data_do_not_stop_later_runs() {
         assert_eq!(harness::report(&wd.join("out"))["published"], true);
     }
 
+    // A report whose start the disk lost (zeroed, the rest kept) is no longer told by its keys:
+    // refused, saying what it may be.
+    let report = wd.read("out/report.json");
+    let mut damaged = vec![0u8; 16];
+    damaged.extend_from_slice(&report.as_bytes()[16..]);
+    std::fs::write(wd.join("out/report.json"), damaged).unwrap();
+    let stderr = refused_daily_run(&wd);
+    assert!(
+        stderr.contains("is not a report bluedot wrote, or one the disk damaged (it begins"),
+        "{stderr}"
+    );
+    wd.write("out/report.json", report);
+
     lose_data(&daily.join("symbol_info/bluedot.json"), 0);
     let kept = harness::tree(&daily);
     let stderr = refused_daily_run(&wd);
