@@ -75,10 +75,30 @@ pub fn with_advice(e: &io::Error) -> String {
     }
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
+    #[test]
+    fn too_many_open_files_says_what_to_do() {
+        #[cfg(unix)]
+        {
+            let process = with_advice(&io::Error::from_raw_os_error(libc::EMFILE));
+            assert!(process.contains("`ulimit -n`"), "{process}");
+            // The whole system's table is full: this run's limit is not what to raise.
+            let system = with_advice(&io::Error::from_raw_os_error(libc::ENFILE));
+            assert!(
+                system.contains("table of open files is full") && !system.contains("ulimit"),
+                "{system}"
+            );
+        }
+        #[cfg(windows)]
+        assert!(with_advice(&io::Error::from_raw_os_error(4)).contains("`ulimit -n`"));
+        let other = io::Error::from(io::ErrorKind::NotFound);
+        assert_eq!(with_advice(&other), other.to_string());
+    }
+
+    #[cfg(unix)]
     #[test]
     fn the_advice_is_found_under_what_was_being_done() {
         let emfile = || io::Error::from_raw_os_error(libc::EMFILE);

@@ -240,16 +240,14 @@ fn interrupted(
             file: None,
         },
     );
+    let mut outputs = vec![("status", "interrupted".into())];
+    if processing {
+        // Published nothing, as a run stopped while converting, whose rate is 0.
+        outputs.push(("success-rate", "0.0000".into()));
+    }
     Finished {
         exit: EXIT_SOME_FAILED,
-        outputs: match processing {
-            // Published nothing, as a run stopped while converting, whose rate is 0.
-            true => vec![
-                ("status", "interrupted".into()),
-                ("success-rate", "0.0000".into()),
-            ],
-            false => vec![("status", "interrupted".into())],
-        },
+        outputs,
         summary: format!(
             "## {title}: interrupted\n\n**Status: interrupted**: {}\n",
             summary::cell(&message)
