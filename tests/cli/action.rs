@@ -75,8 +75,8 @@ fn a_run_its_output_stops_is_an_error_not_an_interruption() {
         &format!("{folder}/LONG.IN_daily.json"),
         crate::chart::with_bars("LONG.IN", 1000),
     );
-    let (cmd, output_file, summary_file) = runner.command(&[("source", folder)]);
-    let limited = run(&mut crate::harness::with_file_size_limit(&cmd, 32));
+    let (mut cmd, output_file, summary_file) = runner.command(&[("source", folder)]);
+    let limited = run(crate::harness::with_file_size_limit(&mut cmd, 16 * 1024));
     let step = runner::collect(limited, &output_file, &summary_file);
     assert_eq!(step.code(), 2, "{}", step.stdout);
     assert_eq!(step.outputs()["status"], "error");

@@ -187,30 +187,48 @@ pub fn hidden_entries(dir: &std::path::Path) -> Vec<String> {
 }
 
 #[cfg(target_os = "linux")]
-/// `cmd` with every file it writes limited to `blocks` of 512 bytes: a write past that fails
-/// (`EFBIG`, once bluedot catches the signal that would otherwise kill it without a word), as
-/// on a disk that filled up.
-pub fn with_file_size_limit(cmd: &std::process::Command, blocks: u32) -> std::process::Command {
-    with_limit(cmd, &format!("-f {blocks}"))
+/// `cmd` with every file it writes limited to `bytes`: a write past that fails (`EFBIG`, once
+/// bluedot catches the signal that would otherwise kill it without a word), as on a disk that
+/// filled up.
+pub fn with_file_size_limit(cmd: &mut Command, bytes: u64) -> &mut Command {
+    with_limit(cmd, Limit::FileSize, bytes)
 }
 
 #[cfg(target_os = "linux")]
-/// `cmd` under `ulimit <limit>` (the shell's: soft and hard limit alike).
-pub fn with_limit(cmd: &std::process::Command, limit: &str) -> std::process::Command {
-    let script = format!("ulimit {limit} && exec \"$0\" \"$@\"");
-    let mut limited = std::process::Command::new("sh");
-    limited
-        .args(["-c", &script])
-        .arg(cmd.get_program())
-        .args(cmd.get_args());
-    if let Some(dir) = cmd.get_current_dir() {
-        limited.current_dir(dir);
-    }
-    for (key, value) in cmd.get_envs() {
-        match value {
-            Some(value) => limited.env(key, value),
-            None => limited.env_remove(key),
+/// `cmd` allowed at most `files` open at once, its standard input and outputs counted.
+pub fn with_open_files_limit(cmd: &mut Command, files: u64) -> &mut Command {
+    with_limit(cmd, Limit::OpenFiles, files)
+}
+
+#[cfg(target_os = "linux")]
+#[derive(Clone, Copy)]
+enum Limit {
+    FileSize,
+    OpenFiles,
+}
+
+/// `cmd` started under `limit` (soft and hard alike), set in the child just before it runs the
+/// program: a shell's `ulimit` in between would drop the environment variables whose names no
+/// shell takes, such as the runner's `INPUT_GOOGLE-CREDENTIALS`.
+#[cfg(target_os = "linux")]
+fn with_limit(cmd: &mut Command, limit: Limit, value: u64) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    let bound = libc::rlimit {
+        rlim_cur: value,
+        rlim_max: value,
+    };
+    let set = move || {
+        let resource = match limit {
+            Limit::FileSize => libc::RLIMIT_FSIZE,
+            Limit::OpenFiles => libc::RLIMIT_NOFILE,
         };
-    }
-    limited
+        // SAFETY: a plain system call on a value owned by the closure.
+        match unsafe { libc::setrlimit(resource, &bound) } {
+            0 => Ok(()),
+            _ => Err(std::io::Error::last_os_error()),
+        }
+    };
+    // SAFETY: `set` only makes one system call, which is async-signal-safe, between fork and
+    // exec.
+    unsafe { cmd.pre_exec(set) }
 }

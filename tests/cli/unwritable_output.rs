@@ -39,7 +39,7 @@ fn fails_to_replace(count: usize, today: impl Fn(usize) -> Vec<serde_json::Value
     let (yesterday, yesterday_report) = (series(), wd.read("out/report.json"));
 
     charts(&today);
-    let limited = harness::run(&mut harness::with_file_size_limit(&process(), 32));
+    let limited = harness::run(harness::with_file_size_limit(&mut process(), 16 * 1024));
 
     assert_eq!(limited.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&limited.stderr);
@@ -80,7 +80,7 @@ fn a_run_that_cannot_open_more_files_publishes_nothing() {
     // While converting (16), and lower, while setting up: reading the last tree's symbol list
     // (7), its folder (6). Each says what to do.
     for limit in [16, 7, 6] {
-        let limited = harness::run(&mut harness::with_limit(&process(), &format!("-n {limit}")));
+        let limited = harness::run(harness::with_open_files_limit(&mut process(), limit));
 
         let stderr = String::from_utf8_lossy(&limited.stderr);
         assert_eq!(limited.status.code(), Some(2), "{limit}: {stderr}");
@@ -124,8 +124,8 @@ fn a_run_out_of_room_stops_downloading() {
         "--download-concurrency",
         "2",
     ];
-    let command = crate::drive::command(&d, &wd.join("out"), &args, &[]);
-    let limited = harness::run(&mut harness::with_file_size_limit(&command, 32));
+    let mut command = crate::drive::command(&d, &wd.join("out"), &args, &[]);
+    let limited = harness::run(harness::with_file_size_limit(&mut command, 16 * 1024));
 
     assert_eq!(limited.status.code(), Some(2));
     let downloads = d.standin.stats().media_calls;
@@ -167,8 +167,8 @@ fn a_chart_whose_write_fails_keeps_its_published_series_in_per_file_mode() {
         rows.push(priceless);
     }
     wd.write("in/A_daily.json", chart::chart(Some("A"), rows, json!([])));
-    let today = process(&["--workers", "1"]);
-    let limited = harness::run(&mut harness::with_file_size_limit(&today, 32));
+    let mut today = process(&["--workers", "1"]);
+    let limited = harness::run(harness::with_file_size_limit(&mut today, 16 * 1024));
 
     assert_eq!(limited.status.code(), Some(1));
     let report = harness::report(&wd.join("out"));
