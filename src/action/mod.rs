@@ -27,6 +27,9 @@ use std::sync::atomic::AtomicBool;
 pub struct ActionError {
     pub code: u8,
     pub message: String,
+    /// A stop signal ended the listing of the source: the run never started, and is said to be
+    /// interrupted. Any later failure is the run's own, signal or not.
+    pub listing_stopped: bool,
 }
 
 impl ActionError {
@@ -34,6 +37,15 @@ impl ActionError {
         ActionError {
             code: EXIT_USAGE,
             message: message.into(),
+            listing_stopped: false,
+        }
+    }
+
+    /// The source could not be listed: a stop signal, if one came, is why.
+    pub fn listing(message: impl Into<String>) -> ActionError {
+        ActionError {
+            listing_stopped: crate::cli::stopped_by_signal(),
+            ..ActionError::usage(message)
         }
     }
 }
@@ -110,9 +122,7 @@ pub fn main() -> ExitCode {
     let runner = RunnerEnv::from_env();
     let finished = match mode.and_then(|mode| run(mode, &inputs, &runner, &mut console, &stop)) {
         Ok(finished) => finished,
-        Err(error) if crate::cli::stopped_by_signal() => {
-            interrupted(&mut console, title, error, processing)
-        }
+        Err(error) if error.listing_stopped => interrupted(&mut console, title, error, processing),
         Err(error) => failed(&mut console, title, error),
     };
     console.flush_annotations("every file is listed in report.json");

@@ -4,7 +4,7 @@ use super::inputs::{DEFAULT_OUTPUT_DIR, Inputs};
 use super::source::{self, SourceSpec};
 use super::threshold::MinSuccessRate;
 use super::{ActionError, Finished, RunnerEnv, paths};
-use crate::cli::{EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
+use crate::cli::{EXIT_OK, EXIT_SOME_FAILED};
 use crate::convert::{ConvertOptions, DateRule};
 use crate::output::WriteMode;
 use crate::pipeline::{self, InputConflict, Job};
@@ -90,9 +90,11 @@ pub fn run(
     let progress = ConsoleProgress::for_stderr();
     let result = pipeline::run(&job, work, &progress, stop);
     console.end_group();
-    let report = result.map_err(|e| ActionError {
-        code: EXIT_USAGE,
-        message: crate::pipeline::failure_message(&e, &format!("`{}`", output.relative)),
+    let report = result.map_err(|e| {
+        ActionError::usage(crate::pipeline::failure_message(
+            &e,
+            &format!("`{}`", output.relative),
+        ))
     })?;
 
     console.group("Run summary");

@@ -83,7 +83,7 @@ pub fn open<W: Write>(
                 }
             }
             Opened::local(&dir.absolute, spec.label()).map_err(|e| {
-                ActionError::usage(format!(
+                ActionError::listing(format!(
                     "cannot list the source folder `{}` in the workspace: {}",
                     dir.relative,
                     crate::os_error::with_advice(&e)
@@ -104,7 +104,7 @@ pub fn open<W: Write>(
             }
             config.stop = Some(stop.clone());
             console.group(&format!("Listing Drive folder {folder_id}"));
-            let opened = Opened::drive(config).map_err(ActionError::usage);
+            let opened = Opened::drive(config).map_err(ActionError::listing);
             console.end_group();
             let opened = opened?;
             // Which charts the run (or the plan) sees depends on it: said where a run is watched.

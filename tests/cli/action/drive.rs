@@ -149,6 +149,43 @@ fn a_cancel_while_listing_drive_still_ends_with_outputs_and_a_summary() {
     }
 }
 
+/// A cancel while downloading, then an output that cannot take the report (here a file size
+/// limit; a full disk alike): the run failed to write, which a workflow letting cancelled runs
+/// pass must still see. Only a stop while listing is an interruption and nothing else.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_cancelled_run_whose_report_cannot_be_written_is_an_error() {
+    let charts = 30;
+    let drive = standin::drive(1000, charts);
+    for i in 1..charts {
+        let stall = standins::Fault::SlowBody(std::time::Duration::from_secs(30));
+        drive
+            .standin
+            .inject(standins::Target::Media(standin::name(i)), vec![stall; 8]);
+    }
+    let runner = Runner::new();
+    let (mut cmd, output_file, summary_file) = drive_command(
+        &runner,
+        &drive,
+        &[("date", DAY), ("download-concurrency", "4")],
+    );
+    // Too small for a report of 30 files; the summary and the outputs fit.
+    crate::harness::with_file_size_limit(&mut cmd, 2048);
+    let target = standins::Target::Media(standin::name(0));
+    let (output, _) = standin::interrupted_while_asking(&drive, target, &mut cmd);
+    let step = runner::collect(output, &output_file, &summary_file);
+    assert_eq!(step.code(), 2, "{}", step.stdout);
+    assert_eq!(step.outputs()["status"], "error");
+    assert!(
+        step.stdout.contains("File too large") && step.stdout.contains("nothing was published"),
+        "{}",
+        step.stdout
+    );
+    for said in [&step.stdout, &step.summary] {
+        assert!(!said.contains("nothing was converted"), "{said}");
+    }
+}
+
 #[test]
 fn plan_on_drive_outputs_the_date_the_trigger_file_named() {
     let drive = standin::drive(1000, 3);
