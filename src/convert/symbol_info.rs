@@ -93,7 +93,8 @@ pub fn listed_series(json: &[u8]) -> Option<Vec<String>> {
     struct Listed {
         symbol: Vec<String>,
         description: Vec<serde::de::IgnoredAny>,
-        pricescale: Vec<u64>,
+        // Up to 10^22 (`MAX_PRICESCALE_EXPONENT`): past any 64-bit integer.
+        pricescale: Vec<u128>,
     }
     // An editor that saved the list (Notepad, PowerShell 5) may have put a byte-order mark first.
     let json = json.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(json);

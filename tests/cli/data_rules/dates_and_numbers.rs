@@ -211,6 +211,25 @@ fn rule_4_numbers_are_read_as_the_exact_double_however_many_digits() {
     assert_eq!(dropped(&wd, "X_daily.json", "ohlc_violation"), 1);
 }
 
+/// A price of 21 decimals (exporters print prices under 0.001 in full) makes a pricescale of
+/// 10^21, past any 64-bit integer: the list is still the run's own, and the next run replaces
+/// the tree it names rather than refuse it as not bluedot's.
+#[test]
+fn rule_4_a_pricescale_past_64_bits_does_not_stop_the_next_run() {
+    let tiny = row(-2, [1.2345678901234568e-5, 2.0, 1e-5, 1.0], None);
+    let (wd, code) = convert_rows(vec![tiny], &[]);
+    assert_eq!(code, 0);
+    let list = wd.read("out/data/daily/symbol_info/bluedot.json");
+    assert!(list.contains("1000000000000000000000"), "{list}");
+    let again = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
+
 #[test]
 fn rule_4_pricescale_is_the_smallest_exact_power_of_ten() {
     let rows = vec![row(0, [10.25, 12.5, 9.125, 11.0], Some(1.0))];
