@@ -306,12 +306,25 @@ pub struct PeripheralData {
     pub periodcity: Option<Periodicity>,
 }
 
-/// `periodcity`: kept when it is text; any other value is ignored like an unknown field.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+/// `periodcity`: kept when it is text; any other value says nothing, like an unknown field.
+#[derive(Debug)]
 pub enum Periodicity {
     Text(String),
-    Unrecognised(serde::de::IgnoredAny),
+    Unrecognised,
+}
+
+/// By hand rather than an untagged enum, which buffers the value with serde_json's numbers and
+/// so fails the whole file on `1e999`, where an unknown field's number is only skipped.
+impl<'de> Deserialize<'de> for Periodicity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <&'de serde_json::value::RawValue>::deserialize(deserializer)?.get();
+        if !text.starts_with('"') {
+            return Ok(Periodicity::Unrecognised);
+        }
+        serde_json::from_str(text)
+            .map(Periodicity::Text)
+            .map_err(D::Error::custom)
+    }
 }
 
 impl PeripheralData {

@@ -537,11 +537,18 @@ fn outcome_chart_of_another_timeframe_is_failed() {
         // Not a word for a timeframe: ignored like any field bluedot does not know.
         ("ODD.json", Some(json!(7)), "ok"),
         ("OTHER.json", Some(json!("Every bar")), "ok"),
+        // Numbers no double holds, which an unknown field's value may hold too.
+        ("HUGE.json", Some(json!("@1e999@")), "ok"),
+        ("NESTED.json", Some(json!({"x": "@-1e999@"})), "ok"),
     ];
     for (i, (name, periodicity, _)) in files.iter().enumerate() {
         // Distinct symbols: the charts must not collide.
         let bytes = with_periodicity(&format!("S{i}"), periodicity.clone());
-        wd.write(&format!("in/{name}"), bytes);
+        let text = String::from_utf8(bytes).unwrap();
+        let text = text
+            .replace("\"@1e999@\"", "1e999")
+            .replace("\"@-1e999@\"", "-1e999");
+        wd.write(&format!("in/{name}"), text);
     }
     let out = harness::process(&wd.join("in"), &wd.join("out"), "weekly", &[]);
     assert_eq!(out.status.code(), Some(1));
