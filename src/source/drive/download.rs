@@ -177,6 +177,11 @@ async fn download_chart(client: &DriveClient, name: String, file: &RemoteFile) -
                             "re-reading metadata after a checksum mismatch: {e}"
                         ))
                     })?;
+                    // Uploaded again since it was listed, and now past the limit the listing
+                    // was checked against.
+                    if let Some(size) = fresh.size().filter(|&size| size > LARGEST_CHART) {
+                        return Err(AttemptError::Fatal(too_large(Some(size))));
+                    }
                     let mut expected = expected.lock().expect("expected lock");
                     expected.size = fresh.size();
                     expected.md5 = fresh.md5_checksum;
@@ -232,14 +237,14 @@ enum Unread {
     Failed(AttemptError),
 }
 
-/// The response's body, read no further than its listed size, or [`LARGEST_CHART`] where the
-/// listing gave none: a body without end never fills the memory, and a wrong one costs no more
-/// than the bytes it was meant to have.
+/// The response's body, read no further than its listed size and never past [`LARGEST_CHART`]:
+/// a body without end never fills the memory, and a wrong one costs no more than the bytes it
+/// was meant to have.
 async fn read_body(
     mut response: reqwest::Response,
     listed: Option<u64>,
 ) -> Result<Vec<u8>, Unread> {
-    let limit = listed.unwrap_or(LARGEST_CHART);
+    let limit = listed.map_or(LARGEST_CHART, |size| size.min(LARGEST_CHART));
     let announced = response.content_length().unwrap_or(0).min(limit);
     let mut bytes = Vec::with_capacity(announced as usize);
     while let Some(chunk) = response

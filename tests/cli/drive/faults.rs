@@ -335,6 +335,32 @@ fn a_signal_while_downloading_ends_the_run_at_once() {
     assert!(reason.ends_with("the run was interrupted"), "{reason}");
 }
 
+/// A chart uploaded again while the run reads the folder, now past the size limit: the download
+/// that finds it changed reads its metadata again, and gives it up as too large instead of
+/// downloading it whole.
+#[test]
+fn a_chart_replaced_by_one_too_large_during_the_run_is_not_downloaded() {
+    let d = drive(1000, 2);
+    let huge = vec![b' '; (32 << 20) + 1];
+    d.standin
+        .inject(Target::Media(name(0)), vec![Fault::ReplacedBy(huge)]);
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = report(&out);
+    assert_eq!(outcomes(&report), (1, 1, 0));
+    let reason = file_entry(&report, &name(0))["reason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        reason.contains("too large for a chart export: 33554433 bytes"),
+        "{reason}"
+    );
+    assert_eq!(d.standin.stats().media_calls, 2, "one download per chart");
+}
+
 /// Drive answering every download with its headers, then never sending the rest of the body, is
 /// as down as Drive not answering: the run gives up after the outage window, not after each
 /// chart's sixteen timeouts.

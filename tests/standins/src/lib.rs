@@ -75,6 +75,10 @@ pub enum Fault {
     EchoCredentialsInBase64(u16),
     /// 403 with an error text of this many bytes, as a misbehaving proxy might answer.
     HugeErrorBody(usize),
+    /// Downloads only: the file is replaced by these bytes just before this answer (a chart
+    /// uploaded again while a run reads the folder), so this answer and every later one, its
+    /// metadata's size and MD5 too, are the new file's.
+    ReplacedBy(Vec<u8>),
 }
 
 impl Fault {

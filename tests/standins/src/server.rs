@@ -99,6 +99,7 @@ fn fault_reply(
         | Fault::SlowBody(_)
         | Fault::TruncatedBody
         | Fault::WrongMd5
+        | Fault::ReplacedBy(_)
         | Fault::IncompleteSearch
         | Fault::RepeatPageToken
         | Fault::CycleToFirstPage => return None,
@@ -209,7 +210,7 @@ pub fn route(state: &State, request: &Request) -> Reply {
         None => return Reply::error(404, "notFound", "Unknown path"),
     };
     let item = state.inner.lock().expect("state").items.get(id).cloned();
-    let Some(item) = item.filter(|item| has_resource_key(request, item)) else {
+    let Some(mut item) = item.filter(|item| has_resource_key(request, item)) else {
         return Reply::error(404, "notFound", &format!("File not found: {id}."));
     };
     let media = export || request.query.get("alt").map(String::as_str) == Some("media");
@@ -226,6 +227,13 @@ pub fn route(state: &State, request: &Request) -> Reply {
         .and_then(|f| fault_reply(state, f, bearer.as_deref(), credential, id))
     {
         return reply;
+    }
+    if let (true, Some(Fault::ReplacedBy(content))) = (media, &fault) {
+        let mut inner = state.inner.lock().expect("state");
+        let stored = inner.items.get_mut(id).expect("listed above");
+        stored.content = Some(content.clone());
+        stored.version += 1;
+        item = stored.clone();
     }
     let reply = if export {
         export_doc(&item, request)
