@@ -240,8 +240,12 @@ impl<'c> SeriesTree<'c> {
             .path()
             .join("symbol_info")
             .join(format!("{group}.json"));
-        let list = match self.mode {
-            WriteMode::PerFile => Some(write_pending(self.claim, &info, write_list)?),
+        let (list, list_size) = match self.mode {
+            WriteMode::PerFile => {
+                let list = write_pending(self.claim, &info, write_list)?;
+                let size = fs::metadata(&list.temporary)?.len();
+                (Some(list), size)
+            }
             WriteMode::Staged => {
                 let written = fs::File::create(&info).and_then(|mut file| {
                     write_list(&mut file)?;
@@ -252,18 +256,21 @@ impl<'c> SeriesTree<'c> {
                             format_args!("cannot sync {}", info.display()),
                         )
                     })?;
-                    crate::folder::close(file)
+                    let size = file.metadata()?.len();
+                    crate::folder::close(file)?;
+                    Ok(size)
                 });
-                if let Err(e) = written {
-                    // Removed now, not by the next run, since a full disk is the likeliest
-                    // reason and the tree would keep it full.
-                    self.discard();
-                    return Err(e);
+                match written {
+                    Ok(size) => (None, size),
+                    Err(e) => {
+                        // Removed now, not by the next run, since a full disk is the likeliest
+                        // reason and the tree would keep it full.
+                        self.discard();
+                        return Err(e);
+                    }
                 }
-                None
             }
         };
-        let list_size = fs::metadata(list.as_ref().map_or(&info, |l| &l.temporary))?.len();
         Ok(Finished {
             tree: self,
             list,

@@ -138,9 +138,9 @@ pub fn failure_message(error: &anyhow::Error, output: &str) -> String {
 pub const LATE_STOP: &str =
     "a stop signal came once every chart was converted: the run finished and published them";
 
-/// Converts the fetched charts of `listing` and publishes the tree. `Err` means the run could
-/// not go on (see [`failure_message`]) and published nothing; per-file problems are outcomes in
-/// the report.
+/// Converts the charts of `work` and publishes the tree. `Err` means the run could not go on
+/// (see [`failure_message`]): it published nothing, but after [`StillPublished`]. Per-file
+/// problems are outcomes in the report.
 pub fn run(
     job: &Job,
     work: ShardWork,
@@ -221,6 +221,9 @@ fn run_claimed(
             return Err(error);
         }
     };
+    // Read as soon as the workers are done: a signal after that is one that came once every
+    // chart was converted, which the run finishes (see `LATE_STOP`).
+    let interrupted = stop.load(Ordering::Relaxed);
 
     let finalize = Instant::now();
     let not_converted = skipped
@@ -242,7 +245,6 @@ fn run_claimed(
     sort_outcomes(&mut files);
     let collided_bytes = settle_collisions(&mut files, &tree);
 
-    let interrupted = stop.load(Ordering::Relaxed);
     let source_totals = Totals {
         listed: costs.listed,
         retries: costs.retries,

@@ -17,24 +17,26 @@ pub(super) fn sort_outcomes(files: &mut [FileReport]) {
     });
 }
 
-/// Every file of a colliding series symbol fails, naming all of them, and their series are
-/// removed: one must never silently replace another. Settled once every file is written, so a
-/// run keeps no per-symbol index while it converts; in the default staged mode colliding writes
-/// land only in the staging tree and are gone before anything is published (per-file mode, the
-/// bench's comparison, has already published them and removes them).
+/// Every file of a colliding series symbol fails, naming up to [`COLLIDING_NAMED`] of them, and
+/// their series are removed: one must never silently replace another. Settled once every file
+/// is written, so a run keeps no per-symbol index while it converts; in the default staged mode
+/// colliding writes land only in the staging tree and are gone before anything is published
+/// (per-file mode, the bench's comparison, has already published them and removes them).
 /// Returns the bytes the colliding charts had written.
 pub(super) fn settle_collisions(files: &mut [FileReport], tree: &SeriesTree) -> u64 {
-    // Ok files, ordered by series symbol and then by name (files are sorted by name), so that
-    // the files of one symbol stand together: a few bytes per file, where a map from symbol
-    // strings cost over a hundred at the run's peak.
-    let ok: Vec<usize> = (0..files.len())
-        .filter(|&i| files[i].outcome == Outcome::Ok && files[i].chart.is_some())
+    // Converted files, ordered by series symbol and then by name (files are sorted by name), so
+    // that the files of one symbol stand together: a few bytes per file, where a map from
+    // symbol strings cost over a hundred at the run's peak. A chart whose writing failed counts
+    // too: it wrote, then removed, names another chart of its symbol had written (on Windows a
+    // chart can fail alone, when another program holds one of those names open).
+    let converted: Vec<usize> = (0..files.len())
+        .filter(|&i| files[i].chart.is_some())
         .collect();
-    let symbols = SeriesSymbols::of(ok.iter().map(|&i| {
+    let symbols = SeriesSymbols::of(converted.iter().map(|&i| {
         let chart = files[i].chart.as_ref().expect("filtered on a chart");
         &chart.symbols
     }));
-    let mut order: Vec<u32> = (0..ok.len() as u32).collect();
+    let mut order: Vec<u32> = (0..converted.len() as u32).collect();
     order.sort_unstable_by(|&a, &b| {
         let symbol = |at: u32| symbols.get(at as usize);
         symbol(a).cmp(symbol(b)).then(a.cmp(&b))
@@ -42,7 +44,7 @@ pub(super) fn settle_collisions(files: &mut [FileReport], tree: &SeriesTree) -> 
     let collisions: Vec<Vec<usize>> = order
         .chunk_by(|&a, &b| symbols.get(a as usize) == symbols.get(b as usize))
         .filter(|same| same.len() > 1)
-        .map(|same| same.iter().map(|&at| ok[at as usize]).collect())
+        .map(|same| same.iter().map(|&at| converted[at as usize]).collect())
         .collect();
     let mut removed_bytes = 0;
     for members in collisions {
@@ -138,6 +140,7 @@ pub(super) fn tally(files: &[FileReport], mut totals: Totals) -> Tally {
 mod tests {
     use super::*;
 
+    /// Drive lists two files of one name: the one used is converted by whichever worker, the
     /// other is skipped beside it. The report must not depend on which came first.
     #[test]
     fn files_of_one_name_are_reported_in_one_order_whatever_finished_first() {
