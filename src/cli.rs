@@ -14,9 +14,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Exit status: every file ok.
 pub const EXIT_OK: u8 = 0;
-/// Exit status: some files failed (the others were still written).
+/// Exit status: some files failed (the others were still written), or the run published nothing
+/// because it was interrupted or converted no chart.
 pub const EXIT_SOME_FAILED: u8 = 1;
-/// Exit status: the command could not run as asked (usage, configuration, unreadable input).
+/// Exit status: the command could not run as asked (usage, configuration, unreadable input), or
+/// the run could not go on (its output failed, its threads could not start).
 pub const EXIT_USAGE: u8 = 2;
 
 #[derive(Debug, Parser)]
@@ -35,8 +37,8 @@ pub enum Command {
     /// Convert every chart JSON file of a folder into CSV series, symbol list and report.
     #[command(
         after_help = "Exit status: 0 every file converted; 1 some files failed (the rest \
-        are written; report.json names each failure) or the run was interrupted (nothing \
-        published); 2 the run could not go as asked (an option, the input, the output), nothing \
+        are written; report.json names each failure), or the run was interrupted or converted \
+        no chart (nothing published); 2 the run could not go as asked (an option, the input, the output), nothing \
         published; 130 a second stop signal more than a second after the first (no report; \
         what was staged is left for the next run to remove)."
     )]

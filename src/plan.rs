@@ -1,8 +1,9 @@
 //! `plan`: how many matrix jobs a source needs, decided once before the matrix starts.
 //!
-//! Only charts count (`*.json`): files the source will skip (not JSON, unreadable) cost the
-//! process jobs nothing worth a shard, and a folder holding only such files is "nothing to do",
-//! not a one-shard run. Shards are filled by a stable hash of the file name (see `shard`), so
+//! Only charts count (`*.json`), readable or not (one that cannot be read takes its place in a
+//! shard, which records it as failed): files the source will skip (not JSON) cost the process
+//! jobs nothing worth a shard. A source without a single chart is refused before planning
+//! (`Opened::require_charts`), as `process` refuses it. Shards are filled by a stable hash of the file name (see `shard`), so
 //! each holds about, not exactly, `files-per-shard` files.
 
 use crate::cli::{EXIT_OK, EXIT_USAGE, SourceArgs};
@@ -30,7 +31,8 @@ pub struct PlanArgs {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
-    /// Chart files the source listed (the ones `process` will convert).
+    /// Chart files the source listed, readable or not: the ones `process` records as converted
+    /// or failed.
     pub charts: usize,
     /// Files the source listed but will skip; they do not count towards shards.
     pub skipped: usize,

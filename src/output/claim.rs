@@ -30,8 +30,8 @@ const PREVIOUS_MARK: &str = ".previous-";
 const TEMPORARY_MARK: &str = ".tmp-";
 const WRITER_MARK: &str = ".writer";
 
-/// A run's hold on its tag. Dropped without [`Claim::release`] (a failed run), it leaves what the
-/// run wrote for the next run to remove, as a crash would.
+/// A run's hold on its tag. Dropped without [`Claim::release`] (a panic), it leaves what the
+/// run wrote for the next run to remove, as a killed run does.
 pub struct Claim {
     places: Places,
     tag: String,

@@ -9,8 +9,10 @@ use std::path::Path;
 
 /// Removes the trees, temporary files and lock files of dead runs into the same output folder,
 /// whatever their timeframe. Those of live runs are left alone, and so are those whose lock
-/// cannot be tested (a file system without locks). Whatever cannot be removed is passed over,
-/// the rest still removed, and the first error returned.
+/// cannot be tested (a file system without locks). Another dead run's files are still removed
+/// after one's could not all be (a dead run's lock file goes only after the rest of its files),
+/// and the first error is returned; a published tree that cannot be put back stops it, since
+/// the rest would take that tree for one to remove.
 pub(super) fn remove_abandoned(places: &Places) -> io::Result<()> {
     let mut names = Vec::new();
     for item in fs::read_dir(&places.data)? {
@@ -87,7 +89,17 @@ fn restore_moved_aside(places: &Places, names: &[OsString]) -> io::Result<()> {
                 tree = %places.target.display(),
                 "put back the tree a run killed while publishing had moved aside"
             );
-            fs::rename(tree, &places.target)
+            fs::rename(&tree, &places.target).map_err(|e| {
+                crate::os_error::in_context(
+                    e,
+                    format_args!(
+                        "cannot put back the published tree {}, which a run killed while \
+                         publishing left at {}",
+                        places.target.display(),
+                        tree.display()
+                    ),
+                )
+            })
         }
         None => Ok(()),
     }
