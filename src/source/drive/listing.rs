@@ -188,6 +188,17 @@ pub async fn read_trigger(
         return Ok(None);
     }
     let mut file = newest(&exact).clone();
+    if exact.len() > 1 {
+        // Which date the run converts depends on it, as with folders of one name.
+        let warning = format!(
+            "{} trigger files named {name:?}; reading the newest ({}, modified {})",
+            exact.len(),
+            file.id,
+            file.modified_time.as_deref().unwrap_or("?")
+        );
+        tracing::warn!("{}", crate::report::one_line(&warning));
+        warnings.push(warning);
+    }
     if file.mime_type == SHORTCUT_MIME
         && let Some(target) = file.shortcut_target()
     {

@@ -220,12 +220,20 @@ fn trigger_file_decides_the_date() {
     let triggers = d.standin.folder(&d.standin.root(), "triggers");
     d.standin
         .file(&triggers, "daily_ready.txt", "\u{feff}  2024-08-05 \r\n");
+    // An older trigger of the same name, naming another day: read not, but said.
+    let older = d.standin.file(&triggers, "daily_ready.txt", "2024-08-02\n");
+    d.standin
+        .set_modified_time(&older, "2023-12-31T20:00:00.000Z");
     let work = WorkDir::new();
     let out = work.join("out");
     let output = process(&d, &out, &[], &[]);
-    assert_eq!(output.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("2 folders named \"daily\""), "{stderr}");
+    assert!(
+        stderr.contains("2 trigger files named \"daily_ready.txt\"; reading the newest"),
+        "{stderr}"
+    );
     assert!(stderr.contains("from the trigger file"), "{stderr}");
     let report = report(&out);
     assert!(
