@@ -277,7 +277,7 @@ fn write_to_stderr_in_handler(message: &[u8]) {
 }
 
 pub fn main() -> ExitCode {
-    init_tracing();
+    init_tracing(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -310,13 +310,14 @@ pub fn log_filter() -> tracing_subscriber::EnvFilter {
     }
 }
 
-fn init_tracing() {
-    let filter = log_filter();
+/// Logs to stderr at [`log_filter`]'s level, every line through `Neutralized`: a workflow's
+/// `run: bluedot ...` step, like the action, has its stderr read by the runner, which must not
+/// take a logged file name for a command. Colours only for a terminal.
+pub fn init_tracing(ansi: bool) {
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        // A workflow's `run: bluedot ...` step has its stderr read by the runner too.
+        .with_env_filter(log_filter())
         .with_writer(|| crate::runner::commands::Neutralized::new(std::io::stderr()))
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(ansi)
         .try_init();
 }
 

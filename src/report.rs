@@ -11,8 +11,8 @@ use crate::convert::{
     BarLeftOut, ChartSymbols, Converted, DroppedRows, SeriesKind, SeriesName, Streamed,
 };
 use chrono::NaiveDate;
+use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Write as _;
 
@@ -146,7 +146,7 @@ impl<W: std::io::Write> OpenReport<'_, W> {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Totals {
     /// Files the source listed before sharding.
     pub listed: u64,
@@ -165,8 +165,7 @@ impl Totals {
     /// ran) as a fraction with four places (`0.9999`), cut, never rounded up: a
     /// run with a failure must not read `1.0000`, which a later step may test for.
     pub fn success_rate_text(&self) -> String {
-        let permyriad = self.success_permyriad();
-        format!("{}.{:04}", permyriad / 10_000, permyriad % 10_000)
+        rate_text(self.success_scaled(10_000))
     }
 
     /// The success rate in percent with two places (`99.99 %`), cut like
@@ -178,39 +177,47 @@ impl Totals {
     /// The success rate in percent with `places` places (at least two), cut.
     pub fn success_percent_cut(&self, places: u32) -> String {
         let places = places.max(2);
-        let attempted = u128::from(self.ok + self.failed);
-        let scale = 10u128.pow(places);
-        let cut = match attempted {
-            0 => 100 * scale,
-            _ => u128::from(self.ok) * 100 * scale / attempted,
-        };
-        format!(
-            "{}.{:0width$} %",
-            cut / scale,
-            cut % scale,
-            width = places as usize
-        )
+        percent_text(self.success_scaled(100 * 10u128.pow(places)), places)
     }
 
-    /// ok / (ok + failed) in ten-thousandths, rounded down, in integers (a float product
-    /// such as 0.29 * 10000 falls short of 2900).
-    fn success_permyriad(&self) -> u64 {
-        let attempted = u128::from(self.ok + self.failed);
-        if attempted == 0 {
-            return 10_000;
+    /// ok / (ok + failed) times `scale`, rounded down, in integers (a float product such as
+    /// 0.29 * 10000 falls short of 2900); `scale` itself when nothing was attempted.
+    fn success_scaled(&self, scale: u128) -> u128 {
+        match u128::from(self.ok + self.failed) {
+            0 => scale,
+            attempted => u128::from(self.ok) * scale / attempted,
         }
-        (u128::from(self.ok) * 10_000 / attempted) as u64
     }
+}
+
+/// A rate from its ten-thousandths: `0.9999`.
+fn rate_text(permyriad: u128) -> String {
+    format!("{}.{:04}", permyriad / 10_000, permyriad % 10_000)
+}
+
+/// A percentage from its units of `10^-places` percent: `99.99 %`.
+fn percent_text(scaled: u128, places: u32) -> String {
+    let scale = 10u128.pow(places);
+    format!(
+        "{}.{:0width$} %",
+        scaled / scale,
+        scaled % scale,
+        width = places as usize
+    )
+}
+
+/// The success rate of a run that published nothing: see [`Report::success_rate_text`].
+pub fn unpublished_rate_text() -> String {
+    rate_text(0)
 }
 
 /// Stage times. Stages overlap in a streaming pipeline: `read`, `convert` and `write` are summed
 /// over all workers (CPU-side cost), `list`, `finalize` and `wall` are elapsed time. `fetch` is
 /// the time the source took to hand over the charts, one at a time (opening files; waiting for
 /// downloads).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Timings {
     pub list: u64,
-    #[serde(default)]
     pub fetch: u64,
     pub read: u64,
     pub convert: u64,
@@ -219,7 +226,7 @@ pub struct Timings {
     pub wall: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Bytes {
     #[serde(rename = "in")]
     pub input: u64,
@@ -227,7 +234,7 @@ pub struct Bytes {
     pub output: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     Ok,
@@ -269,13 +276,16 @@ pub struct ChartFacts {
 
 /// Rows per series (in [`SeriesKind::ALL`] order), then dropped rows per reason (in
 /// [`DroppedRows`] order), then the bars not at midnight in the run's zone.
-type Counts = [u32; 15];
+type Counts = [u32; COUNTS];
+const DROPPED_AT: usize = SeriesKind::ALL.len();
+const NOT_AT_MIDNIGHT_AT: usize = DROPPED_AT + crate::convert::REASONS;
+const COUNTS: usize = NOT_AT_MIDNIGHT_AT + 1;
 
 /// A chart's counts in 2 bytes each while all of them fit, which they do for any chart under
 /// 65,536 rows; a larger one keeps them at full width behind a box.
 #[derive(Debug, Clone)]
 enum ChartCounts {
-    Narrow([u16; 15]),
+    Narrow([u16; COUNTS]),
     Wide(Box<Counts>),
 }
 
@@ -298,12 +308,12 @@ impl ChartCounts {
 
 impl ChartFacts {
     pub fn of(chart: &Converted) -> ChartFacts {
-        let mut counts: Counts = [0; 15];
+        let mut counts: Counts = [0; COUNTS];
         for (slot, series) in counts.iter_mut().zip(&chart.series) {
             *slot = u32::try_from(series.rows).unwrap_or(u32::MAX);
         }
-        counts[4..14].copy_from_slice(&chart.dropped.to_array());
-        counts[14] = chart.bars_not_at_midnight;
+        counts[DROPPED_AT..NOT_AT_MIDNIGHT_AT].copy_from_slice(&chart.dropped.to_array());
+        counts[NOT_AT_MIDNIGHT_AT] = chart.bars_not_at_midnight;
         ChartFacts {
             symbols: ChartSymbols::of(chart),
             first_date: chart.first_date,
@@ -321,14 +331,14 @@ impl ChartFacts {
 
     pub fn dropped(&self) -> DroppedRows {
         let counts = self.counts.get();
-        let mut dropped = [0; 10];
-        dropped.copy_from_slice(&counts[4..14]);
+        let mut dropped = [0; crate::convert::REASONS];
+        dropped.copy_from_slice(&counts[DROPPED_AT..NOT_AT_MIDNIGHT_AT]);
         DroppedRows::from_array(dropped)
     }
 
     /// See [`Converted::bars_not_at_midnight`].
     pub fn bars_not_at_midnight(&self) -> u32 {
-        self.counts.get()[14]
+        self.counts.get()[NOT_AT_MIDNIGHT_AT]
     }
 
     /// The series file names of this chart.
@@ -519,7 +529,7 @@ impl Report {
     pub fn success_rate_text(&self) -> String {
         match self.published {
             true => self.totals.success_rate_text(),
-            false => "0.0000".into(),
+            false => unpublished_rate_text(),
         }
     }
 
@@ -527,7 +537,7 @@ impl Report {
     pub fn success_percent_text(&self) -> String {
         match self.published {
             true => self.totals.success_percent_text(),
-            false => "0.00 %".into(),
+            false => percent_text(0, 2),
         }
     }
 }

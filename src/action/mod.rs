@@ -10,10 +10,8 @@ mod process;
 mod source;
 mod threshold;
 
-pub use inputs::{ALL as INPUT_NAMES, SECRETS as SECRET_INPUTS, env_name};
-
 use crate::cli::{EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE};
-use crate::runner::commands::{Annotation, Console, Level, Neutralized};
+use crate::runner::commands::{Annotation, Console, Level};
 use crate::runner::{outputs, summary};
 use inputs::{Inputs, Mode};
 use std::io::Stdout;
@@ -109,7 +107,8 @@ pub fn main() -> ExitCode {
     for secret in source::derived_secrets(&inputs) {
         console.mask(&secret);
     }
-    init_tracing();
+    // The runner's log shows escape codes as text.
+    crate::cli::init_tracing(false);
 
     let mode = inputs.mode();
     let title = match &mode {
@@ -253,7 +252,7 @@ fn interrupted(
     let mut outputs = vec![("status", "interrupted".into())];
     if processing {
         // Published nothing, as a run stopped while converting, whose rate is 0.
-        outputs.push(("success-rate", "0.0000".into()));
+        outputs.push(("success-rate", crate::report::unpublished_rate_text()));
     }
     Finished {
         exit: EXIT_SOME_FAILED,
@@ -274,13 +273,4 @@ fn deliver(runner: &RunnerEnv, finished: &Finished) -> anyhow::Result<()> {
         summary::append(file, &finished.summary)?;
     }
     Ok(())
-}
-
-fn init_tracing() {
-    let filter = crate::cli::log_filter();
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(|| Neutralized::new(std::io::stderr()))
-        .with_ansi(false)
-        .try_init();
 }

@@ -270,6 +270,19 @@ pub enum PriceDateType {
     Other,
 }
 
+impl PriceDateType {
+    /// The tag a `pdt` text names; both readers go through this one rule.
+    #[inline]
+    pub fn of(text: &[u8]) -> PriceDateType {
+        match text {
+            b"TradingDate" => PriceDateType::TradingDate,
+            // Any case: a copy of the day before must not pass for a bar of its own.
+            text if text.eq_ignore_ascii_case(b"Holiday") => PriceDateType::Holiday,
+            _ => PriceDateType::Other,
+        }
+    }
+}
+
 /// By hand, not derived: serde's derived enum reads a number in its place as broken JSON
 /// ("expected value"), and `{"Holiday": null}` as `Holiday`. The tag is text, and anything
 /// else is the wrong type.
@@ -282,12 +295,7 @@ impl<'de> Deserialize<'de> for PriceDateType {
                 f.write_str("a text such as \"TradingDate\"")
             }
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<PriceDateType, E> {
-                Ok(match text {
-                    "TradingDate" => PriceDateType::TradingDate,
-                    // Any case: a copy of the day before must not pass for a bar of its own.
-                    text if text.eq_ignore_ascii_case("Holiday") => PriceDateType::Holiday,
-                    _ => PriceDateType::Other,
-                })
+                Ok(PriceDateType::of(text.as_bytes()))
             }
         }
         deserializer.deserialize_str(Tag)

@@ -61,7 +61,8 @@ pub struct DroppedRows {
     pub holiday: u32,
     /// A later row in file order carried the same local date; the later one was kept.
     pub duplicate_date: u32,
-    /// `priceDate` missing, not a number, or outside years 1000..=9999.
+    /// `priceDate` missing, null, not finite (`1e999`), or outside years 1000..=9999 (one that is
+    /// not a number at all fails the file).
     pub invalid_date: u32,
     /// open/high/low/close missing or not finite: left out of PRICE_DATA.
     pub null_price: u32,
@@ -79,8 +80,26 @@ pub struct DroppedRows {
     pub invalid_blue_dot: u32,
 }
 
+/// How many reasons a row can be left out for.
+pub const REASONS: usize = 10;
+
 impl DroppedRows {
-    fn counts_mut(&mut self) -> [&mut u32; 10] {
+    /// Each reason's name in `report.json` (the field's), in declaration order.
+    pub const NAMES: [&str; REASONS] = [
+        "holiday",
+        "duplicate_date",
+        "invalid_date",
+        "null_price",
+        "ohlc_violation",
+        "negative_volume",
+        "null_rlst",
+        "null_bc",
+        "blue_dots_outside_range",
+        "invalid_blue_dot",
+    ];
+
+    /// The counts in declaration order, the one place that lists the fields.
+    fn counts_mut(&mut self) -> [&mut u32; REASONS] {
         [
             &mut self.holiday,
             &mut self.duplicate_date,
@@ -94,23 +113,13 @@ impl DroppedRows {
             &mut self.invalid_blue_dot,
         ]
     }
-}
 
-impl std::ops::AddAssign for DroppedRows {
-    fn add_assign(&mut self, mut other: Self) {
-        for (total, n) in self.counts_mut().into_iter().zip(other.counts_mut()) {
-            *total = total.saturating_add(*n);
-        }
-    }
-}
-
-impl DroppedRows {
     /// The counts in declaration order, for compact storage.
-    pub fn to_array(mut self) -> [u32; 10] {
+    pub fn to_array(mut self) -> [u32; REASONS] {
         self.counts_mut().map(|n| *n)
     }
 
-    pub fn from_array(counts: [u32; 10]) -> DroppedRows {
+    pub fn from_array(counts: [u32; REASONS]) -> DroppedRows {
         let mut dropped = DroppedRows::default();
         for (slot, n) in dropped.counts_mut().into_iter().zip(counts) {
             *slot = n;
@@ -118,24 +127,22 @@ impl DroppedRows {
         dropped
     }
 
-    /// `(reason, count)` for every non-zero reason, in a fixed order.
+    /// `(reason, count)` for every non-zero reason, in declaration order.
     pub fn non_zero(&self) -> Vec<(&'static str, u64)> {
-        [
-            ("holiday", self.holiday),
-            ("duplicate_date", self.duplicate_date),
-            ("invalid_date", self.invalid_date),
-            ("null_price", self.null_price),
-            ("ohlc_violation", self.ohlc_violation),
-            ("negative_volume", self.negative_volume),
-            ("null_rlst", self.null_rlst),
-            ("null_bc", self.null_bc),
-            ("blue_dots_outside_range", self.blue_dots_outside_range),
-            ("invalid_blue_dot", self.invalid_blue_dot),
-        ]
-        .into_iter()
-        .filter(|(_, n)| *n > 0)
-        .map(|(reason, n)| (reason, u64::from(n)))
-        .collect()
+        Self::NAMES
+            .into_iter()
+            .zip((*self).to_array())
+            .filter(|(_, n)| *n > 0)
+            .map(|(reason, n)| (reason, u64::from(n)))
+            .collect()
+    }
+}
+
+impl std::ops::AddAssign for DroppedRows {
+    fn add_assign(&mut self, mut other: Self) {
+        for (total, n) in self.counts_mut().into_iter().zip(other.counts_mut()) {
+            *total = total.saturating_add(*n);
+        }
     }
 }
 
@@ -223,7 +230,8 @@ pub enum ConvertError {
     SymbolTooLong { series_symbol: String },
 }
 
-/// Converts one chart file. `file_name` is used only when `peripheralData.symbol` is absent.
+/// Converts one chart file. `file_name` gives the symbol when `peripheralData.symbol` is absent,
+/// and the timeframe to check when `periodcity` does not state one.
 pub fn convert(
     file_name: &str,
     bytes: &[u8],
@@ -528,5 +536,26 @@ mod properties {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod dropped_rows {
+    use super::{DroppedRows, REASONS};
+
+    /// report.json spells each reason by its field's name, which `NAMES` must give, in the order
+    /// the counts are stored in.
+    #[test]
+    fn reason_names_are_the_fields_report_json_writes() {
+        let counts: [u32; REASONS] = std::array::from_fn(|i| i as u32 + 1);
+        let dropped = DroppedRows::from_array(counts);
+        let json = serde_json::to_value(dropped).unwrap();
+        let fields = json.as_object().unwrap();
+        assert_eq!(fields.len(), REASONS);
+        for (i, name) in DroppedRows::NAMES.iter().enumerate() {
+            assert_eq!(fields[*name], i + 1, "{name}");
+        }
+        let named: Vec<&str> = dropped.non_zero().iter().map(|(name, _)| *name).collect();
+        assert_eq!(named, DroppedRows::NAMES);
     }
 }

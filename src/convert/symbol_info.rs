@@ -113,10 +113,8 @@ pub fn is_series_name(name: &str) -> bool {
     name.len() <= symbol::MAX_SERIES_NAME
         && SeriesKind::ALL.iter().any(|kind| {
             name.strip_suffix(kind.suffix()).is_some_and(|symbol| {
-                !symbol.is_empty()
-                    && symbol
-                        .bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                // The alphabet a run spells series symbols in, and no other.
+                !symbol.is_empty() && symbol.chars().all(|c| symbol::series_char(c) == c)
             })
         })
 }

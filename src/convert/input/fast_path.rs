@@ -193,13 +193,7 @@ impl<'a> Reader<'a> {
             4 => (&mut row.close, Some(3)),
             5 => (&mut row.volume, Some(4)),
             PDT => {
-                row.pdt = self.optional(|reader| {
-                    Ok(match reader.pdt()? {
-                        b"TradingDate" => PriceDateType::TradingDate,
-                        text if text.eq_ignore_ascii_case(b"Holiday") => PriceDateType::Holiday,
-                        _ => PriceDateType::Other,
-                    })
-                })?;
+                row.pdt = self.optional(|reader| Ok(PriceDateType::of(reader.pdt()?)))?;
                 return Ok(());
             }
             7 => (&mut row.bc, Some(5)),
@@ -277,12 +271,12 @@ impl<'a> Reader<'a> {
         Ok(data)
     }
 
-    /// serde reads a blue dot as an untagged enum: it first buffers the whole entry, keeping
-    /// every string and number in it, so here every value inside must be a plain one.
+    /// Only the plain forms: an entry holding nested values or an array is declined, to keep
+    /// this reader small, and serde reads it from its raw text (`numbers.rs`).
     fn blue_dot(&mut self) -> Sure<BlueDot> {
         match self.peek()? {
             b'{' => {}
-            b'"' => return self.text(true).map(|_| unrecognised()),
+            b'"' => return self.text().map(|_| unrecognised()),
             b'n' | b't' | b'f' => return self.plain_scalar().map(|_| unrecognised()),
             b'[' => return Err(Decline),
             _ => return self.number().map(BlueDot::EpochMillis),
