@@ -88,15 +88,12 @@ fn one_folder_by_identity(_: &Path, _: &Path) -> bool {
     false
 }
 
-/// Hears about progress; the CLI shows a bar or log lines, tests hear nothing.
+/// Hears about progress: the command line and the action show a bar or log lines.
 pub trait Progress: Sync {
     fn start(&self, _files: u64) {}
     fn file_done(&self, _file: &FileReport) {}
     fn finish(&self) {}
 }
-
-pub struct Silent;
-impl Progress for Silent {}
 
 /// A run stopped by the machine rather than by its output or any one file: its worker threads
 /// could not start, or no file could be opened any more.

@@ -16,7 +16,6 @@ pub struct Shard {
 }
 
 impl Shard {
-    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
     /// GitHub's matrix limit; more shards than jobs cannot run.
     pub const MAX_COUNT: u32 = 256;
 

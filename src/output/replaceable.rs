@@ -160,7 +160,7 @@ pub(super) fn holds_only_series(target: &Path) -> io::Result<Vec<String>> {
     let listed = match listed_series(&target.join("symbol_info"), &not_ours)? {
         Some(Listed::Series(series)) => Some(series),
         // Nothing but the list in the tree (an empty shard's): nothing is lost replacing it.
-        Some(Listed::Lost(list)) => match foreign(target, &|_| false, Some("symbol_info"))? {
+        Some(Listed::Lost(list)) => match foreign(target, &|_| false)? {
             None => return Ok(Vec::new()),
             Some(_) => return Err(list_without_data(&list)),
         },
@@ -168,7 +168,7 @@ pub(super) fn holds_only_series(target: &Path) -> io::Result<Vec<String>> {
     };
     let Some(listed) = listed else {
         // Without the list, a run's series cannot be told from files named like them.
-        return match foreign(target, &|_| false, Some("symbol_info"))? {
+        return match foreign(target, &|_| false)? {
             None => Ok(Vec::new()),
             Some(found) => Err(io::Error::other(format!(
                 "{} holds {}{} but no symbol list (symbol_info/<group>.json) naming the series bluedot wrote there, so a run cannot tell them from files of yours, and it replaces the whole folder: move what you keep elsewhere, or remove the folder if all of it is bluedot's",
@@ -182,7 +182,7 @@ pub(super) fn holds_only_series(target: &Path) -> io::Result<Vec<String>> {
         name.strip_suffix(".csv")
             .is_some_and(|stem| listed.binary_search_by(|s| s.as_str().cmp(stem)).is_ok())
     };
-    match foreign(target, &ours, Some("symbol_info"))? {
+    match foreign(target, &ours)? {
         None => Ok(listed),
         Some(found) => Err(io::Error::other(format!(
             "{}{} {} not written by bluedot, and a run replaces the whole of {}: move {} elsewhere first (charts to convert belong in a folder of their own)",
@@ -344,21 +344,17 @@ fn list_without_data(list: &Path) -> io::Error {
     ))
 }
 
-/// The entries of `folder` that are neither a file whose name is `ours`, nor the folder
-/// `subfolder`, nor what a file manager leaves. Those go with the tree; a user's folder, charts
-/// or notes do not.
-fn foreign(
-    folder: &Path,
-    ours: &dyn Fn(&str) -> bool,
-    subfolder: Option<&str>,
-) -> io::Result<Option<Foreign>> {
+/// The entries of the series folder `folder` that are neither a file whose name is `ours`, nor
+/// its `symbol_info` folder, nor what a file manager leaves. Those go with the tree; a user's
+/// folder, charts or notes do not.
+fn foreign(folder: &Path, ours: &dyn Fn(&str) -> bool) -> io::Result<Option<Foreign>> {
     let mut found: Option<Foreign> = None;
     for entry in fs::read_dir(folder)? {
         let entry = entry?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
         let replaceable = if entry.file_type()?.is_dir() {
-            subfolder == Some(&*name)
+            name == "symbol_info"
         } else {
             ours(&name) || left_by_a_file_manager(&name)
         };

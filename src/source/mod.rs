@@ -21,7 +21,8 @@ pub struct Entry {
     pub size: Option<u64>,
 }
 
-/// Every file the source found, already split into charts to convert and files to skip.
+/// Every file the source found, already split into charts to convert, files to skip and charts
+/// that cannot be read.
 #[derive(Debug, Default, Clone)]
 pub struct Listing {
     pub charts: Vec<Entry>,
@@ -34,7 +35,7 @@ pub struct Listing {
 }
 
 impl Listing {
-    /// Total files listed, charts and skipped.
+    /// Total files listed: charts, skipped and unreadable.
     pub fn len(&self) -> usize {
         self.charts.len() + self.skipped.len() + self.unreadable.len()
     }

@@ -1,5 +1,5 @@
-//! A listed source, ready to fetch: the one place where the kind of source is chosen, shared by
-//! the command line and the action.
+//! A listed source, ready to fetch: the one type the command line and the action list and fetch
+//! through, whichever kind of source each chose.
 
 use super::drive::{DriveConfig, DriveListing, DriveSource};
 use super::{Entry, Fetched, Listing};
@@ -56,17 +56,19 @@ impl Opened {
     /// Resolves and lists a Drive folder completely. Errors never contain secrets.
     pub fn drive(config: DriveConfig) -> Result<Opened, String> {
         let started = Instant::now();
-        let (source, listed) = super::drive::args::open_and_list(config)?;
+        let (source, mut listed) = super::drive::args::open_and_list(config)?;
+        // Moved, not copied: fetching needs only the plan of what to download.
+        let listing = std::mem::take(&mut listed.listing);
         Ok(Opened {
-            listing: listed.listing.clone(),
             costs: SourceCosts {
-                listed: listed.listing.len() as u64,
+                listed: listing.len() as u64,
                 list: started.elapsed(),
                 retries: u64::from(listed.retries),
             },
             label: listed.label(&source.config().root_folder_id),
             date: listed.date.as_ref().map(|(date, _)| date.clone()),
             fetcher: Fetcher::Drive(Box::new((source, listed))),
+            listing,
         })
     }
 

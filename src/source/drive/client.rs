@@ -252,10 +252,6 @@ impl DriveClient {
         })
     }
 
-    pub fn auth(&self) -> &DriveAuth {
-        &self.auth
-    }
-
     /// Why nothing more is asked of Drive, once it has failed every request for the outage
     /// window.
     pub fn outage(&self) -> Option<String> {

@@ -35,7 +35,8 @@ pub struct RemoteFile {
     pub resource_key: Option<String>,
     pub shortcut_details: Option<ShortcutDetails>,
     pub capabilities: Option<Capabilities>,
-    /// Asked for only where a listing's `trashed = false` cannot apply: a shortcut's target.
+    /// Checked only where a listing's `trashed = false` cannot apply: a shortcut's target. (The
+    /// root folder's is fetched too, and not checked: a root in the trash is listed as usual.)
     #[serde(default)]
     pub trashed: bool,
 }

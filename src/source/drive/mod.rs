@@ -141,11 +141,11 @@ impl DriveConfig {
 /// What [`DriveSource::list`] found.
 #[derive(Debug, Clone)]
 pub struct DriveListing {
-    /// Charts and skipped files (Docs types, duplicates, non-JSON), before sharding.
+    /// Charts and skipped files (Docs types, duplicates, non-JSON), before sharding; `Opened`
+    /// takes it over once listed.
     pub listing: Listing,
     /// The folder path below the root that was listed, e.g. `daily/2024-08-02`.
     pub path: String,
-    pub folder_id: String,
     /// The date used in the path and where it came from; a given `drive_path` needs none, and
     /// has one only when `--date` labels it.
     pub date: Option<(String, DateSource)>,
@@ -322,7 +322,6 @@ impl DriveSource {
             Ok(DriveListing {
                 listing: found,
                 path,
-                folder_id: folder.id,
                 date,
                 warnings,
                 retries,

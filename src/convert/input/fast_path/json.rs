@@ -185,7 +185,7 @@ impl<'a> Reader<'a> {
         &mut self,
         mut field: impl FnMut(&mut Self, &[u8]) -> Sure<()>,
     ) -> Sure<()> {
-        self.object_with_keys(|reader| reader.text(true), |reader, key| field(reader, key))
+        self.object_with_keys(|reader| reader.text(), |reader, key| field(reader, key))
     }
 
     #[inline]
@@ -258,7 +258,7 @@ impl<'a> Reader<'a> {
                         return Ok(Ok(index));
                     }
                 }
-                let key = reader.text(true)?;
+                let key = reader.text()?;
                 let found = keys.iter().position(|known| known.unquoted() == key);
                 if let Some(index) = found {
                     expected = if index + 1 == N { 0 } else { index + 1 };
@@ -274,10 +274,10 @@ impl<'a> Reader<'a> {
         self.separated(b'[', b']', element)
     }
 
-    /// A string without escapes or control characters, as its raw bytes; with `utf8`, also
-    /// checked to be UTF-8 (serde_json checks every string it keeps, not those it skips).
+    /// A string without escapes or control characters, as its raw bytes, checked to be UTF-8
+    /// (serde_json checks every string it keeps; one this reader passes over goes by `skip`).
     #[inline]
-    pub(super) fn text(&mut self, utf8: bool) -> Sure<&'a [u8]> {
+    pub(super) fn text(&mut self) -> Sure<&'a [u8]> {
         self.eat(b'"')?;
         let bytes = self.bytes;
         let start = self.pos;
@@ -298,13 +298,13 @@ impl<'a> Reader<'a> {
         }
         let text = &bytes[start..pos];
         self.pos = pos + 1;
-        if utf8 && !ascii && std::str::from_utf8(text).is_err() {
+        if !ascii && std::str::from_utf8(text).is_err() {
             return Err(Decline);
         }
         Ok(text)
     }
 
-    /// A string like `text(true)`, compared whole with `expected` before it is scanned.
+    /// A string like `text`, compared whole with `expected` before it is scanned.
     #[inline]
     pub(super) fn text_expecting(&mut self, expected: &QuotedText) -> Sure<&'a [u8]> {
         if let Some(window) = self.bytes.get(self.pos..self.pos + 16) {
@@ -314,11 +314,11 @@ impl<'a> Reader<'a> {
                 return Ok(expected.unquoted());
             }
         }
-        self.text(true)
+        self.text()
     }
 
     pub(super) fn string(&mut self) -> Sure<String> {
-        let text = self.text(true)?;
+        let text = self.text()?;
         String::from_utf8(text.to_vec()).map_err(|_| Decline)
     }
 

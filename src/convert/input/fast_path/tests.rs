@@ -140,9 +140,9 @@ fn declines_what_only_serde_json_can_judge() {
         br#"{"chart":{"prices":[{"open":1234567890.1234567}]}}"#,
         // A repeated known key, which serde_json rejects.
         br#"{"chart":{"prices":[{"open":1,"open":2}]}}"#,
-        // A struct written as an array, which serde accepts.
+        // A struct written as an array, which serde refuses (`input::Object`).
         br#"{"chart":[null,null,null]}"#,
-        // A blue dot written as an array: serde reads `["2025-07-01"]` as a date object.
+        // A blue dot written as an array, which serde counts as no date.
         br#"{"chart":{"blueDotData":{"dates":[["2025-07-01"]]}}}"#,
         // Not JSON at all: serde_json words the error.
         br#"{"chart":{"prices":[{"open":1,}]}}"#,
