@@ -13,7 +13,9 @@ use crate::output::{Claim, Finished, Published, SeriesTree, WriteMode};
 use crate::report::{self, Bytes, FileReport, Outcome, Report, ReportWriter, Timings, Totals};
 use crate::shard::Shard;
 use crate::source::ShardWork;
-use outcomes::{Tally, no_longer_published, settle_collisions, sort_outcomes, tally};
+use outcomes::{
+    Tally, add_not_converted, no_longer_published, settle_collisions, sort_outcomes, tally,
+};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
@@ -223,20 +225,7 @@ fn run_claimed(
     let interrupted = stop.load(Ordering::Relaxed);
 
     let finalize = Instant::now();
-    let not_converted = skipped
-        .into_iter()
-        .map(|(entry, reason)| (entry, Outcome::Skipped, reason))
-        .chain(
-            unreadable
-                .into_iter()
-                .map(|(entry, reason)| (entry, Outcome::Failed, reason)),
-        );
-    for (entry, outcome, reason) in not_converted {
-        let mut file = FileReport::new(entry.name, outcome, Some(reason));
-        file.bytes_in = entry.size;
-        progress.file_done(&file);
-        files.push(file);
-    }
+    add_not_converted(&mut files, skipped, unreadable, progress);
     // Every file is done: the bar goes before anything else is said on the terminal.
     progress.finish();
     sort_outcomes(&mut files);
@@ -279,22 +268,6 @@ fn run_claimed(
         None => Vec::new(),
     };
     let mut report = Report {
-        report_version: report::REPORT_VERSION,
-        generated_by: format!("bluedot {}", env!("CARGO_PKG_VERSION")),
-        timeframe: job.convert.timeframe.to_string(),
-        group: job.group.clone(),
-        timezone: match &job.convert.date_rule {
-            DateRule::NearestUtcMidnight => None,
-            DateRule::Zone(zone) => zone.iana_name().map(str::to_owned),
-        },
-        timezone_database: match job.convert.date_rule {
-            DateRule::NearestUtcMidnight => None,
-            DateRule::Zone(_) => Some(convert::zone_database_release().to_owned()),
-        },
-        keep_holidays: job.convert.keep_holidays,
-        shard_index: job.shard.index,
-        shard_count: job.shard.count,
-        source: label,
         totals,
         dropped_rows: report::dropped_map(&dropped),
         bars_not_at_midnight,
@@ -302,9 +275,7 @@ fn run_claimed(
         published,
         no_longer_published,
         files,
-        timings_ms: Timings::default(),
-        bytes: Bytes::default(),
-        peak_rss_bytes: None,
+        ..report_of_job(job, label)
     };
     let costs_known = |report: &mut Report, list_size: u64| {
         let micros_to_ms = |c: &AtomicU64| c.load(Ordering::Relaxed) / 1000;
@@ -329,6 +300,36 @@ fn run_claimed(
         tracing::warn!("{LATE_STOP}");
     }
     Ok(report)
+}
+
+/// A report saying how `job` converts charts from `source`, with nothing yet of what it did.
+fn report_of_job(job: &Job, source: String) -> Report {
+    let zone = match &job.convert.date_rule {
+        DateRule::NearestUtcMidnight => None,
+        DateRule::Zone(zone) => Some(zone),
+    };
+    Report {
+        report_version: report::REPORT_VERSION,
+        generated_by: format!("bluedot {}", env!("CARGO_PKG_VERSION")),
+        timeframe: job.convert.timeframe.to_string(),
+        group: job.group.clone(),
+        timezone: zone.and_then(|zone| zone.iana_name()).map(str::to_owned),
+        timezone_database: zone.map(|_| convert::zone_database_release().to_owned()),
+        keep_holidays: job.convert.keep_holidays,
+        shard_index: job.shard.index,
+        shard_count: job.shard.count,
+        source,
+        totals: Totals::default(),
+        dropped_rows: Default::default(),
+        bars_not_at_midnight: 0,
+        interrupted: false,
+        published: false,
+        no_longer_published: Vec::new(),
+        files: Vec::new(),
+        timings_ms: Timings::default(),
+        bytes: Bytes::default(),
+        peak_rss_bytes: None,
+    }
 }
 
 /// Writes the report while the symbol list finishes `tree` (`None`: nothing to publish), then

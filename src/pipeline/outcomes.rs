@@ -1,9 +1,35 @@
 //! What a run makes of its outcomes once every chart is done: their order in the report, the
 //! collisions settled, the run's totals, and the stocks it no longer publishes.
 
+use super::Progress;
 use crate::convert::{DroppedRows, SeriesKind, SeriesSymbols};
 use crate::output::SeriesTree;
 use crate::report::{FileReport, Outcome, Totals};
+use crate::source::Entry;
+
+/// Records the files of the shard that were never converted: skipped (not charts), and charts
+/// that could not be read at all (failed).
+pub(super) fn add_not_converted(
+    files: &mut Vec<FileReport>,
+    skipped: Vec<(Entry, String)>,
+    unreadable: Vec<(Entry, String)>,
+    progress: &dyn Progress,
+) {
+    let not_converted = skipped
+        .into_iter()
+        .map(|(entry, reason)| (entry, Outcome::Skipped, reason))
+        .chain(
+            unreadable
+                .into_iter()
+                .map(|(entry, reason)| (entry, Outcome::Failed, reason)),
+        );
+    for (entry, outcome, reason) in not_converted {
+        let mut file = FileReport::new(entry.name, outcome, Some(reason));
+        file.bytes_in = entry.size;
+        progress.file_done(&file);
+        files.push(file);
+    }
+}
 
 /// Outcomes in the report's order: by name, which is not always unique (Drive holds several
 /// files of one name, the kept one and the ones skipped beside it, and the spelling of a name
