@@ -314,7 +314,8 @@ pub struct PeripheralData {
     pub periodcity: Option<Periodicity>,
 }
 
-/// `periodcity`: kept when it is text; any other value says nothing, like an unknown field.
+/// `periodcity`: kept when it is text; any other value says nothing, nor does a string whose
+/// escapes name no character (`"\ud800"`).
 #[derive(Debug)]
 pub enum Periodicity {
     Text(String),
@@ -329,9 +330,8 @@ impl<'de> Deserialize<'de> for Periodicity {
         if !text.starts_with('"') {
             return Ok(Periodicity::Unrecognised);
         }
-        serde_json::from_str(text)
-            .map(Periodicity::Text)
-            .map_err(D::Error::custom)
+        // Its error would name a place inside the string as the document's (see `numbers.rs`).
+        Ok(serde_json::from_str(text).map_or(Periodicity::Unrecognised, Periodicity::Text))
     }
 }
 

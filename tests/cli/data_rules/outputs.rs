@@ -540,6 +540,8 @@ fn outcome_chart_of_another_timeframe_is_failed() {
         // Numbers no double holds, which an unknown field's value may hold too.
         ("HUGE.json", Some(json!("@1e999@")), "ok"),
         ("NESTED.json", Some(json!({"x": "@-1e999@"})), "ok"),
+        // Text that names no character says nothing either: the file name decides.
+        ("SURROGATE_daily.json", Some(json!("@lone@")), "failed"),
     ];
     for (i, (name, periodicity, _)) in files.iter().enumerate() {
         // Distinct symbols: the charts must not collide.
@@ -547,7 +549,8 @@ fn outcome_chart_of_another_timeframe_is_failed() {
         let text = String::from_utf8(bytes).unwrap();
         let text = text
             .replace("\"@1e999@\"", "1e999")
-            .replace("\"@-1e999@\"", "-1e999");
+            .replace("\"@-1e999@\"", "-1e999")
+            .replace("@lone@", "\\ud800");
         wd.write(&format!("in/{name}"), text);
     }
     let out = harness::process(&wd.join("in"), &wd.join("out"), "weekly", &[]);
@@ -560,10 +563,12 @@ fn outcome_chart_of_another_timeframe_is_failed() {
         file_entry(&report, "DAILY_daily.json")["reason"],
         "timeframe mismatch: peripheralData.periodcity says Daily, but the run converts weekly charts"
     );
-    assert_eq!(
-        file_entry(&report, "NAMED_daily.json")["reason"],
-        "timeframe mismatch: the file name says daily, but the run converts weekly charts"
-    );
+    for named in ["NAMED_daily.json", "SURROGATE_daily.json"] {
+        assert_eq!(
+            file_entry(&report, named)["reason"],
+            "timeframe mismatch: the file name says daily, but the run converts weekly charts"
+        );
+    }
 }
 
 #[test]
