@@ -295,7 +295,7 @@ fn run_claimed(
         report.peak_rss_bytes = report::peak_rss_bytes();
     };
     publish_with_report(job, claim, pool, publishing, &mut report, costs_known)?;
-    if stop.load(Ordering::Relaxed) && !report.interrupted {
+    if report.published_despite_signal(stop.load(Ordering::Relaxed)) {
         // Stopping then would only have thrown the whole run away; a second signal still ends it.
         tracing::warn!("{LATE_STOP}");
     }

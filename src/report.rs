@@ -513,6 +513,13 @@ pub fn dropped_map(dropped: &DroppedRows) -> BTreeMap<String, u64> {
 }
 
 impl Report {
+    /// Whether a stop signal that came (`signalled`) came only once every chart was converted,
+    /// and the run published them all the same (`pipeline::LATE_STOP` says so). A run that
+    /// converted no chart published nothing, signal or not.
+    pub fn published_despite_signal(&self, signalled: bool) -> bool {
+        signalled && !self.interrupted && self.published
+    }
+
     pub fn failures(&self) -> impl Iterator<Item = &FileReport> {
         self.files.iter().filter(|f| f.outcome == Outcome::Failed)
     }

@@ -39,7 +39,7 @@ impl ActionError {
         }
     }
 
-    /// The source could not be listed: a stop signal, if one came, is why.
+    /// Drive could not be listed: a stop signal, if one came, is why (it ends the listing).
     pub fn listing(message: impl Into<String>) -> ActionError {
         ActionError {
             listing_stopped: crate::cli::stopped_by_signal(),

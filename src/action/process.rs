@@ -254,7 +254,7 @@ impl Verdict {
 
 /// A stop signal came, and the run went on, its charts all converted by then.
 fn signalled_late(report: &Report) -> bool {
-    crate::cli::stopped_by_signal() && !report.interrupted
+    report.published_despite_signal(crate::cli::stopped_by_signal())
 }
 
 fn annotate(console: &mut Console<Stdout>, report: &Report, spec: &SourceSpec) {

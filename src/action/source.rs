@@ -82,8 +82,9 @@ pub fn open<W: Write>(
                     )));
                 }
             }
+            // A local listing never looks at the stop flag: its errors are its own.
             Opened::local(&dir.absolute, spec.label()).map_err(|e| {
-                ActionError::listing(format!(
+                ActionError::usage(format!(
                     "cannot list the source folder `{}` in the workspace: {}",
                     dir.relative,
                     crate::os_error::with_advice(&e)
@@ -112,7 +113,7 @@ pub fn open<W: Write>(
                 console.annotate(
                     Level::Warning,
                     Annotation {
-                        title: "folder chosen".into(),
+                        title: "newest of one name".into(),
                         message: warning.clone(),
                         file: None,
                     },

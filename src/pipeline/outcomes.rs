@@ -53,8 +53,9 @@ pub(super) fn settle_collisions(files: &mut [FileReport], tree: &SeriesTree) -> 
     // Converted files, ordered by series symbol and then by name (files are sorted by name), so
     // that the files of one symbol stand together: a few bytes per file, where a map from
     // symbol strings cost over a hundred at the run's peak. A chart whose writing failed counts
-    // too: it wrote, then removed, names another chart of its symbol had written (on Windows a
-    // chart can fail alone, when another program holds one of those names open).
+    // too: the collision is the inputs', whatever was written (and on Windows, where a chart can
+    // fail alone when another program holds one of its names open, the failed chart may have
+    // removed names the other had written).
     let converted: Vec<usize> = (0..files.len())
         .filter(|&i| files[i].chart.is_some())
         .collect();
@@ -98,8 +99,15 @@ pub(super) fn settle_collisions(files: &mut [FileReport], tree: &SeriesTree) -> 
         for &i in &members {
             let file = &mut files[i];
             removed_bytes += u64::from(file.bytes_out);
+            // A write that failed is said too: it may be a disk filling up.
+            let own = match (file.outcome, file.reason.take()) {
+                (Outcome::Failed, Some(failed)) => {
+                    crate::report::bounded_reason(format!("{reason}; {failed}"))
+                }
+                _ => reason.clone(),
+            };
             file.outcome = Outcome::Failed;
-            file.reason = Some(reason.as_str().into());
+            file.reason = Some(own.into());
         }
     }
     removed_bytes

@@ -103,8 +103,8 @@ impl Opened {
         self.listing.sort();
     }
 
-    /// Choices the source made that decide which charts the run sees (Drive: of two folders
-    /// with one name, the newest), each as a sentence.
+    /// Choices the source made that decide which charts the run sees (Drive: of two folders, or
+    /// two trigger files, with one name, the newest), each as a sentence.
     pub fn warnings(&self) -> &[String] {
         match &self.fetcher {
             Fetcher::Local(_) => &[],

@@ -248,7 +248,7 @@ fn a_second_folder_of_the_same_name_is_annotated() {
     let chosen: Vec<&str> = step
         .stdout
         .lines()
-        .filter(|l| l.starts_with("::warning title=folder chosen::2 folders named"))
+        .filter(|l| l.starts_with("::warning title=newest of one name::2 folders named"))
         .collect();
     assert_eq!(chosen.len(), 1, "{}", step.stdout);
     assert!(chosen[0].contains("using the newest"), "{}", chosen[0]);
@@ -258,7 +258,7 @@ fn a_second_folder_of_the_same_name_is_annotated() {
     assert_eq!(plan.code(), 0);
     assert!(
         plan.stdout
-            .contains("::warning title=folder chosen::2 folders named"),
+            .contains("::warning title=newest of one name::2 folders named"),
         "{}",
         plan.stdout
     );
