@@ -78,17 +78,7 @@ fn a_run_its_output_stops_is_an_error_not_an_interruption() {
     let (mut cmd, output_file, summary_file) = runner.command(&[("source", folder)]);
     let limited = run(crate::harness::with_file_size_limit(&mut cmd, 16 * 1024));
     let step = runner::collect(limited, &output_file, &summary_file);
-    assert_eq!(step.code(), 2, "{}", step.stdout);
-    assert_eq!(step.outputs()["status"], "error");
-    assert!(
-        step.stdout.contains("File too large") && step.stdout.contains("nothing was published"),
-        "{}",
-        step.stdout
-    );
-    for said in [&step.stdout, &step.summary] {
-        assert!(!said.contains("interrupted"), "{said}");
-        assert!(!said.contains("nothing was converted"), "{said}");
-    }
+    step.assert_stopped_by_a_full_output();
     assert!(
         step.summary.contains("bluedot process: stopped"),
         "{}",

@@ -147,20 +147,31 @@ pub async fn resolve_path(
         if exact.is_empty() {
             return Ok(None);
         }
-        let chosen = newest(&exact);
-        if exact.len() > 1 {
-            let warning = format!(
-                "{} folders named {walked:?}; using the newest ({}, modified {})",
-                exact.len(),
-                chosen.id,
-                chosen.modified_time.as_deref().unwrap_or("?")
-            );
-            tracing::warn!("{}", crate::report::one_line(&warning));
-            warnings.push(warning);
-        }
+        let chosen = newest_warned(&exact, &format!("folders named {walked:?}"), warnings);
         current = as_folder(client, chosen, retries).await?;
     }
     Ok(Some(current))
+}
+
+/// The newest of `exact`, the items of one name; of several, a warning (`what` names them)
+/// says which was used, since which charts the run converts depends on it.
+fn newest_warned<'a>(
+    exact: &[&'a RemoteFile],
+    what: &str,
+    warnings: &mut Vec<String>,
+) -> &'a RemoteFile {
+    let chosen = newest(exact);
+    if exact.len() > 1 {
+        let warning = format!(
+            "{} {what}; using the newest ({}, modified {})",
+            exact.len(),
+            chosen.id,
+            chosen.modified_time.as_deref().unwrap_or("?")
+        );
+        tracing::warn!("{}", crate::report::one_line(&warning));
+        warnings.push(warning);
+    }
+    chosen
 }
 
 /// The most of a trigger file read: a date, with room for a byte-order mark and white space.
@@ -187,18 +198,9 @@ pub async fn read_trigger(
     if exact.is_empty() {
         return Ok(None);
     }
-    let mut file = newest(&exact).clone();
-    if exact.len() > 1 {
-        // Which date the run converts depends on it, as with folders of one name.
-        let warning = format!(
-            "{} trigger files named {name:?}; reading the newest ({}, modified {})",
-            exact.len(),
-            file.id,
-            file.modified_time.as_deref().unwrap_or("?")
-        );
-        tracing::warn!("{}", crate::report::one_line(&warning));
-        warnings.push(warning);
-    }
+    // Which date the run converts depends on it, as which folder does.
+    let mut file =
+        newest_warned(&exact, &format!("trigger files named {name:?}"), warnings).clone();
     if file.mime_type == SHORTCUT_MIME
         && let Some(target) = file.shortcut_target()
     {

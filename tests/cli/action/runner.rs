@@ -32,6 +32,22 @@ impl Step {
         self.output.status.code().expect("exited normally")
     }
 
+    /// The step ended as a run whose output could not take what it wrote (a file size limit
+    /// standing for a full disk): an error, exit 2, never said to be an interruption.
+    pub fn assert_stopped_by_a_full_output(&self) {
+        assert_eq!(self.code(), 2, "{}", self.stdout);
+        assert_eq!(self.outputs()["status"], "error");
+        assert!(
+            self.stdout.contains("File too large") && self.stdout.contains("nothing was published"),
+            "{}",
+            self.stdout
+        );
+        for said in [&self.stdout, &self.summary] {
+            assert!(!said.contains("interrupted"), "{said}");
+            assert!(!said.contains("nothing was converted"), "{said}");
+        }
+    }
+
     /// The outputs, parsed with the runner's rules; panics with the runner's message if invalid,
     /// or if an output is not declared in `action.yml` (workflows could not read it).
     pub fn outputs(&self) -> BTreeMap<String, String> {

@@ -231,7 +231,7 @@ fn trigger_file_decides_the_date() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("2 folders named \"daily\""), "{stderr}");
     assert!(
-        stderr.contains("2 trigger files named \"daily_ready.txt\"; reading the newest"),
+        stderr.contains("2 trigger files named \"daily_ready.txt\"; using the newest"),
         "{stderr}"
     );
     assert!(stderr.contains("from the trigger file"), "{stderr}");
