@@ -257,85 +257,92 @@ pub async fn classify_items(
     retries: &mut u32,
 ) -> (Listing, Plan) {
     let mut listing = Listing::default();
-    // The listed item, and what to download when that is not the item itself (a shortcut's
-    // target): held flat and sorted by name rather than in a map of lists, and the item never
-    // copied, since a listing may hold tens of thousands.
-    let mut candidates: Vec<(RemoteFile, Option<Box<Planned>>)> = Vec::new();
+    // Held flat and sorted by name rather than in a map of lists, and the item never copied,
+    // since a listing may hold tens of thousands.
+    let mut candidates: Vec<Candidate> = Vec::new();
     for item in items {
-        let entry = Entry {
-            name: item.name.clone(),
-            size: item.size(),
-        };
-        if item.mime_type == FOLDER_MIME {
-            listing
-                .skipped
-                .push((entry, crate::source::SUBFOLDER_SKIPPED.into()));
-            continue;
+        match candidate(client, item, retries).await {
+            Ok(candidate) => candidates.push(candidate),
+            Err(skipped) => listing.skipped.push(skipped),
         }
-        let target: Option<Planned> = if item.mime_type == SHORTCUT_MIME {
-            let Some(details) = item.shortcut_details.clone() else {
-                listing
-                    .skipped
-                    .push((entry, "shortcut without a target".into()));
-                continue;
-            };
-            if details.target_mime_type.as_deref() == Some(FOLDER_MIME) {
-                listing
-                    .skipped
-                    .push((entry, crate::source::SHORTCUT_TO_FOLDER_SKIPPED.into()));
-                continue;
-            }
-            let target_ref =
-                ItemRef::new(&details.target_id, details.target_resource_key.as_deref());
-            match get_shortcut_target(client, &target_ref, retries).await {
-                Ok(target) if target.trashed => {
-                    // The listing leaves trashed files out; one reached by a shortcut is too.
-                    listing
-                        .skipped
-                        .push((entry, "shortcut to a file in the trash".into()));
-                    continue;
-                }
-                Ok(target) if target.mime_type == FOLDER_MIME => {
-                    listing
-                        .skipped
-                        .push((entry, crate::source::SHORTCUT_TO_FOLDER_SKIPPED.into()));
-                    continue;
-                }
-                Ok(target) => Some(Ok(target)),
-                Err(e) => Some(Err(format!(
-                    "shortcut target {} cannot be read: {e}",
-                    details.target_id
-                ))),
-            }
-        } else {
-            None
-        };
-        let downloaded = match &target {
-            None => Some(&item),
-            Some(planned) => planned.as_ref().ok(),
-        };
-        if let Some(target) = downloaded
-            && target.mime_type.starts_with(GOOGLE_APPS_PREFIX)
-        {
-            let reason = format!(
-                "Google Docs type ({}): only files with binary content can be downloaded",
-                target.mime_type
-            );
-            listing.skipped.push((entry, reason));
-            continue;
-        }
-        if let Some(reason) = not_a_chart(&item.name) {
-            listing.skipped.push((entry, reason.into()));
-            continue;
-        }
-        candidates.push((item, target.map(Box::new)));
     }
+    let plan = keep_newest_of_each_name(candidates, &mut listing);
+    listing.sort();
+    (listing, plan)
+}
+
+/// A listed item that may be a chart, and what to download when that is not the item itself
+/// (a shortcut's target).
+type Candidate = (RemoteFile, Option<Box<Planned>>);
+
+/// `item` as a chart to download, or the entry skipped with its reason: a folder, a shortcut to
+/// one or to nothing or to a file in the trash, a Google Docs type, a name no chart has.
+/// Shortcuts are followed, which asks Drive for their targets.
+async fn candidate(
+    client: &DriveClient,
+    item: RemoteFile,
+    retries: &mut u32,
+) -> Result<Candidate, (Entry, String)> {
+    let entry = Entry {
+        name: item.name.clone(),
+        size: item.size(),
+    };
+    if item.mime_type == FOLDER_MIME {
+        return Err((entry, crate::source::SUBFOLDER_SKIPPED.into()));
+    }
+    let target: Option<Planned> = if item.mime_type == SHORTCUT_MIME {
+        let Some(details) = item.shortcut_details.clone() else {
+            return Err((entry, "shortcut without a target".into()));
+        };
+        if details.target_mime_type.as_deref() == Some(FOLDER_MIME) {
+            return Err((entry, crate::source::SHORTCUT_TO_FOLDER_SKIPPED.into()));
+        }
+        let target_ref = ItemRef::new(&details.target_id, details.target_resource_key.as_deref());
+        match get_shortcut_target(client, &target_ref, retries).await {
+            // The listing leaves trashed files out; one reached by a shortcut is too.
+            Ok(target) if target.trashed => {
+                return Err((entry, "shortcut to a file in the trash".into()));
+            }
+            Ok(target) if target.mime_type == FOLDER_MIME => {
+                return Err((entry, crate::source::SHORTCUT_TO_FOLDER_SKIPPED.into()));
+            }
+            Ok(target) => Some(Ok(target)),
+            Err(e) => Some(Err(format!(
+                "shortcut target {} cannot be read: {e}",
+                details.target_id
+            ))),
+        }
+    } else {
+        None
+    };
+    let downloaded = match &target {
+        None => Some(&item),
+        Some(planned) => planned.as_ref().ok(),
+    };
+    if let Some(target) = downloaded
+        && target.mime_type.starts_with(GOOGLE_APPS_PREFIX)
+    {
+        let reason = format!(
+            "Google Docs type ({}): only files with binary content can be downloaded",
+            target.mime_type
+        );
+        return Err((entry, reason));
+    }
+    if let Some(reason) = not_a_chart(&item.name) {
+        return Err((entry, reason.into()));
+    }
+    Ok((item, target.map(Box::new)))
+}
+
+/// Of the candidates sharing a name, the newest is the chart and the others are skipped, each
+/// saying which was used; returns what to download for each chart, which `listing` gains.
+fn keep_newest_of_each_name(mut candidates: Vec<Candidate>, listing: &mut Listing) -> Plan {
     // Stable: the files of one name stay in listed order.
     candidates.sort_by(|a, b| a.0.name.cmp(&b.0.name));
     let mut plan = Vec::with_capacity(candidates.len());
     let mut duplicated_names = 0;
     let mut candidates = candidates.into_iter().peekable();
-    let mut group: Vec<(RemoteFile, Option<Box<Planned>>)> = Vec::new();
+    let mut group: Vec<Candidate> = Vec::new();
     while let Some(first) = candidates.next() {
         group.clear();
         group.push(first);
@@ -420,8 +427,7 @@ pub async fn classify_items(
             duplicated_names - LOGGED_DUPLICATES
         );
     }
-    listing.sort();
-    (listing, Plan(plan))
+    Plan(plan)
 }
 
 /// What each chart's name will be downloaded from, or why it cannot be, sorted by name.
