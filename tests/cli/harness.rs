@@ -151,6 +151,14 @@ pub fn report(output: &Path) -> serde_json::Value {
 }
 
 /// The report entry of one input file.
+/// The reason report.json gives for the file `name`.
+pub fn file_reason(report: &serde_json::Value, name: &str) -> String {
+    file_entry(report, name)["reason"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name} has no reason"))
+        .to_owned()
+}
+
 pub fn file_entry<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     report["files"]
         .as_array()

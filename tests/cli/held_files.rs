@@ -122,10 +122,7 @@ fn a_series_held_past_the_wait_fails_its_chart_and_says_why() {
     );
     assert_eq!(second.status.code(), Some(1));
     let report = harness::report(&wd.join("out"));
-    let reason = harness::file_entry(&report, "A_daily.json")["reason"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let reason = harness::file_reason(&report, "A_daily.json");
     assert!(reason.contains("open in another program"), "{reason}");
     assert_eq!(
         wd.read("out/data/daily/A_PRICE_DATA.csv").lines().count(),

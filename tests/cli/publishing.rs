@@ -306,10 +306,7 @@ fn charts_of_one_symbol_fail_with_a_reason_of_bounded_length_and_write_no_bytes(
     assert_eq!(out.status.code(), Some(1));
 
     let report = harness::report(&wd.join("out"));
-    let reason = harness::file_entry(&report, "S39_daily.json")["reason"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let reason = harness::file_reason(&report, "S39_daily.json");
     assert_eq!(
         reason,
         "symbol collision: 40 files map to series symbol SAME: S00_daily.json, S01_daily.json, \

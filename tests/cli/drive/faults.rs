@@ -1,7 +1,7 @@
 //! Every fault kind: retried and counted, or failed with Drive's reason; the 300-file soak.
 
 use super::{DAY, csvs, drive, name, outcomes, process, retries};
-use crate::harness::{WorkDir, file_entry, report};
+use crate::harness::{WorkDir, file_entry, file_reason, report};
 use standins::{Fault, Target};
 
 #[test]
@@ -64,12 +64,7 @@ fn permanent_errors_fail_with_drives_reason_without_retrying() {
     assert_eq!(output.status.code(), Some(1));
     let report = report(&out);
     assert_eq!(outcomes(&report), (2, 3, 0));
-    let reason = |i| {
-        file_entry(&report, &name(i))["reason"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let reason = |i| file_reason(&report, &name(i));
     assert!(
         reason(0).contains(
             "403 insufficientFilePermissions: The user does not have sufficient permissions"
@@ -328,10 +323,7 @@ fn a_signal_while_downloading_ends_the_run_at_once() {
     let report = report(&work.join("out"));
     assert_eq!(report["interrupted"], true);
     assert_eq!(report["published"], false);
-    let reason = file_entry(&report, &name(1))["reason"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let reason = file_reason(&report, &name(1));
     assert!(reason.ends_with("the run was interrupted"), "{reason}");
 }
 
@@ -350,10 +342,7 @@ fn a_chart_replaced_by_one_too_large_during_the_run_is_not_downloaded() {
     assert_eq!(output.status.code(), Some(1));
     let report = report(&out);
     assert_eq!(outcomes(&report), (1, 1, 0));
-    let reason = file_entry(&report, &name(0))["reason"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let reason = file_reason(&report, &name(0));
     assert!(
         reason.contains("too large for a chart export: 33554433 bytes"),
         "{reason}"
@@ -396,10 +385,7 @@ fn a_drive_whose_bodies_all_stall_is_given_up_on_too() {
     let report = report(&out);
     assert_eq!(outcomes(&report), (0, files as u64, 0));
     let outage = "Google Drive failed every request for 3 s";
-    let reason = file_entry(&report, &name(files - 1))["reason"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let reason = file_reason(&report, &name(files - 1));
     assert!(reason.contains(outage), "{reason}");
 }
 
@@ -478,10 +464,7 @@ fn a_huge_error_answer_is_not_held_in_memory() {
     assert_eq!(output.status.code(), Some(1));
     let report = report(&out);
     assert_eq!(outcomes(&report), (1, 2, 0));
-    let reason = file_entry(&report, &name(0))["reason"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let reason = file_reason(&report, &name(0));
     assert!(reason.starts_with("download failed: 403: xxx"), "{reason}");
     let peak = report["peak_rss_bytes"].as_u64().unwrap();
     assert!(peak < 64 << 20, "peak {peak} bytes");

@@ -1,7 +1,7 @@
 //! Finding and listing the folder: pages, paths, shortcuts, trigger file, duplicates, shards.
 
 use super::{DAY, Drive, chart, command_from, csvs, drive, name, outcomes, process};
-use crate::harness::{WorkDir, bluedot, file_entry, report, run};
+use crate::harness::{WorkDir, bluedot, file_entry, file_reason, report, run};
 use standins::{DriveStandin, Fault, Options, Target};
 
 #[test]
@@ -520,10 +520,7 @@ fn a_file_larger_than_a_chart_can_be_is_not_downloaded() {
     );
     let report = report(&out);
     assert_eq!(outcomes(&report), (3, 1, 0));
-    let reason = file_entry(&report, "DUMP.IN_daily.json")["reason"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let reason = file_reason(&report, "DUMP.IN_daily.json");
     assert!(
         reason.starts_with("too large for a chart export"),
         "{reason}"
