@@ -150,7 +150,6 @@ pub fn report(output: &Path) -> serde_json::Value {
         .expect("report.json parses")
 }
 
-/// The report entry of one input file.
 /// The reason report.json gives for the file `name`.
 pub fn file_reason(report: &serde_json::Value, name: &str) -> String {
     file_entry(report, name)["reason"]
@@ -159,6 +158,7 @@ pub fn file_reason(report: &serde_json::Value, name: &str) -> String {
         .to_owned()
 }
 
+/// The report entry of one input file.
 pub fn file_entry<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     report["files"]
         .as_array()

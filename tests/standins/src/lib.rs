@@ -145,6 +145,12 @@ pub struct Item {
 }
 
 impl Item {
+    /// The file uploaded again: new bytes, a new version (and so a new size and MD5).
+    pub fn replace_content(&mut self, content: Vec<u8>) {
+        self.content = Some(content);
+        self.version += 1;
+    }
+
     pub fn md5(&self) -> Option<String> {
         self.content
             .as_ref()
@@ -400,8 +406,7 @@ impl DriveStandin {
     pub fn set_content(&self, id: &str, content: impl Into<Vec<u8>>) {
         self.with(|inner| {
             let item = inner.items.get_mut(id).expect("item");
-            item.content = Some(content.into());
-            item.version += 1;
+            item.replace_content(content.into());
         });
     }
 

@@ -231,8 +231,7 @@ pub fn route(state: &State, request: &Request) -> Reply {
     if let (true, Some(Fault::ReplacedBy(content))) = (media, &fault) {
         let mut inner = state.inner.lock().expect("state");
         let stored = inner.items.get_mut(id).expect("listed above");
-        stored.content = Some(content.clone());
-        stored.version += 1;
+        stored.replace_content(content.clone());
         item = stored.clone();
     }
     let reply = if export {
