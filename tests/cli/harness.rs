@@ -87,7 +87,16 @@ pub fn process_command(input: &Path, output: &Path, timeframe: &str) -> Command 
 /// `bluedot process --input IN --output OUT --timeframe TF` plus `extra`; then every series tree
 /// it produced is checked against TradingView's rules.
 pub fn process(input: &Path, output: &Path, timeframe: &str, extra: &[&str]) -> Output {
-    let out = run(process_command(input, output, timeframe).args(extra));
+    run_and_validate(
+        process_command(input, output, timeframe).args(extra),
+        output,
+    )
+}
+
+/// Runs `cmd`, a run that writes into `output`, then checks every series tree there against
+/// TradingView's rules.
+pub fn run_and_validate(cmd: &mut Command, output: &Path) -> Output {
+    let out = run(cmd);
     validate_output(output);
     out
 }
@@ -105,15 +114,35 @@ pub fn validate_outputs_under(dir: &Path) {
     }
 }
 
-/// Validates every `data/<timeframe>` tree under an output root.
+/// Validates every `data/<timeframe>` tree under an output root. The tree the last run
+/// published is held to that run's options, as report.json gives them; a tree an earlier run
+/// wrote, to what holds whatever its options were.
 pub fn validate_output(output: &Path) {
+    use crate::validator::Holidays;
+    let last_run: Option<serde_json::Value> = std::fs::read(output.join("report.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
     let data = output.join("data");
     if let Ok(entries) = std::fs::read_dir(&data) {
         for entry in entries {
             let path = entry.unwrap().path();
-            let hidden = path.file_name().unwrap().to_string_lossy().starts_with('.');
-            assert!(!hidden, "leftover temporary tree {}", path.display());
-            crate::validator::validate_series_dir(&path);
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(
+                !name.starts_with('.'),
+                "leftover temporary tree {}",
+                path.display()
+            );
+            let holidays = match &last_run {
+                Some(run)
+                    if run["published"] == true
+                        && run["timeframe"] == name.as_str()
+                        && run["keep_holidays"] == false =>
+                {
+                    Holidays::LeftOut
+                }
+                _ => Holidays::MayBeKept,
+            };
+            crate::validator::validate_series_dir(&path, holidays);
         }
     }
 }

@@ -119,6 +119,7 @@ fn a_reader_gone_from_stderr_or_stdout_does_not_change_the_status() {
     let mut process = harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
     assert_eq!(closed_pipe(&mut process, false).0, Some(0));
     assert_eq!(harness::report(&wd.join("out"))["published"], true);
+    harness::validate_output(&wd.join("out"));
 
     // For `plan`, stdout carries the matrix: not written, the run failed, and says why.
     let mut plan = harness::bluedot();

@@ -19,7 +19,11 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     let wd = WorkDir::new();
     wd.write("in/A_daily.json", chart::with_bars("A", 2));
     let process = |input: &str| harness::process_command(&wd.join(input), &wd.join("out"), "daily");
-    assert!(harness::run(&mut process("in")).status.success());
+    assert!(
+        harness::run_and_validate(&mut process("in"), &wd.join("out"))
+            .status
+            .success()
+    );
     let published = harness::tree(&wd.join("out/data/daily"));
 
     // Charts dropped into the folder a run replaces, or anywhere inside it, converted from there.
@@ -232,7 +236,7 @@ fn a_run_names_the_symbols_it_stopped_publishing() {
         );
     }
     let process = || harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
-    let first = harness::run(&mut process());
+    let first = harness::run_and_validate(&mut process(), &wd.join("out"));
     assert!(first.status.success());
     assert_eq!(
         harness::report(&wd.join("out"))["no_longer_published"],
@@ -241,7 +245,7 @@ fn a_run_names_the_symbols_it_stopped_publishing() {
 
     wd.write("in/B_daily.json", "{\"chart\": ");
     std::fs::remove_file(wd.join("in/C_daily.json")).unwrap();
-    let second = harness::run(&mut process());
+    let second = harness::run_and_validate(&mut process(), &wd.join("out"));
     assert_eq!(second.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(
@@ -255,7 +259,7 @@ fn a_run_names_the_symbols_it_stopped_publishing() {
     assert_eq!(report["no_longer_published"], serde_json::json!(["B", "C"]));
 
     // Against the tree the second run published, nothing more is gone.
-    let third = harness::run(&mut process());
+    let third = harness::run_and_validate(&mut process(), &wd.join("out"));
     assert!(!String::from_utf8_lossy(&third.stderr).contains("published before"));
     assert_eq!(
         harness::report(&wd.join("out"))["no_longer_published"],
@@ -268,7 +272,11 @@ fn a_report_that_cannot_be_written_publishes_nothing() {
     let wd = WorkDir::new();
     wd.write("in/A_daily.json", chart::with_bars("A", 2));
     let process = || harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
-    assert!(harness::run(&mut process()).status.success());
+    assert!(
+        harness::run_and_validate(&mut process(), &wd.join("out"))
+            .status
+            .success()
+    );
     let yesterday = harness::tree(&wd.join("out/data/daily"));
 
     // Something (here a folder) that a file cannot replace where the report goes: refused

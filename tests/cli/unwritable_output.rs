@@ -34,7 +34,8 @@ fn fails_to_replace(count: usize, today: impl Fn(usize) -> Vec<serde_json::Value
     };
     charts(&|_| vec![bar(0)]);
     let process = || harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
-    assert!(harness::run(&mut process()).status.success());
+    let first = harness::run_and_validate(&mut process(), &wd.join("out"));
+    assert!(first.status.success());
     let series = || harness::tree(&wd.join("out/data/daily"));
     let (yesterday, yesterday_report) = (series(), wd.read("out/report.json"));
 
@@ -73,7 +74,8 @@ fn a_run_that_cannot_open_more_files_publishes_nothing() {
         cmd.args(["--workers", "2"]);
         cmd
     };
-    assert!(harness::run(&mut process()).status.success());
+    let first = harness::run_and_validate(&mut process(), &wd.join("out"));
+    assert!(first.status.success());
     let series = || harness::tree(&wd.join("out/data/daily"));
     let (yesterday, yesterday_report) = (series(), wd.read("out/report.json"));
 
@@ -151,7 +153,8 @@ fn a_chart_whose_write_fails_keeps_its_published_series_in_per_file_mode() {
         let one_bar = chart::chart(Some(symbol), vec![bar(0)], json!([]));
         wd.write(&format!("in/{symbol}_daily.json"), one_bar);
     }
-    assert!(harness::run(&mut process(&[])).status.success());
+    let first = harness::run_and_validate(&mut process(&[]), &wd.join("out"));
+    assert!(first.status.success());
     let yesterday = harness::tree(&wd.join("out/data/daily"));
 
     // Today A has one bar with prices and 400 without: PRICE_DATA (written first) and RLST stay

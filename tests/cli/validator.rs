@@ -8,8 +8,17 @@ use std::path::Path;
 
 const SUFFIXES: [&str; 4] = ["_PRICE_DATA", "_RLST_RATING", "_BC_INDICATOR", "_BLUE_DOTS"];
 
+/// Whether the run that wrote a tree left holiday rows out, which decides how BLUE_DOTS and
+/// PRICE_DATA compare: kept holidays are bars of PRICE_DATA only.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Holidays {
+    LeftOut,
+    /// Kept, or not known (a tree an earlier run wrote).
+    MayBeKept,
+}
+
 /// Panics with every rule broken under `series_dir` (`OUT/data/<timeframe>`).
-pub fn validate_series_dir(series_dir: &Path) {
+pub fn validate_series_dir(series_dir: &Path, holidays: Holidays) {
     let mut problems = Vec::new();
     let mut csv_names = BTreeSet::new();
     let mut price_dates: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -58,11 +67,32 @@ pub fn validate_series_dir(series_dir: &Path) {
         match price_dates.get(sym) {
             None => problems.push(format!("{sym}: BLUE_DOTS without PRICE_DATA")),
             Some(prices) => {
-                let prices: BTreeSet<_> = prices.iter().collect();
-                if let Some(d) = dots.iter().find(|d| !prices.contains(d)) {
+                let bars: BTreeSet<_> = prices.iter().collect();
+                if let Some(d) = dots.iter().find(|d| !bars.contains(d)) {
                     problems.push(format!("{sym}: BLUE_DOTS row {d} has no PRICE_DATA bar"));
                 }
+                if holidays == Holidays::LeftOut && dots != prices {
+                    problems.push(format!(
+                        "{sym}: BLUE_DOTS has {} rows for {} PRICE_DATA bars, want one per bar",
+                        dots.len(),
+                        prices.len()
+                    ));
+                }
             }
+        }
+    }
+    let symbols: BTreeSet<&str> = csv_names
+        .iter()
+        .filter_map(|name| SUFFIXES.iter().find_map(|s| name.strip_suffix(s)))
+        .collect();
+    for symbol in symbols {
+        let missing: Vec<&str> = SUFFIXES
+            .iter()
+            .filter(|s| !csv_names.contains(&format!("{symbol}{s}")))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            problems.push(format!("{symbol}: no {} series", missing.join(", ")));
         }
     }
     check_symbol_info(series_dir, &csv_names, &decimals, &mut problems);
@@ -111,6 +141,11 @@ fn check_csv(name: &str, text: &str, problems: &mut Vec<String>) -> (Vec<String>
         let mut values = [0f64; 5];
         for (k, field) in fields[1..].iter().enumerate() {
             match plain_number(field) {
+                // Rust prints a double as the shortest text that reads back as it, never with an
+                // exponent: the text rule 4 asks for.
+                Some(v) if *field != v.to_string() => problems.push(format!(
+                    "{at}: {field:?} is not the shortest text of its value, {v}"
+                )),
                 Some(v) => values[k] = v,
                 None => problems.push(format!("{at}: {field:?} is not a plain decimal number")),
             }
@@ -140,10 +175,12 @@ fn check_csv(name: &str, text: &str, problems: &mut Vec<String>) -> (Vec<String>
     (dates, max_decimals)
 }
 
+/// A real date of years 1000-9999 (CONVERSION.md, rule 1), as `YYYYMMDDT`.
 fn is_tv_date(s: &str) -> bool {
     s.len() == 9
         && s.ends_with('T')
         && s[..8].bytes().all(|b| b.is_ascii_digit())
+        && !s.starts_with('0')
         && chrono::NaiveDate::parse_from_str(&s[..8], "%Y%m%d").is_ok()
 }
 
@@ -182,18 +219,36 @@ fn check_symbol_info(
         problems.push(format!("symbol_info holds {} files, want 1", files.len()));
         return;
     }
+    let list_name = files[0].file_name().unwrap().to_string_lossy();
+    let group_ok = list_name.strip_suffix(".json").is_some_and(|group| {
+        (1..=64).contains(&group.len())
+            && group
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    });
+    if !group_ok {
+        problems.push(format!(
+            "symbol_info/{list_name}: want <group>.json, the group 1-64 of A-Z a-z 0-9 _ -"
+        ));
+    }
     let raw = std::fs::read_to_string(&files[0]).unwrap();
     let info: serde_json::Value = match serde_json::from_str(&raw) {
         Ok(v) => v,
         Err(e) => return problems.push(format!("symbol_info is not JSON: {e}")),
     };
-    let keys: Vec<&String> = info.as_object().unwrap().keys().collect();
+    let keys: Vec<&String> = info
+        .as_object()
+        .map(|o| o.keys().collect())
+        .unwrap_or_default();
     if keys != ["description", "pricescale", "symbol"] {
         problems.push(format!("symbol_info keys are {keys:?}"));
         return;
     }
-    let symbols = info["symbol"].as_array().unwrap();
-    let descriptions = info["description"].as_array().unwrap();
+    let (Some(symbols), Some(descriptions)) =
+        (info["symbol"].as_array(), info["description"].as_array())
+    else {
+        return problems.push("symbol_info: symbol and description must be arrays".into());
+    };
     let scales = pricescale_texts(&raw);
     if symbols.len() != descriptions.len() || symbols.len() != scales.len() {
         problems.push("symbol_info arrays differ in length".into());
@@ -259,102 +314,248 @@ fn pricescale_texts(raw: &str) -> Vec<String> {
 /// The validator itself must be able to fail: each broken tree below breaks one rule.
 #[cfg(test)]
 mod self_check {
-    use super::validate_series_dir;
+    use super::{Holidays, validate_series_dir};
     use crate::harness::WorkDir;
 
-    const INFO: &str =
-        r#"{"symbol":["A_PRICE_DATA"],"description":["A - price data (daily)"],"pricescale":[1]}"#;
+    /// A sound tree of one symbol: two daily bars, a blue dot on the second.
+    const GOOD: [(&str, &str); 5] = [
+        (
+            "A_PRICE_DATA.csv",
+            "20250731T,1,2,1,2,5\n20250801T,1.5,2,1,2,0\n",
+        ),
+        ("A_RLST_RATING.csv", "20250731T,70,70,70,70,0\n"),
+        ("A_BC_INDICATOR.csv", "20250801T,3.25,3.25,3.25,3.25,0\n"),
+        (
+            "A_BLUE_DOTS.csv",
+            "20250731T,0,0,0,0,0\n20250801T,1,1,1,1,0\n",
+        ),
+        ("symbol_info/g.json", INFO),
+    ];
+    const INFO: &str = r#"{"symbol":["A_BC_INDICATOR","A_BLUE_DOTS","A_PRICE_DATA","A_RLST_RATING"],"description":["A - bc (daily)","A - blue dots (daily)","A - price data (daily)","A - rlst (daily)"],"pricescale":[100,1,10,1]}"#;
 
-    fn broken(csv_name: &str, csv: &str, info: &str) -> String {
+    /// The good tree with `changes` made: a file written, or removed when `None`.
+    fn tree(changes: &[(&str, Option<&[u8]>)]) -> WorkDir {
         let wd = WorkDir::new();
-        wd.write(&format!("d/{csv_name}"), csv);
-        wd.write("d/symbol_info/g.json", info);
+        for (name, text) in GOOD {
+            wd.write(&format!("d/{name}"), text);
+        }
+        for (name, bytes) in changes {
+            match bytes {
+                Some(bytes) => drop(wd.write(&format!("d/{name}"), bytes)),
+                None => std::fs::remove_file(wd.join(&format!("d/{name}"))).unwrap(),
+            }
+        }
+        wd
+    }
+
+    fn complaint(changes: &[(&str, Option<&[u8]>)], holidays: Holidays) -> String {
+        let wd = tree(changes);
         let dir = wd.join("d");
-        let panic = std::panic::catch_unwind(|| validate_series_dir(&dir)).expect_err("must fail");
+        let panic = std::panic::catch_unwind(|| validate_series_dir(&dir, holidays))
+            .expect_err("must fail");
         panic.downcast_ref::<String>().cloned().unwrap_or_default()
     }
 
     #[test]
     fn validator_accepts_a_good_tree() {
-        let wd = WorkDir::new();
-        wd.write("d/A_PRICE_DATA.csv", "20250801T,1,2,1,2,0\n");
-        wd.write("d/symbol_info/g.json", INFO);
-        validate_series_dir(&wd.join("d"));
+        let wd = tree(&[]);
+        validate_series_dir(&wd.join("d"), Holidays::LeftOut);
     }
 
     #[test]
     fn validator_reads_a_pricescale_past_what_an_integer_holds() {
-        let wd = WorkDir::new();
         let tiny = format!("0.{}1", "0".repeat(20));
-        wd.write(
-            "d/A_PRICE_DATA.csv",
-            format!("20250801T,{tiny},2,{tiny},2,0\n"),
-        );
-        wd.write(
-            "d/symbol_info/g.json",
-            INFO.replace(":[1]", ":[1000000000000000000000]"),
-        );
-        validate_series_dir(&wd.join("d"));
+        let wd = tree(&[
+            (
+                "A_PRICE_DATA.csv",
+                Some(format!("20250731T,{tiny},2,{tiny},2,0\n20250801T,1,2,1,2,0\n").as_bytes()),
+            ),
+            (
+                "symbol_info/g.json",
+                Some(
+                    INFO.replace("[100,1,10,1]", "[100,1,1000000000000000000000,1]")
+                        .as_bytes(),
+                ),
+            ),
+        ]);
+        validate_series_dir(&wd.join("d"), Holidays::LeftOut);
+    }
+
+    #[test]
+    fn validator_lets_kept_holidays_be_bars_without_a_blue_dot_row() {
+        let one_dot: &[u8] = b"20250801T,1,1,1,1,0\n";
+        let wd = tree(&[("A_BLUE_DOTS.csv", Some(one_dot))]);
+        validate_series_dir(&wd.join("d"), Holidays::MayBeKept);
+        let message = complaint(&[("A_BLUE_DOTS.csv", Some(one_dot))], Holidays::LeftOut);
+        assert!(message.contains("want one per bar"), "{message}");
     }
 
     #[test]
     fn validator_rejects_each_broken_rule() {
-        let cases = [
+        const PRICES: &str = "A_PRICE_DATA.csv";
+        const LIST: &str = "symbol_info/g.json";
+        let info = |from: &str, to: &str| INFO.replacen(from, to, 1).into_bytes();
+        let cases: Vec<(&str, Option<Vec<u8>>, &str)> = vec![
+            ("sub/x.csv", Some(vec![]), "unexpected folder sub"),
+            ("A.B_PRICE_DATA.csv", Some(vec![]), "exactly one dot"),
+            ("A_PRICE_DATA.txt", Some(vec![]), "not a .csv file"),
+            ("A_VOLUME.csv", Some(vec![]), "unknown series suffix"),
+            ("a_PRICE_DATA.csv", Some(vec![]), "symbol must be"),
             (
-                "A_PRICE_DATA.csv",
-                "20250801T,1,2,1,2,0\n20250801T,1,2,1,2,0\n",
-                INFO,
+                PRICES,
+                Some(b"20250731T,1,2,1,2,\xff\n".to_vec()),
+                "not UTF-8",
+            ),
+            (PRICES, None, "BLUE_DOTS without PRICE_DATA"),
+            (
+                "A_BLUE_DOTS.csv",
+                Some(b"20250731T,0,0,0,0,0\n20250801T,1,1,1,1,0\n20250802T,0,0,0,0,0\n".to_vec()),
+                "20250802T has no PRICE_DATA bar",
+            ),
+            ("A_RLST_RATING.csv", None, "A: no _RLST_RATING series"),
+            (PRICES, Some(b"20250731T,1,2,1,2,5".to_vec()), "lacks LF"),
+            (
+                PRICES,
+                Some(b"20250731T,1,2,1,2,5\r\n".to_vec()),
+                "CR, space",
+            ),
+            (
+                PRICES,
+                Some(b"20250731T,1,2,1,2\n".to_vec()),
+                "5 fields, want 6",
+            ),
+            (
+                PRICES,
+                Some(b"20250231T,1,2,1,2,0\n".to_vec()),
+                "real YYYYMMDDT",
+            ),
+            (
+                PRICES,
+                Some(b"09990101T,1,2,1,2,0\n".to_vec()),
+                "real YYYYMMDDT",
+            ),
+            (
+                PRICES,
+                Some(b"date,open,high,low,close,volume\n".to_vec()),
+                "real YYYYMMDDT",
+            ),
+            (
+                PRICES,
+                Some(b"20250801T,1,2,1,2,0\n20250801T,1,2,1,2,0\n".to_vec()),
                 "not after",
             ),
-            ("A_PRICE_DATA.csv", "20250801T,1,2,1,2,0", INFO, "lacks LF"),
             (
-                "A_PRICE_DATA.csv",
-                "20250801T,1e3,2,1,2,0\n",
-                INFO,
+                PRICES,
+                Some(b"20250731T,1,2,1,2.0000000000000001,5\n".to_vec()),
+                "not the shortest text of its value, 2",
+            ),
+            (
+                PRICES,
+                Some(b"20250731T,1e3,2,1,2,0\n".to_vec()),
                 "plain decimal",
             ),
             (
-                "A_PRICE_DATA.csv",
-                "20250801T,1.0,2,1,2,0\n",
-                INFO,
+                PRICES,
+                Some(b"20250731T,1.0,2,1,2,0\n".to_vec()),
                 "plain decimal",
             ),
-            ("A_PRICE_DATA.csv", "20250801T,3,2,1,2,0\n", INFO, "OHLC"),
             (
-                "A_PRICE_DATA.csv",
-                "20250801T,1,2,1,2,-1\n",
-                INFO,
+                PRICES,
+                Some(b"20250731T,-0,2,1,2,0\n".to_vec()),
+                "plain decimal",
+            ),
+            (PRICES, Some(b"20250731T,3,2,1,2,0\n".to_vec()), "OHLC"),
+            (
+                PRICES,
+                Some(b"20250731T,1,2,1,2,-1\n".to_vec()),
                 "negative volume",
             ),
             (
-                "A_PRICE_DATA.csv",
-                "20250231T,1,2,1,2,0\n",
-                INFO,
-                "real YYYYMMDDT",
+                "A_RLST_RATING.csv",
+                Some(b"20250731T,70,71,70,70,0\n".to_vec()),
+                "must repeat one value",
             ),
             (
-                "A_PRICE_DATA.csv",
-                "date,open,high,low,close,volume\n",
-                INFO,
-                "real YYYYMMDDT",
+                "A_BLUE_DOTS.csv",
+                Some(b"20250731T,2,2,2,2,0\n20250801T,1,1,1,1,0\n".to_vec()),
+                "must be 0 or 1",
             ),
-            ("A.B_PRICE_DATA.csv", "", INFO, "exactly one dot"),
+            ("symbol_info/h.json", Some(INFO.into()), "holds 2 files"),
+            (LIST, Some(b"{".to_vec()), "not JSON"),
+            (LIST, Some(info("{", r#"{"type":"stock","#)), "keys are"),
+            (LIST, Some(b"[]".to_vec()), "keys are"),
             (
-                "A_PRICE_DATA.csv",
-                "20250801T,1.5,2,1,2,0\n",
-                INFO,
-                "not the smallest exact",
+                LIST,
+                Some(info(
+                    r#"["A_BC_INDICATOR","A_BLUE_DOTS","A_PRICE_DATA","A_RLST_RATING"]"#,
+                    r#""A_PRICE_DATA""#,
+                )),
+                "must be arrays",
             ),
             (
-                "A_PRICE_DATA.csv",
-                "20250801T,1,2,1,2,0\n",
-                r#"{"symbol":[],"description":[],"pricescale":[]}"#,
+                LIST,
+                Some(info("[100,1,10,1]", "[100,1,10]")),
+                "differ in length",
+            ),
+            (
+                LIST,
+                Some(info(r#""A_BLUE_DOTS""#, r#""A_BC_INDICATOR""#)),
+                "not unique",
+            ),
+            (
+                LIST,
+                Some(info(r#""A_BLUE_DOTS""#, r#""B_BLUE_DOTS""#)),
                 "CSV files are",
             ),
+            (
+                LIST,
+                Some(info(r#""A_BLUE_DOTS""#, r#""a""#)),
+                "bad symbol a",
+            ),
+            (
+                LIST,
+                Some(info(r#""A - blue dots (daily)""#, r#""""#)),
+                "bad description for A_BLUE_DOTS",
+            ),
+            (
+                LIST,
+                Some(info("[100,1,10,1]", "[100,1,20,1]")),
+                "pricescale 20 of A_PRICE_DATA",
+            ),
+            (
+                LIST,
+                Some(info("[100,", "[100000000000000000000000,")),
+                "pricescale 100000000000000000000000 of A_BC_INDICATOR",
+            ),
+            (
+                LIST,
+                Some(info("[100,1,", "[100,10,")),
+                "A_BLUE_DOTS must have pricescale 1",
+            ),
+            (
+                LIST,
+                Some(info("[100,1,10,", "[100,1,100,")),
+                "of A_PRICE_DATA is not the smallest exact one",
+            ),
         ];
-        for (name, csv, info, expected) in cases {
-            let message = broken(name, csv, info);
-            assert!(message.contains(expected), "{name} {csv:?}: {message}");
+        for (name, bytes, expected) in &cases {
+            let message = complaint(&[(name, bytes.as_deref())], Holidays::LeftOut);
+            assert!(
+                message.contains(expected),
+                "{name}: want {expected:?}, got {message}"
+            );
         }
+    }
+
+    #[test]
+    fn validator_wants_a_list_named_after_a_group() {
+        let message = complaint(
+            &[
+                ("symbol_info/g.json", None),
+                ("symbol_info/g.v1.json", Some(INFO.as_bytes())),
+            ],
+            Holidays::LeftOut,
+        );
+        assert!(message.contains("want <group>.json"), "{message}");
     }
 }

@@ -88,8 +88,8 @@ fn rule_1_machine_time_zone_is_never_used() {
     );
     for tz in ["Pacific/Kiritimati", "America/Adak", "UTC"] {
         let output = wd.join(&tz.replace('/', "_"));
-        let out =
-            harness::run(harness::process_command(&wd.join("in"), &output, "daily").env("TZ", tz));
+        let mut cmd = harness::process_command(&wd.join("in"), &output, "daily");
+        let out = harness::run_and_validate(cmd.env("TZ", tz), &output);
         assert!(out.status.success());
         let csv = wd.read(&format!(
             "{}/data/daily/X_PRICE_DATA.csv",
