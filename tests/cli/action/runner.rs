@@ -66,7 +66,8 @@ impl Step {
 }
 
 /// Every series tree the steps wrote into the workspace must pass the TradingView validator,
-/// like every tree the other tests produce. Skipped when the test is already failing.
+/// like every tree the other tests produce: checked here once more for the steps a test ran
+/// itself ([`Runner::command`], [`collect`]). Skipped when the test is already failing.
 impl Drop for Runner {
     fn drop(&mut self) {
         if !std::thread::panicking() {
@@ -157,9 +158,12 @@ impl Runner {
         (cmd, output_file, summary_file)
     }
 
+    /// Runs a step; then every series tree in the workspace must pass the TradingView
+    /// validator, before a later step replaces it.
     pub fn step(&self, with: &[(&str, &str)]) -> Step {
         let (mut cmd, output_file, summary_file) = self.command(with);
         let output = run(&mut cmd);
+        crate::harness::validate_outputs_under(&self.workspace());
         collect(output, &output_file, &summary_file)
     }
 }
@@ -284,14 +288,16 @@ pub fn parse_output_file(text: &str) -> Result<BTreeMap<String, String>, String>
     Ok(outputs)
 }
 
-/// The next line (without `\n` or `\r\n`) and what follows it; `None` after the text ends.
-/// The second part is `None` when the line had no newline (the end of the file).
+/// The next line (without its `\n`) and what follows it; `None` after the text ends. The second
+/// part is `None` when the line had no newline (the end of the file). A `\r` before the `\n`
+/// stays in the line, as on the Linux runner that runs container actions (the runner ends lines
+/// at `\r\n` on Windows only), so a delimiter written with `\r\n` is not found.
 fn read_line(text: &str) -> Option<(&str, Option<&str>)> {
     if text.is_empty() {
         return None;
     }
     match text.find('\n') {
-        Some(i) => Some((text[..i].trim_end_matches('\r'), Some(&text[i + 1..]))),
+        Some(i) => Some((&text[..i], Some(&text[i + 1..]))),
         None => Some((text, None)),
     }
 }
