@@ -142,11 +142,7 @@ fn process_writes_outputs_summary_and_the_same_files_as_the_cli() {
         assert!(table.lines().all(|l| cells(l) == width), "{table}");
     }
 
-    let errors: Vec<&str> = step
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("::error"))
-        .collect();
+    let errors = step.annotations("::error");
     assert_eq!(errors.len(), 1);
     assert!(
         errors[0].starts_with(
@@ -299,11 +295,7 @@ fn thousands_of_failures_keep_the_summary_under_1_mib_and_annotations_at_10() {
         "{}",
         &step.summary[step.summary.len() - 400..]
     );
-    let errors: Vec<&str> = step
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("::error"))
-        .collect();
+    let errors = step.annotations("::error");
     assert_eq!(errors.len(), 10);
     assert!(
         errors[9].contains("3991 more errors are not shown as annotations"),
@@ -407,14 +399,6 @@ fn folders_outside_the_workspace_and_unknown_modes_are_refused() {
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_the_run_and_still_writes_the_summary() {
-    fn has_staged_series(data: &Path) -> bool {
-        std::fs::read_dir(data).is_ok_and(|entries| {
-            entries
-                .flatten()
-                .any(|e| std::fs::read_dir(e.path()).is_ok_and(|mut files| files.nth(2).is_some()))
-        })
-    }
-
     let runner = Runner::new();
     let folder = charts_folder(&runner, 6000);
     let (mut cmd, output_file, summary_file) =
@@ -426,11 +410,7 @@ fn sigterm_stops_the_run_and_still_writes_the_summary() {
         .unwrap();
     // Wait until series are being written, then stop it as the runner's `docker stop` would.
     let data = runner.workspace().join("bluedot-output/data");
-    let started = std::time::Instant::now();
-    while !has_staged_series(&data) {
-        assert!(started.elapsed().as_secs() < 60, "conversion never started");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    crate::harness::wait_until_series_are_staged(&data);
     let kill = run(std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]));
     assert!(kill.status.success());
     let step = runner::collect(
@@ -445,13 +425,10 @@ fn sigterm_stops_the_run_and_still_writes_the_summary() {
     assert!(step.summary.contains("interrupted"), "{}", step.summary);
     assert!(step.summary.contains("| in this shard | 6000 |"));
     // The charts not reached are one warning, not ten error annotations of the same reason.
-    let annotations: Vec<&str> = step
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("::error") || l.starts_with("::warning"))
-        .collect();
-    assert_eq!(annotations.len(), 1, "{annotations:?}");
-    assert!(annotations[0].starts_with("::warning title=interrupted::"));
+    assert_eq!(step.annotations("::error"), Vec::<&str>::new());
+    let warnings = step.annotations("::warning");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with("::warning title=interrupted::"));
     // Nor are they thousands of rows of the job summary.
     assert!(
         step.summary
@@ -507,10 +484,8 @@ fn process_on_the_example_drop_agrees_with_its_report() {
     // The example drop mixes Indian and American charts: the American bars are not stamped at
     // midnight in Asia/Kolkata, which one annotation says.
     let warnings = step
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("::warning title=dates may be a day off::"))
-        .count();
+        .annotations("::warning title=dates may be a day off::")
+        .len();
     let off = report["bars_not_at_midnight"].as_u64().unwrap();
     assert_eq!(warnings, usize::from(off > 0), "{off}");
     assert_eq!(
@@ -536,11 +511,7 @@ fn a_bar_left_out_is_annotated_with_its_chart_and_day() {
     runner.write(&format!("{folder}/LOST.IN_daily.json"), two_bars);
     let step = runner.step(&[("source", folder)]);
     assert_eq!(step.code(), 0);
-    let annotations: Vec<&str> = step
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("::warning title=bars left out::"))
-        .collect();
+    let annotations = step.annotations("::warning title=bars left out::");
     assert_eq!(annotations.len(), 1, "{}", step.stdout);
     assert!(
         annotations[0].contains(

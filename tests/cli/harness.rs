@@ -197,6 +197,24 @@ pub fn file_entry<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_js
         .unwrap_or_else(|| panic!("{name} not in report"))
 }
 
+/// Waits (a minute at most) until a run writing into the output root's `data` folder has
+/// staged its first charts' series: a moment inside its conversion, to stop it at.
+#[cfg(unix)]
+pub fn wait_until_series_are_staged(data: &Path) {
+    let staged = || {
+        std::fs::read_dir(data).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| std::fs::read_dir(e.path()).is_ok_and(|mut files| files.nth(2).is_some()))
+        })
+    };
+    let started = std::time::Instant::now();
+    while !staged() {
+        assert!(started.elapsed().as_secs() < 60, "conversion never started");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 /// Every name under `dir` starting with a dot: staging trees, temporary files, lock files.
 #[cfg(target_os = "linux")]
 pub fn hidden_entries(dir: &std::path::Path) -> Vec<String> {

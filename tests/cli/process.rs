@@ -116,10 +116,17 @@ fn a_reader_gone_from_stderr_or_stdout_does_not_change_the_status() {
             String::from_utf8_lossy(&output.stderr).into_owned(),
         )
     };
-    let mut process = harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
-    assert_eq!(closed_pipe(&mut process, false).0, Some(0));
-    assert_eq!(harness::report(&wd.join("out"))["published"], true);
-    harness::validate_output(&wd.join("out"));
+    for stdout in [false, true] {
+        let output = wd.join(&format!("out-{stdout}"));
+        let mut process = harness::process_command(&wd.join("in"), &output, "daily");
+        assert_eq!(
+            closed_pipe(&mut process, stdout).0,
+            Some(0),
+            "stdout: {stdout}"
+        );
+        assert_eq!(harness::report(&output)["published"], true);
+        harness::validate_output(&output);
+    }
 
     // For `plan`, stdout carries the matrix: not written, the run failed, and says why.
     let mut plan = harness::bluedot();
@@ -219,14 +226,20 @@ fn usage_errors_exit_two() {
         "{}",
         String::from_utf8_lossy(&file.stderr)
     );
-    std::fs::create_dir_all(wd.join("in")).unwrap();
-    let shard = harness::process(
-        &wd.join("in"),
-        &wd.join("out"),
+    // A folder with a chart, so that no case below is refused only for having none.
+    wd.write("in/ONE_daily.json", chart::with_bars("ONE", 1));
+    let refused = |output: &str, timeframe: &str, extra: &[&str], says: &str| {
+        let run = harness::process(&wd.join("in"), &wd.join(output), timeframe, extra);
+        assert_eq!(run.status.code(), Some(2), "{extra:?}");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+    };
+    refused(
+        "out",
         "daily",
         &["--shard-index", "3", "--shard-count", "3"],
+        "shard index must be below the shard count 3, got 3",
     );
-    assert_eq!(shard.status.code(), Some(2));
     // A matrix job that forgot its index would convert shard 0, and the rest go missing.
     let no_index = harness::process(
         &wd.join("in"),
@@ -251,14 +264,22 @@ fn usage_errors_exit_two() {
             "{stderr}"
         );
     }
-    let timeframe = harness::process(&wd.join("in"), &wd.join("out"), "monthly", &[]);
-    assert_eq!(timeframe.status.code(), Some(2));
-    let same = harness::process(&wd.join("in"), &wd.join("in/."), "daily", &[]);
-    assert_eq!(same.status.code(), Some(2));
+    refused(
+        "out",
+        "monthly",
+        &[],
+        "invalid value 'monthly' for '--timeframe",
+    );
+    refused(
+        "in/.",
+        "daily",
+        &[],
+        "--input and --output are the same folder",
+    );
     assert!(!wd.join("in/report.json").exists());
+    assert!(!wd.join("out").exists(), "a refused run wrote nothing");
     // An output that cannot be a folder: the message says which.
     wd.write("in/notes.txt", "a file, not a folder");
-    wd.write("in/ONE_daily.json", chart::with_bars("ONE", 1));
     let unwritable = wd.join("in/notes.txt/out");
     let blocked = harness::process(&wd.join("in"), &unwritable, "daily", &[]);
     assert_eq!(blocked.status.code(), Some(2));

@@ -51,9 +51,7 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
         "symbol_info/watchlist.json",
     ] {
         wd.write(&format!("out/data/daily/{kept}"), "kept");
-        let refused = harness::run(&mut process("in"));
-        assert_eq!(refused.status.code(), Some(2), "{kept}");
-        let stderr = String::from_utf8_lossy(&refused.stderr);
+        let stderr = refused_daily_run(&wd);
         assert!(stderr.contains("was not written by bluedot"), "{stderr}");
         assert_eq!(wd.read(&format!("out/data/daily/{kept}")), "kept");
         only_the_tree_in(&wd.join("out/data"));
@@ -67,8 +65,7 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     for kept in ["notes.txt", "SPX_PRICE_DATA.csv", "mine/x.csv"] {
         wd.write(&format!("out/data/daily/{kept}"), "kept");
     }
-    let refused = harness::run(&mut process("in"));
-    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let stderr = refused_daily_run(&wd);
     assert!(
         stderr.contains("SPX_PRICE_DATA.csv and 2 more items were not written by bluedot"),
         "{stderr}"
@@ -82,9 +79,7 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     // given for the output root, where a run would nest data/ and a report inside the tree.
     let report = wd.read("out/report.json");
     wd.write("out/report.json", "my notes");
-    let refused = harness::run(&mut process("in"));
-    assert_eq!(refused.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let stderr = refused_daily_run(&wd);
     assert!(stderr.contains("is not a report bluedot wrote"), "{stderr}");
     assert_eq!(wd.read("out/report.json"), "my notes");
     // A link there would be replaced by the run's file, what it points to left as it was.
@@ -93,9 +88,7 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
         std::fs::remove_file(wd.join("out/report.json")).unwrap();
         wd.write("elsewhere.json", &report);
         std::os::unix::fs::symlink(wd.join("elsewhere.json"), wd.join("out/report.json")).unwrap();
-        let refused = harness::run(&mut process("in"));
-        assert_eq!(refused.status.code(), Some(2));
-        let stderr = String::from_utf8_lossy(&refused.stderr);
+        let stderr = refused_daily_run(&wd);
         assert!(stderr.contains("report.json is a link"), "{stderr}");
         std::fs::remove_file(wd.join("out/report.json")).unwrap();
     }
@@ -151,30 +144,21 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
         r#"{"symbol":["SPX"]}"#,
     );
     hand.write("in/A_daily.json", chart::with_bars("A", 2));
-    let refused = harness::run(&mut harness::process_command(
-        &hand.join("in"),
-        &hand.join("out"),
-        "daily",
-    ));
-    assert_eq!(refused.status.code(), Some(2));
+    refused_daily_run(&hand);
     assert!(hand.join("out/data/daily/SPX.csv").is_file());
 
     // A tree whose symbol list is gone holds series no run can be said to have written.
     let list = wd.join("out/data/daily/symbol_info/bluedot.json");
     let kept_list = std::fs::read(&list).unwrap();
     std::fs::remove_file(&list).unwrap();
-    let refused = harness::run(&mut process("in"));
-    assert_eq!(refused.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let stderr = refused_daily_run(&wd);
     assert!(stderr.contains("but no symbol list"), "{stderr}");
     assert!(wd.join("out/data/daily/A_PRICE_DATA.csv").is_file());
     std::fs::write(&list, &kept_list).unwrap();
     // Nor with a second list: the refusal names both, not the run's own as the one to move.
     let mine = wd.join("out/data/daily/symbol_info/mine.json");
     std::fs::write(&mine, &kept_list).unwrap();
-    let refused = harness::run(&mut process("in"));
-    assert_eq!(refused.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let stderr = refused_daily_run(&wd);
     assert!(
         stderr.contains("2 symbol lists (bluedot.json, mine.json)"),
         "{stderr}"
@@ -186,9 +170,7 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     {
         std::fs::rename(wd.join("out/data/daily"), wd.join("elsewhere")).unwrap();
         std::os::unix::fs::symlink(wd.join("elsewhere"), wd.join("out/data/daily")).unwrap();
-        let refused = harness::run(&mut process("in"));
-        assert_eq!(refused.status.code(), Some(2));
-        let stderr = String::from_utf8_lossy(&refused.stderr);
+        let stderr = refused_daily_run(&wd);
         assert!(stderr.contains("is a link"), "{stderr}");
         assert!(
             std::fs::symlink_metadata(wd.join("out/data/daily"))
@@ -201,14 +183,12 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     // A file where the tree goes is not moved aside either.
     let _ = std::fs::remove_dir_all(wd.join("out/data/daily"));
     wd.write("out/data/daily", "a file");
-    assert_eq!(harness::run(&mut process("in")).status.code(), Some(2));
+    refused_daily_run(&wd);
     assert_eq!(wd.read("out/data/daily"), "a file");
     // Nor one a level up, and the refusal names it.
     std::fs::remove_dir_all(wd.join("out/data")).unwrap();
     wd.write("out/data", "a file");
-    let refused = harness::run(&mut process("in"));
-    assert_eq!(refused.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let stderr = refused_daily_run(&wd);
     // Joined a part at a time: on Windows `out/data` would keep its `/`.
     let named = format!("{} is a file", wd.join("out").join("data").display());
     assert!(stderr.contains(&named), "{stderr}");
@@ -217,9 +197,7 @@ fn a_run_never_deletes_what_it_did_not_write_in_its_output() {
     {
         std::fs::remove_file(wd.join("out/data")).unwrap();
         std::os::unix::fs::symlink(wd.join("nowhere"), wd.join("out/data")).unwrap();
-        let refused = harness::run(&mut process("in"));
-        assert_eq!(refused.status.code(), Some(2));
-        let stderr = String::from_utf8_lossy(&refused.stderr);
+        let stderr = refused_daily_run(&wd);
         assert!(stderr.contains("is a link to nothing"), "{stderr}");
     }
 }
@@ -320,10 +298,12 @@ fn charts_of_one_symbol_fail_with_a_reason_of_bounded_length_and_write_no_bytes(
         "symbol collision: 40 files map to series symbol SAME: S00_daily.json, S01_daily.json, \
          S02_daily.json, S03_daily.json, S04_daily.json and 35 more"
     );
-    let written: usize = harness::tree(&wd.join("out/data/daily"))
-        .values()
-        .map(Vec::len)
-        .sum();
+    let tree = harness::tree(&wd.join("out/data/daily"));
+    assert!(
+        !tree.keys().any(|name| name.starts_with("SAME_")),
+        "{tree:?}"
+    );
+    let written: usize = tree.values().map(Vec::len).sum();
     assert_eq!(
         report["bytes"]["out"], written,
         "bytes out are what is there"
@@ -349,19 +329,7 @@ fn two_stop_signals_at_once_are_one_request() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let data = wd.join("out/data");
-    let started = std::time::Instant::now();
-    let converting = || {
-        std::fs::read_dir(&data).is_ok_and(|entries| {
-            entries
-                .flatten()
-                .any(|e| std::fs::read_dir(e.path()).is_ok_and(|mut files| files.nth(2).is_some()))
-        })
-    };
-    while !converting() {
-        assert!(started.elapsed().as_secs() < 60, "conversion never started");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    harness::wait_until_series_are_staged(&wd.join("out/data"));
     let pid = child.id().to_string();
     // Apart enough that the first is handled before the second comes, not merged with it.
     for pause in [0, 10] {

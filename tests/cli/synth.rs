@@ -13,6 +13,8 @@ fn gen_into(dir: &Path, timeframe: &str, count: u32, extra: &[&str]) {
         .args(["--timeframe", timeframe, "--count", &count.to_string()])
         .args(extra));
     assert!(out.status.success(), "gen failed");
+    // Every check of the files below would pass on none.
+    assert_eq!(tree(dir).len(), count as usize, "gen wrote another count");
 }
 
 /// Every generated chart under `dir`, parsed: file name -> JSON.

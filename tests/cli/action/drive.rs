@@ -204,11 +204,7 @@ fn an_api_key_given_beside_a_service_account_is_said_to_be_unused() {
     );
     assert_eq!(step.code(), 0, "{}", step.stdout);
     assert_eq!(step.outputs()["files-total"], "3");
-    let warnings: Vec<&str> = step
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("::warning"))
-        .collect();
+    let warnings = step.annotations("::warning");
     assert_eq!(
         warnings,
         [
@@ -235,11 +231,7 @@ fn a_second_folder_of_the_same_name_is_annotated() {
     let runner = Runner::new();
     let step = drive_step(&runner, &drive, &[("date", DAY)]);
     assert_eq!(step.code(), 0);
-    let chosen: Vec<&str> = step
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("::warning title=newest of one name::2 folders named"))
-        .collect();
+    let chosen = step.annotations("::warning title=newest of one name::2 folders named");
     assert_eq!(chosen.len(), 1, "{}", step.stdout);
     assert!(chosen[0].contains("using the newest"), "{}", chosen[0]);
 

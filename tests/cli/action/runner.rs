@@ -49,6 +49,15 @@ impl Step {
         }
     }
 
+    /// The workflow commands on stdout that start with `prefix` (`"::error"`,
+    /// `"::warning title=bars left out::"`): the annotations the runner would show.
+    pub fn annotations(&self, prefix: &str) -> Vec<&str> {
+        self.stdout
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .collect()
+    }
+
     /// The outputs, parsed with the runner's rules; panics with the runner's message if invalid,
     /// or if an output is not declared in `action.yml` (workflows could not read it).
     pub fn outputs(&self) -> BTreeMap<String, String> {

@@ -4,11 +4,15 @@ use super::*;
 
 // ---- Rule 8: blue dots ----
 
-fn blue_dots_for(rows: Vec<Value>, dots: Value) -> (WorkDir, String) {
-    let (wd, code) = convert("X_daily.json", &chart::chart(Some("X"), rows, dots), &[]);
+fn blue_dots_for_bytes(bytes: &[u8]) -> (WorkDir, String) {
+    let (wd, code) = convert("X_daily.json", bytes, &[]);
     assert_eq!(code, 0);
     let csv = series(&wd, "X_BLUE_DOTS");
     (wd, csv)
+}
+
+fn blue_dots_for(rows: Vec<Value>, dots: Value) -> (WorkDir, String) {
+    blue_dots_for_bytes(&chart::chart(Some("X"), rows, dots))
 }
 
 #[test]
@@ -23,23 +27,48 @@ fn rule_8_blue_dot_epoch_ms_are_local_midnights() {
     assert_eq!(csv, "20250731T,0,0,0,0,0\n20250801T,1,1,1,1,0\n");
 }
 
-#[test]
-fn rule_8_weekly_blue_dot_on_any_weekday_lights_that_weeks_friday_bar() {
-    // Weekly bars on Fridays 2025-07-25 and 2025-08-01; dots on Mon 07-28 and Wed 07-30.
-    let rows = vec![bar(0), bar(-7), bar(-14)];
+/// Converts a weekly chart of `weeks` Friday bars, the newest 2025-08-01, with these dots.
+fn weekly_blue_dots_for(weeks: i64, dots: &[&str]) -> String {
+    let rows = (0..weeks).map(|week| bar(-7 * week)).collect();
     let wd = WorkDir::new();
     wd.write(
         "in/X_weekly.json",
-        chart::weekly_chart(
-            Some("X"),
-            rows,
-            dot_objects(&["2025-07-28", "2025-07-30", "2025-07-20"]),
-        ),
+        chart::weekly_chart(Some("X"), rows, dot_objects(dots)),
     );
     let out = harness::process(&wd.join("in"), &wd.join("out"), "weekly", &[]);
     assert!(out.status.success());
+    wd.read("out/data/weekly/X_BLUE_DOTS.csv")
+}
+
+#[test]
+fn rule_8_weekly_blue_dot_on_any_weekday_lights_that_weeks_friday_bar() {
+    // One dot in each week but the first and the last: Monday 06-23, Tuesday 07-01, Wednesday
+    // 07-09, Thursday 07-17 and Friday 07-25, the bar's own day.
+    let csv = weekly_blue_dots_for(
+        7,
+        &[
+            "2025-06-23",
+            "2025-07-01",
+            "2025-07-09",
+            "2025-07-17",
+            "2025-07-25",
+        ],
+    );
     assert_eq!(
-        wd.read("out/data/weekly/X_BLUE_DOTS.csv"),
+        csv,
+        "20250620T,0,0,0,0,0\n20250627T,1,1,1,1,0\n20250704T,1,1,1,1,0\n\
+         20250711T,1,1,1,1,0\n20250718T,1,1,1,1,0\n20250725T,1,1,1,1,0\n\
+         20250801T,0,0,0,0,0\n"
+    );
+}
+
+#[test]
+fn rule_8_weekly_blue_dot_on_a_weekend_lights_the_next_friday_bar() {
+    // Saturday 07-19 and Sunday 07-27: after the Friday of their ISO week, so the window rule
+    // gives them the Friday after.
+    let csv = weekly_blue_dots_for(3, &["2025-07-19", "2025-07-27"]);
+    assert_eq!(
+        csv,
         "20250718T,0,0,0,0,0\n20250725T,1,1,1,1,0\n20250801T,1,1,1,1,0\n"
     );
 }
@@ -83,13 +112,6 @@ fn rule_8_blue_dots_missing_null_or_empty_give_all_zero() {
     file["chart"].as_object_mut().unwrap().remove("blueDotData");
     let (_, csv) = blue_dots_for_bytes(&serde_json::to_vec(&file).unwrap());
     assert_eq!(csv, "20250801T,0,0,0,0,0\n");
-}
-
-fn blue_dots_for_bytes(bytes: &[u8]) -> (WorkDir, String) {
-    let (wd, code) = convert("X_daily.json", bytes, &[]);
-    assert_eq!(code, 0);
-    let csv = series(&wd, "X_BLUE_DOTS");
-    (wd, csv)
 }
 
 #[test]

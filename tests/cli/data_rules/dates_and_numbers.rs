@@ -104,8 +104,21 @@ fn rule_1_machine_time_zone_is_never_used() {
 
 #[test]
 fn rule_1_bad_timezone_is_a_usage_error() {
-    let (_, code) = convert_rows(vec![bar(0)], &["--timezone", "Mars/Olympus"]);
-    assert_eq!(code, 2);
+    let wd = WorkDir::new();
+    wd.write("in/X_daily.json", chart::with_bars("X", 1));
+    let out = harness::process(
+        &wd.join("in"),
+        &wd.join("out"),
+        "daily",
+        &["--timezone", "Mars/Olympus"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("\"Mars/Olympus\" is not an IANA time zone name"),
+        "{stderr}"
+    );
+    assert!(!wd.join("out").exists());
 }
 
 // ---- Rule 2: format ----
@@ -232,15 +245,27 @@ fn rule_4_a_pricescale_past_64_bits_does_not_stop_the_next_run() {
 
 #[test]
 fn rule_4_pricescale_is_the_smallest_exact_power_of_ten() {
-    let rows = vec![row(0, [10.25, 12.5, 9.125, 11.0], Some(1.0))];
-    let (wd, _) = convert_rows(rows, &[]);
+    let mut fractional = row(0, [10.25, 12.5, 9.125, 11.0], Some(1.0));
+    // RLST is a score, its pricescale 1 whatever its text: TradingView shows it rounded.
+    fractional["rlst"] = json!(70.5);
+    let (wd, _) = convert_rows(vec![fractional], &[]);
     let info: Value =
         serde_json::from_str(&wd.read("out/data/daily/symbol_info/bluedot.json")).unwrap();
-    let at = info["symbol"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .position(|s| s == "X_PRICE_DATA")
-        .unwrap();
-    assert_eq!(info["pricescale"][at], 1000);
+    let scale_of = |series: &str| {
+        let at = info["symbol"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|s| s == series)
+            .unwrap();
+        info["pricescale"][at].clone()
+    };
+    assert_eq!(scale_of("X_PRICE_DATA"), 1000);
+    assert_eq!(scale_of("X_BC_INDICATOR"), 10);
+    assert_eq!(scale_of("X_RLST_RATING"), 1);
+    assert_eq!(scale_of("X_BLUE_DOTS"), 1);
+    assert_eq!(
+        series(&wd, "X_RLST_RATING"),
+        "20250801T,70.5,70.5,70.5,70.5,0\n"
+    );
 }

@@ -4,9 +4,17 @@ use super::*;
 
 // ---- Rule 5: holidays ----
 
+/// A holiday with an `rlst`, which MarketSmith leaves null: only the holiday rule, not rule 6's
+/// null `rlst`, can then keep it out of RLST_RATING.
+fn rated_holiday(days: i64) -> Value {
+    let mut r = holiday(days);
+    r["rlst"] = json!(70);
+    r
+}
+
 #[test]
 fn rule_5_holidays_are_left_out_of_all_series_by_default() {
-    let rows = vec![bar(0), holiday(-1), bar(-2)];
+    let rows = vec![bar(0), rated_holiday(-1), bar(-2)];
     let (wd, _) = convert_rows(rows, &[]);
     for s in [
         "X_PRICE_DATA",
@@ -32,7 +40,7 @@ fn rule_5_holidays_are_left_out_of_all_series_by_default() {
 
 #[test]
 fn rule_5_keep_holidays_keeps_them_in_price_data_only() {
-    let rows = vec![bar(0), holiday(-1), bar(-2)];
+    let rows = vec![bar(0), rated_holiday(-1), bar(-2)];
     let (wd, _) = convert_rows(rows, &["--keep-holidays"]);
     assert!(series(&wd, "X_PRICE_DATA").contains("20250731T,10,12,9,11,0\n"));
     assert_eq!(
@@ -239,5 +247,56 @@ fn rule_7_the_newest_bar_left_out_is_dated_and_warned_of() {
              BAX_daily.json 2025-07-30 null_price\n"
         ),
         "{stderr}"
+    );
+}
+
+// ---- Dropped rows, per file and in total ----
+
+#[test]
+fn dropped_rows_are_counted_per_file_and_in_total() {
+    let mut repeated = bar(-2);
+    repeated["close"] = json!(11.5);
+    let mut unpriced = bar(-3);
+    unpriced["close"] = Value::Null;
+    let a = chart::chart(
+        Some("A"),
+        vec![bar(0), holiday(-1), bar(-2), repeated, unpriced],
+        dot_objects(&["2025-08-05"]),
+    );
+    let mut unrated = bar(-2);
+    unrated["rlst"] = Value::Null;
+    let b = chart::chart(
+        Some("B"),
+        vec![
+            bar(0),
+            row(-1, [10.0, 8.0, 9.0, 11.0], Some(5.0)),
+            unrated,
+            holiday(-3),
+            bar(-4),
+        ],
+        dot_objects(&["2025-02-30"]),
+    );
+    let wd = WorkDir::new();
+    wd.write("in/A_daily.json", a);
+    wd.write("in/B_daily.json", b);
+    let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let report = report(&wd);
+    let a = &file_entry(&report, "A_daily.json")["dropped_rows"];
+    let b = &file_entry(&report, "B_daily.json")["dropped_rows"];
+    assert_eq!(
+        *a,
+        json!({"holiday": 1, "duplicate_date": 1, "null_price": 1, "blue_dots_outside_range": 1})
+    );
+    assert_eq!(
+        *b,
+        json!({"holiday": 1, "ohlc_violation": 1, "null_rlst": 1, "invalid_blue_dot": 1})
+    );
+    assert_eq!(
+        report["dropped_rows"],
+        json!({
+            "holiday": 2, "duplicate_date": 1, "null_price": 1, "blue_dots_outside_range": 1,
+            "ohlc_violation": 1, "null_rlst": 1, "invalid_blue_dot": 1,
+        })
     );
 }
