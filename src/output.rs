@@ -6,7 +6,10 @@
 //!   the two names are swapped in one step, so a reader never finds the folder missing). One
 //!   rename per run instead of one per file, and the published tree is always one whole run.
 //! - `PerFile`: a chart's files are each written under a temporary name, then renamed into
-//!   place once all are written.
+//!   place once all are written. Once the run's symbol list is in place, the series of charts
+//!   it did not write (failed or missing today) are removed, so that it leaves the tree a staged
+//!   run would publish: a series on disk that its list does not name would be taken for a
+//!   user's file, and every later run refused.
 //!
 //! A rename protects readers from a crashed process, which is the failure that happens on a
 //! runner; power loss on an ephemeral runner loses the machine anyway. On a laptop, a machine
@@ -28,12 +31,13 @@ pub use replace::{Published, not_put_back};
 use replace::{remove_tree, swap_into_place};
 use replaceable::holds_only_series;
 pub use replaceable::{is_within, left_by_a_file_manager, refuse_foreign_root, resolved};
+use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 /// Set while a run puts its tree and its report in place, two renames that must not be parted:
 /// a forced exit between them would leave a tree beside another run's report.
@@ -92,12 +96,21 @@ pub struct SeriesTree<'c> {
     /// The series symbols of the tree this run will replace, as its symbol list names them,
     /// sorted: what the run's tree no longer has is worth a word.
     published_before: Vec<Box<str>>,
+    /// Per-file mode: the series files of the tree as the run found it, and those it put in
+    /// place (`A_PRICE_DATA.csv`).
+    in_place: Option<InPlace>,
+}
+
+struct InPlace {
+    listed_before: Vec<String>,
+    written: Mutex<BTreeSet<String>>,
 }
 
 impl<'c> SeriesTree<'c> {
     /// Prepares the claim's target (for example `site/data/daily`) for a run.
     pub fn create(claim: &'c Claim, mode: WriteMode) -> io::Result<SeriesTree<'c>> {
-        let mut published_before = Vec::new();
+        let published_before;
+        let mut in_place = None;
         let writing = match mode {
             WriteMode::Staged => {
                 published_before = series_symbols(holds_only_series(claim.target())?);
@@ -123,6 +136,17 @@ impl<'c> SeriesTree<'c> {
                 staging
             }
             WriteMode::PerFile => {
+                // Files are replaced where they are, so one of the user's named like a series
+                // would be as lost as in a replaced tree.
+                let listed = holds_only_series(claim.target())?;
+                published_before = series_symbols(listed.clone());
+                let mut listed_before: Vec<String> =
+                    listed.into_iter().map(|s| format!("{s}.csv")).collect();
+                listed_before.sort_unstable();
+                in_place = Some(InPlace {
+                    listed_before,
+                    written: Mutex::default(),
+                });
                 fs::create_dir_all(claim.target().join("symbol_info"))?;
                 claim.target().to_owned()
             }
@@ -143,10 +167,11 @@ impl<'c> SeriesTree<'c> {
             mode,
             broken: OnceLock::new(),
             published_before,
+            in_place,
         })
     }
 
-    /// The series symbols of the published tree this run replaces (none in per-file mode).
+    /// The series symbols of the published tree this run replaces.
     pub fn published_before(&self) -> &[Box<str>] {
         &self.published_before
     }
@@ -155,7 +180,14 @@ impl<'c> SeriesTree<'c> {
     pub fn write_chart(&self, files: &[(String, &[u8])]) -> io::Result<u64> {
         match self.mode {
             WriteMode::Staged => self.create_all(files),
-            WriteMode::PerFile => self.replace_all(files),
+            WriteMode::PerFile => {
+                let written = self.replace_all(files)?;
+                if let Some(in_place) = &self.in_place {
+                    let mut names = in_place.written.lock().expect("no writer panics");
+                    names.extend(files.iter().map(|(name, _)| name.clone()));
+                }
+                Ok(written)
+            }
         }
     }
 
@@ -225,6 +257,36 @@ impl<'c> SeriesTree<'c> {
     pub fn remove<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
         for name in names {
             let _ = self.writing.remove_file(OsStr::new(name));
+            if let Some(in_place) = &self.in_place {
+                in_place
+                    .written
+                    .lock()
+                    .expect("no writer panics")
+                    .remove(name);
+            }
+        }
+    }
+
+    /// Per-file mode: removes the series files of `which` side (what the tree held before and
+    /// the run did not write, or the other way round).
+    fn remove_unmatched(&self, which: Unmatched) {
+        let Some(in_place) = &self.in_place else {
+            return;
+        };
+        let written = in_place.written.lock().expect("no writer panics");
+        let names: Vec<&String> = match which {
+            Unmatched::NotWrittenToday => in_place
+                .listed_before
+                .iter()
+                .filter(|name| !written.contains(*name))
+                .collect(),
+            Unmatched::NotListedBefore => written
+                .iter()
+                .filter(|name| in_place.listed_before.binary_search(name).is_err())
+                .collect(),
+        };
+        for name in names {
+            let _ = self.writing.remove_file(OsStr::new(name));
         }
     }
 
@@ -278,12 +340,27 @@ impl<'c> SeriesTree<'c> {
         })
     }
 
-    /// Drops everything this run staged (an interrupted run publishes nothing).
+    /// Drops everything this run staged (an interrupted run publishes nothing). In per-file
+    /// mode, the series of charts the tree's list does not name: those it names were replaced
+    /// already, and stay.
     pub fn discard(self) {
-        if self.mode == WriteMode::Staged {
-            let _ = remove_tree(self.writing.path());
+        match self.mode {
+            WriteMode::Staged => {
+                let _ = remove_tree(self.writing.path());
+            }
+            WriteMode::PerFile => self.remove_unmatched(Unmatched::NotListedBefore),
         }
     }
+}
+
+/// Per-file mode's series files that its symbol list and the tree do not agree on.
+#[derive(Clone, Copy)]
+enum Unmatched {
+    /// Named by the list the run found, not written by the run: its list will not name them.
+    NotWrittenToday,
+    /// Written by the run, not named by the list it found: that list stays when it publishes
+    /// nothing.
+    NotListedBefore,
 }
 
 /// A run's tree with every file written, not yet published.
@@ -305,6 +382,7 @@ impl Finished<'_> {
         let Finished { tree, list, .. } = self;
         if let Some(list) = list {
             list.put_in_place()?;
+            tree.remove_unmatched(Unmatched::NotWrittenToday);
             return Ok(Published::InPlace);
         }
         let (staging, target) = (tree.writing.path().to_owned(), tree.claim.target());

@@ -542,3 +542,61 @@ fn files_a_stopped_machine_kept_without_data_do_not_stop_later_runs() {
     assert!(after.status.success());
     assert_eq!(harness::tree(&daily), published);
 }
+
+/// Per-file mode puts series in place as it goes: stopped, it leaves the tree as its symbol
+/// list names it, the charts that list does not name removed, so that the next run takes the
+/// tree for its own.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_interrupted_per_file_run_leaves_only_what_the_tree_lists() {
+    let wd = WorkDir::new();
+    for symbol in ["A", "B"] {
+        wd.write(
+            &format!("in/{symbol}_daily.json"),
+            chart::with_bars(symbol, 2),
+        );
+    }
+    let process = || {
+        let mut cmd = harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
+        cmd.args(["--write-mode", "per-file", "--workers", "1"]);
+        cmd
+    };
+    assert!(harness::run(&mut process()).status.success());
+    let listed_before = harness::tree(&wd.join("out/data/daily")).len();
+    let generated = harness::run(
+        harness::bluedot()
+            .args(["gen", "--no-pad", "--bars", "30", "--count", "3000"])
+            .args(["--timeframe", "daily", "--output"])
+            .arg(wd.join("in")),
+    );
+    assert!(generated.status.success());
+
+    let child = process()
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while harness::tree(&wd.join("out/data/daily")).len() < listed_before + 40 {
+        assert!(started.elapsed().as_secs() < 60, "conversion never started");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let kill =
+        harness::run(std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]));
+    assert!(kill.status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let report = harness::report(&wd.join("out"));
+    assert_eq!(report["interrupted"], true);
+
+    assert_eq!(
+        harness::tree(&wd.join("out/data/daily")).len(),
+        listed_before
+    );
+    harness::validate_output(&wd.join("out"));
+    let staged = harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
+    assert!(
+        harness::run_and_validate(&mut { staged }, &wd.join("out"))
+            .status
+            .success()
+    );
+}
