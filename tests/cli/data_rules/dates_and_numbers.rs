@@ -244,6 +244,26 @@ fn rule_4_a_pricescale_past_64_bits_does_not_stop_the_next_run() {
 }
 
 #[test]
+fn rule_4_a_price_past_22_decimals_keeps_its_digits_under_the_largest_pricescale() {
+    // 23 decimals, as an exporter printing a double in full writes a price under a millionth.
+    let tiny = row(0, [2e-7, 3e-7, 1.2345678901234568e-7, 2e-7], Some(1.0));
+    let (wd, code) = convert_rows(vec![tiny], &[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        series(&wd, "X_PRICE_DATA"),
+        "20250801T,0.0000002,0.0000003,0.00000012345678901234568,0.0000002,1\n"
+    );
+    let list = wd.read("out/data/daily/symbol_info/bluedot.json");
+    let largest = format!("1{}", "0".repeat(22));
+    assert!(
+        list.contains(&largest) && !list.contains(&format!("{largest}0")),
+        "{list}"
+    );
+    let again = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+    assert_eq!(again.status.code(), Some(0));
+}
+
+#[test]
 fn rule_4_pricescale_is_the_smallest_exact_power_of_ten() {
     let mut fractional = row(0, [10.25, 12.5, 9.125, 11.0], Some(1.0));
     // RLST is a score, its pricescale 1 whatever its text: TradingView shows it rounded.
