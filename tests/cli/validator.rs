@@ -402,7 +402,11 @@ mod self_check {
             ("A.B_PRICE_DATA.csv", Some(vec![]), "exactly one dot"),
             ("A_PRICE_DATA.txt", Some(vec![]), "not a .csv file"),
             ("A_VOLUME.csv", Some(vec![]), "unknown series suffix"),
-            ("a_PRICE_DATA.csv", Some(vec![]), "symbol must be"),
+            (
+                "A-B_PRICE_DATA.csv",
+                Some(vec![]),
+                "A-B_PRICE_DATA.csv: symbol must be",
+            ),
             (
                 PRICES,
                 Some(b"20250731T,1,2,1,2,\xff\n".to_vec()),
