@@ -24,7 +24,8 @@ fn the_conversion_document_lists_exactly_the_rule_tests() {
     );
 
     let cli = root.join("tests/cli");
-    let every_test = test_functions(&cli);
+    let mut every_test = test_functions(&cli);
+    every_test.extend(test_functions(&root.join("src")));
     let rule_tests = test_functions(&cli.join("data_rules"));
 
     let not_tests: Vec<_> = listed.difference(&every_test).collect();
