@@ -202,12 +202,8 @@ fn a_chart_whose_write_fails_in_per_file_mode_leaves_the_tree_a_staged_run_would
     harness::validate_output(&wd.join("out"));
 
     // The next run, in either mode, takes the tree for its own.
-    let staged = harness::process_command(&wd.join("in"), &wd.join("out"), "daily");
-    assert!(
-        harness::run_and_validate(&mut { staged }, &wd.join("out"))
-            .status
-            .success()
-    );
+    let staged = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+    assert!(staged.status.success());
     assert!(harness::tree(&wd.join("out/data/daily")).contains_key("A_BC_INDICATOR.csv"));
     assert!(
         harness::run_and_validate(&mut process(&[]), &wd.join("out"))
