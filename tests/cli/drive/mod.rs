@@ -1,7 +1,8 @@
 //! `process --source gdrive:` against the in-process Drive stand-in: listing, paths, trigger
 //! file, duplicates (`listing`), every fault kind and the soak (`faults`), token refresh and that
-//! no secret ever leaks (`auth`).
+//! no secret ever leaks (`auth`), what Drive hides or withholds (`access`).
 
+mod access;
 mod auth;
 mod faults;
 mod listing;

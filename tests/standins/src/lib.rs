@@ -12,6 +12,8 @@ mod fields;
 mod http;
 mod query;
 mod server;
+#[cfg(test)]
+mod tests;
 mod token;
 
 use md5::{Digest, Md5};
@@ -142,6 +144,11 @@ pub struct Item {
     /// a listing of its children) must carry `X-Goog-Drive-Resource-Keys: <id>/<key>`, or
     /// Drive answers 404 as if it did not exist.
     pub resource_key: Option<String>,
+    /// The shared drive the item lives in (`None`: a My Drive item). Drive hides such an item
+    /// from a request that does not say it supports shared drives: `files.get` and `alt=media`
+    /// answer 404 without `supportsAllDrives=true`, and `files.list` leaves it out unless both
+    /// that and `includeItemsFromAllDrives=true` are sent.
+    pub drive_id: Option<String>,
 }
 
 impl Item {
@@ -310,6 +317,10 @@ impl DriveStandin {
         self.with(|inner| {
             inner.next_id += 1;
             let n = inner.next_id;
+            // What is created in a shared drive's folder belongs to that drive.
+            let drive_id = parent
+                .and_then(|parent| inner.items.get(parent))
+                .and_then(|parent| parent.drive_id.clone());
             let id = if id.is_empty() {
                 format!("id{n:06}x")
             } else {
@@ -336,6 +347,7 @@ impl DriveStandin {
                     can_download: true,
                     shortcut_target,
                     resource_key: None,
+                    drive_id,
                 },
             );
             inner.order.push(id.clone());
@@ -400,6 +412,25 @@ impl DriveStandin {
     /// Gives an item a resource key, as Drive did to items shared by link before 2021.
     pub fn set_resource_key(&self, id: &str, key: &str) {
         self.with(|inner| inner.items.get_mut(id).expect("item").resource_key = Some(key.into()));
+    }
+
+    /// Moves an item, and everything under it, into the shared drive `drive_id` (items created
+    /// under it later belong to that drive too).
+    pub fn put_in_shared_drive(&self, id: &str, drive_id: &str) {
+        self.with(|inner| {
+            let mut moved = vec![id.to_owned()];
+            while let Some(id) = moved.pop() {
+                let item = inner.items.get_mut(&id).expect("item");
+                item.drive_id = Some(drive_id.into());
+                moved.extend(
+                    inner
+                        .items
+                        .values()
+                        .filter(|child| child.parent.as_deref() == Some(id.as_str()))
+                        .map(|child| child.id.clone()),
+                );
+            }
+        });
     }
 
     /// Replaces a file's content (as an upload mid-run would).

@@ -210,7 +210,11 @@ pub fn route(state: &State, request: &Request) -> Reply {
         None => return Reply::error(404, "notFound", "Unknown path"),
     };
     let item = state.inner.lock().expect("state").items.get(id).cloned();
-    let Some(mut item) = item.filter(|item| has_resource_key(request, item)) else {
+    // `files.export` takes no `supportsAllDrives` (it is not among its parameters in Drive's
+    // discovery document): only `files.get` hides a shared drive's items without it.
+    let visible = |item: &Item| export || item.drive_id.is_none() || flag(request, ALL_DRIVES);
+    let Some(mut item) = item.filter(|item| has_resource_key(request, item) && visible(item))
+    else {
         return Reply::error(404, "notFound", &format!("File not found: {id}."));
     };
     let media = export || request.query.get("alt").map(String::as_str) == Some("media");
@@ -296,6 +300,17 @@ fn token_endpoint(state: &State, request: &Request) -> Reply {
     )
 }
 
+/// Says the client supports shared drives (`files.get`, `files.list`).
+const ALL_DRIVES: &str = "supportsAllDrives";
+/// Asks `files.list` for shared drives' items too; without it, or without [`ALL_DRIVES`],
+/// they are left out.
+const ITEMS_FROM_ALL_DRIVES: &str = "includeItemsFromAllDrives";
+
+/// Whether the boolean query parameter `name` is set to true.
+fn flag(request: &Request, name: &str) -> bool {
+    request.query.get(name).map(String::as_str) == Some("true")
+}
+
 fn is_blob(item: &Item) -> bool {
     item.content.is_some() && !item.mime_type.starts_with("application/vnd.google-apps.")
 }
@@ -316,6 +331,9 @@ fn item_json(state: &State, item: &Item) -> Value {
     }
     if let Some(key) = &item.resource_key {
         value["resourceKey"] = key.clone().into();
+    }
+    if let Some(drive) = &item.drive_id {
+        value["driveId"] = drive.clone().into();
     }
     if is_blob(item) {
         let content = item.content.as_ref().expect("blob");
@@ -400,6 +418,7 @@ fn list(state: &State, request: &Request, fault: Option<&Fault>) -> Reply {
             None => return Reply::error(400, "invalid", "Invalid Value (pageToken)"),
         },
     };
+    let all_drives = flag(request, ALL_DRIVES) && flag(request, ITEMS_FROM_ALL_DRIVES);
     let matching: Vec<Item> = {
         let inner = state.inner.lock().expect("state");
         inner
@@ -407,6 +426,7 @@ fn list(state: &State, request: &Request, fault: Option<&Fault>) -> Reply {
             .iter()
             .filter_map(|id| inner.items.get(id))
             .filter(|item| item.parent.is_some())
+            .filter(|item| all_drives || item.drive_id.is_none())
             .filter(|item| filter.as_ref().is_none_or(|f| f.matches(item)))
             .cloned()
             .collect()

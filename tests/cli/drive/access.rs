@@ -1,0 +1,45 @@
+//! What Drive hides or withholds: items in a shared drive, which each request must say it
+//! supports.
+
+use super::{DAY, chart, drive, name, outcomes, process};
+use crate::harness::{WorkDir, report};
+
+/// Drive hides a shared drive's items from any request that does not say it supports shared
+/// drives: `files.get` and downloads answer 404, listings leave them out. A drop kept in one
+/// (its root, the trigger file, the charts, a shortcut's target) is read whole all the same.
+#[test]
+fn a_drop_in_a_shared_drive_is_listed_and_downloaded_whole() {
+    let d = drive(3, 5);
+    let root = d.standin.root();
+    let triggers = d.standin.folder(&root, "triggers");
+    d.standin
+        .file(&triggers, "daily_ready.txt", format!("{DAY}\n"));
+    let archive = d.standin.folder(&root, "archive");
+    let target = d
+        .standin
+        .file(&archive, "LINKED_daily.json", chart("LINKED", 7));
+    d.standin.shortcut(&d.day, "LINKED_daily.json", &target);
+    d.standin.put_in_shared_drive(&root, "0AteamDriveOfTheDrop");
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &[], &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("from the trigger file"), "{stderr}");
+    let report = report(&out);
+    assert_eq!(outcomes(&report), (6, 0, 0));
+    assert!(
+        report["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("/daily/2024-08-02"),
+        "{}",
+        report["source"]
+    );
+    for i in 0..5 {
+        assert_eq!(
+            crate::harness::file_entry(&report, &name(i))["outcome"],
+            "ok"
+        );
+    }
+}
