@@ -1,20 +1,12 @@
-//! The routes: token endpoint, files.list, files.get (metadata, `alt=media`, export), with faults
-//! injected per target before or while answering.
+//! The routes: files.list, files.get (metadata, `alt=media`, export), with faults injected per
+//! target before or while answering; the token endpoint is `token.rs`.
 
 use crate::fields::{self, Resource, Selection};
-use crate::http::{Delivery, Reply, Request, parse_form};
+use crate::http::{Delivery, Reply, Request};
 use crate::{FOLDER_MIME, Fault, Item, SHORTCUT_MIME, State, Target, query, token};
-use rand::Rng;
 use serde_json::{Value, json};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-fn take_fault(state: &State, target: Target) -> Option<Fault> {
+pub(crate) fn take_fault(state: &State, target: Target) -> Option<Fault> {
     let mut inner = state.inner.lock().expect("state");
     let fault = inner.faults.get_mut(&target)?.pop_front()?;
     inner.stats.faults_served += 1;
@@ -23,7 +15,7 @@ fn take_fault(state: &State, target: Target) -> Option<Fault> {
 
 /// The answer a fault replaces the normal one with; `None` when it alters the normal answer.
 /// `token` is the bearer token the request carried; `credential` whatever credential it carried.
-fn fault_reply(
+pub(crate) fn fault_reply(
     state: &State,
     fault: &Fault,
     token: Option<&str>,
@@ -155,7 +147,7 @@ fn unauthorized() -> Reply {
 
 pub fn route(state: &State, request: &Request) -> Reply {
     if request.method == "POST" && request.path == "/token" {
-        return token_endpoint(state, request);
+        return token::endpoint(state, request);
     }
     if request.method != "GET" {
         return Reply::error(405, "methodNotAllowed", "Method not allowed");
@@ -249,55 +241,6 @@ pub fn route(state: &State, request: &Request) -> Reply {
         }
     };
     alter(reply, fault)
-}
-
-fn token_endpoint(state: &State, request: &Request) -> Reply {
-    let fault = take_fault(state, Target::Token);
-    let form = parse_form(&String::from_utf8_lossy(&request.body));
-    let assertion = form.get("assertion").cloned().unwrap_or_default();
-    if let Some(reply) = fault
-        .as_ref()
-        .and_then(|f| fault_reply(state, f, None, &assertion, ""))
-    {
-        return reply;
-    }
-    let invalid = |description: String| {
-        state
-            .inner
-            .lock()
-            .expect("state")
-            .stats
-            .token_rejections
-            .push(description.clone());
-        Reply::json(
-            400,
-            json!({"error": "invalid_grant", "error_description": description}),
-        )
-    };
-    if form.get("grant_type").map(String::as_str) != Some(token::JWT_BEARER) {
-        return invalid(format!(
-            "unsupported grant_type {:?}",
-            form.get("grant_type")
-        ));
-    }
-    if let Err(problem) = token::verify(
-        &assertion,
-        &state.public_key,
-        &state.token_uri,
-        crate::CLIENT_EMAIL,
-        now(),
-    ) {
-        return invalid(problem);
-    }
-    let token = format!("ya29.standin-{:032x}", rand::rng().random::<u128>());
-    let mut inner = state.inner.lock().expect("state");
-    inner.tokens.insert(token.clone());
-    inner.issued.push(token.clone());
-    inner.stats.token_grants += 1;
-    Reply::json(
-        200,
-        json!({"access_token": token, "expires_in": 3599, "token_type": "Bearer"}),
-    )
 }
 
 /// Says the client supports shared drives (`files.get`, `files.list`).

@@ -1,9 +1,21 @@
-//! The token endpoint's checks: an RS256 JWT-bearer assertion signed by the test key, with the
-//! claims Google requires.
+//! The token endpoint: an RS256 JWT-bearer assertion signed by the test key, with the claims
+//! Google requires, buys an access token.
 
+use crate::http::{Reply, Request, parse_form};
+use crate::server::{fault_reply, take_fault};
+use crate::{State, Target};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use rand::Rng;
 use ring::signature::{KeyPair, RSA_PKCS1_2048_8192_SHA256, RsaKeyPair, UnparsedPublicKey};
+use serde_json::json;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
 
 /// The DER public key of a PKCS#8 PEM private key.
 pub fn public_key(pem: &str) -> Vec<u8> {
@@ -17,6 +29,56 @@ pub fn public_key(pem: &str) -> Vec<u8> {
     let der = STANDARD.decode(body).expect("test key is base64");
     let pair = RsaKeyPair::from_pkcs8(&der).expect("test key is PKCS#8 RSA");
     pair.public_key().as_ref().to_vec()
+}
+
+/// `POST /token`: a JWT-bearer grant verified, then a fresh access token.
+pub fn endpoint(state: &State, request: &Request) -> Reply {
+    let fault = take_fault(state, Target::Token);
+    let form = parse_form(&String::from_utf8_lossy(&request.body));
+    let assertion = form.get("assertion").cloned().unwrap_or_default();
+    if let Some(reply) = fault
+        .as_ref()
+        .and_then(|f| fault_reply(state, f, None, &assertion, ""))
+    {
+        return reply;
+    }
+    let invalid = |description: String| {
+        state
+            .inner
+            .lock()
+            .expect("state")
+            .stats
+            .token_rejections
+            .push(description.clone());
+        Reply::json(
+            400,
+            json!({"error": "invalid_grant", "error_description": description}),
+        )
+    };
+    if form.get("grant_type").map(String::as_str) != Some(JWT_BEARER) {
+        return invalid(format!(
+            "unsupported grant_type {:?}",
+            form.get("grant_type")
+        ));
+    }
+    if let Err(problem) = verify(
+        &assertion,
+        &state.public_key,
+        &state.token_uri,
+        crate::CLIENT_EMAIL,
+        now(),
+    ) {
+        return invalid(problem);
+    }
+    let token = format!("ya29.standin-{:032x}", rand::rng().random::<u128>());
+    let mut inner = state.inner.lock().expect("state");
+    inner.tokens.insert(token.clone());
+    inner.issued.push(token.clone());
+    inner.stats.token_grants += 1;
+    Reply::json(
+        200,
+        json!({"access_token": token, "expires_in": 3599, "token_type": "Bearer"}),
+    )
 }
 
 pub const GOOGLE_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
