@@ -17,7 +17,7 @@ mod tests;
 mod token;
 
 use md5::{Digest, Md5};
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -213,8 +213,8 @@ pub(crate) struct Inner {
     /// Creation order, which listing follows.
     pub order: Vec<String>,
     pub faults: HashMap<Target, VecDeque<Fault>>,
-    /// Tokens currently accepted.
-    pub tokens: HashSet<String>,
+    /// Tokens currently accepted, with the scopes each was granted.
+    pub tokens: HashMap<String, Vec<String>>,
     /// Every token ever handed out, revoked ones included.
     pub issued: Vec<String>,
     pub stats: Stats,

@@ -132,6 +132,24 @@ fn invalid_api_key() -> Reply {
     )
 }
 
+/// A download asked for with a token whose scopes allow metadata only. Drive's words, as
+/// google-api-python-client reports them (GoogleCloudPlatform/genai-for-marketing#45).
+fn insufficient_scopes() -> Reply {
+    let message = "Request had insufficient authentication scopes.";
+    Reply::json(
+        403,
+        json!({"error": {
+            "code": 403,
+            "message": message,
+            "errors": [{
+                "message": "Insufficient Permission",
+                "domain": "global",
+                "reason": "insufficientPermissions"
+            }]
+        }}),
+    )
+}
+
 fn unauthorized() -> Reply {
     let mut reply = Reply::error(
         401,
@@ -160,11 +178,13 @@ pub fn route(state: &State, request: &Request) -> Reply {
     let key_in_url = request.query.get("key");
     let key = request.headers.get("x-goog-api-key").or(key_in_url);
     let credential = bearer.as_deref().or(key.map(String::as_str)).unwrap_or("");
-    let authorised = {
+    // The scopes of the token presented; `None` for an API key, which reads what anyone may.
+    let (authorised, scopes) = {
         let mut inner = state.inner.lock().expect("state");
         inner.stats.keys_in_url += u64::from(key_in_url.is_some());
-        let by_token = bearer.as_ref().is_some_and(|t| inner.tokens.contains(t));
-        by_token || (key.is_some() && key == state.options.api_key.as_ref())
+        let scopes = bearer.as_ref().and_then(|t| inner.tokens.get(t)).cloned();
+        let by_key = key.is_some() && key == state.options.api_key.as_ref();
+        (scopes.is_some() || by_key, scopes)
     };
     if !authorised && bearer.is_none() && key.is_some() {
         // Google checks a key before anything else, and a key it does not know is a bad
@@ -201,6 +221,10 @@ pub fn route(state: &State, request: &Request) -> Reply {
         },
         None => return Reply::error(404, "notFound", "Unknown path"),
     };
+    let media = export || request.query.get("alt").map(String::as_str) == Some("media");
+    if media && scopes.is_some_and(|scopes| !token::can_download(&scopes)) {
+        return insufficient_scopes();
+    }
     let item = state.inner.lock().expect("state").items.get(id).cloned();
     // `files.export` takes no `supportsAllDrives` (it is not among its parameters in Drive's
     // discovery document): only `files.get` hides a shared drive's items without it.
@@ -209,7 +233,6 @@ pub fn route(state: &State, request: &Request) -> Reply {
     else {
         return Reply::error(404, "notFound", &format!("File not found: {id}."));
     };
-    let media = export || request.query.get("alt").map(String::as_str) == Some("media");
     let target = if media {
         state.inner.lock().expect("state").stats.media_calls += 1;
         Target::Media(item.name.clone())

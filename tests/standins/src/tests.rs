@@ -161,3 +161,131 @@ fn a_shared_drives_items_are_hidden_from_requests_that_do_not_support_them() {
         serde_json::json!({"id": chart, "driveId": "0AteamDrive"})
     );
 }
+
+/// A JWT-bearer assertion for `scope`, signed with the test key as google-auth signs one.
+fn assertion(standin: &DriveStandin, scope: &str) -> String {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let der: String = crate::TEST_PRIVATE_KEY_PEM
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    let key = ring::signature::RsaKeyPair::from_pkcs8(&STANDARD.decode(der).unwrap()).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = serde_json::json!({
+        "iss": crate::CLIENT_EMAIL,
+        "scope": scope,
+        "aud": format!("http://{}/token", standin.addr()),
+        "iat": now,
+        "exp": now + 3600,
+    });
+    let signed = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let mut signature = vec![0; key.public().modulus_len()];
+    key.sign(
+        &ring::signature::RSA_PKCS1_SHA256,
+        &ring::rand::SystemRandom::new(),
+        signed.as_bytes(),
+        &mut signature,
+    )
+    .unwrap();
+    format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature))
+}
+
+/// The token endpoint's answer to a grant of `scope`.
+fn token_for(standin: &DriveStandin, scope: &str) -> (u16, Value) {
+    let jwt = assertion(standin, scope);
+    let form = query(&[
+        ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+        ("assertion", &jwt),
+    ]);
+    let content_type = [("Content-Type", "application/x-www-form-urlencoded")];
+    let (status, body) = send(standin, "POST", "/token", &content_type, form.as_bytes());
+    (status, json(&body))
+}
+
+const DRIVE: &str = "https://www.googleapis.com/auth/drive";
+
+/// `Bearer <token>` for a token granted `scope`.
+fn bearer(standin: &DriveStandin, scope: &str) -> String {
+    let (status, token) = token_for(standin, scope);
+    assert_eq!(status, 200, "{scope}: {token}");
+    format!("Bearer {}", token["access_token"].as_str().unwrap())
+}
+
+/// A token's scopes decide what it may do: the metadata scopes list and read metadata but
+/// download nothing (GOOGLE-DRIVE.txt line 108), and only scopes Drive has are granted.
+#[test]
+fn a_metadata_only_token_lists_but_cannot_download() {
+    let standin = keyed_standin();
+    let root = standin.root();
+    let chart = standin.file(&root, "A_daily.json", "{}");
+    let doc = standin.google_doc(&root, "notes", "application/vnd.google-apps.document", "hi");
+    let in_root = format!("'{root}' in parents");
+    let list = format!("/drive/v3/files?{}", query(&[("q", &in_root)]));
+    let metadata = format!("/drive/v3/files/{chart}");
+    let media = format!("/drive/v3/files/{chart}?alt=media");
+    let export = format!("/drive/v3/files/{doc}/export?mimeType=text%2Fplain");
+    // The status of a list, a files.get, a download and an export, with Drive's reason if any.
+    let answers = |auth: (&str, &str)| {
+        [&list, &metadata, &media, &export].map(|target| {
+            let (status, body) = get(&standin, target, &[auth]);
+            (
+                status,
+                if status == 200 {
+                    String::new()
+                } else {
+                    reason(&body)
+                },
+            )
+        })
+    };
+    let ok = || (200, String::new());
+    let refused = || (403, "insufficientPermissions".to_owned());
+    for scope in ["metadata.readonly", "metadata", "file"] {
+        let token = bearer(&standin, &format!("{DRIVE}.{scope}"));
+        assert_eq!(
+            answers(("Authorization", &token)),
+            [ok(), ok(), refused(), refused()],
+            "drive.{scope}"
+        );
+    }
+    let metadata_only = bearer(&standin, &format!("{DRIVE}.metadata.readonly"));
+    let (_, body) = get(&standin, &media, &[("Authorization", &metadata_only)]);
+    assert_eq!(
+        json(&body)["error"]["message"],
+        "Request had insufficient authentication scopes."
+    );
+    let readonly = format!("{DRIVE}.readonly");
+    let both = format!("{DRIVE}.metadata.readonly {readonly}");
+    for scope in [DRIVE, &readonly, &both] {
+        let token = bearer(&standin, scope);
+        assert_eq!(
+            answers(("Authorization", &token)),
+            [ok(), ok(), ok(), ok()],
+            "{scope}"
+        );
+    }
+    // An API key reads what anyone may: no scope applies to it.
+    assert_eq!(answers(("x-goog-api-key", KEY)), [ok(), ok(), ok(), ok()]);
+
+    // Scopes are matched whole: a longer or shorter name is no Drive scope, nor is none at all.
+    let refusal = serde_json::json!({
+        "error": "invalid_scope",
+        "error_description": "Invalid OAuth scope or ID token audience provided."
+    });
+    let longer = format!("{readonly}.all");
+    for scope in [&longer, "https://www.googleapis.com/auth/driv", ""] {
+        assert_eq!(
+            token_for(&standin, scope),
+            (400, refusal.clone()),
+            "{scope:?}"
+        );
+    }
+}

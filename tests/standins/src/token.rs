@@ -61,18 +61,34 @@ pub fn endpoint(state: &State, request: &Request) -> Reply {
             form.get("grant_type")
         ));
     }
-    if let Err(problem) = verify(
+    let scope = match verify(
         &assertion,
         &state.public_key,
         &state.token_uri,
         crate::CLIENT_EMAIL,
         now(),
     ) {
-        return invalid(problem);
-    }
+        Ok(scope) => scope,
+        Err(problem) => return invalid(problem),
+    };
+    let Some(scopes) = granted(&scope) else {
+        state
+            .inner
+            .lock()
+            .expect("state")
+            .stats
+            .token_rejections
+            .push(format!("scope {scope:?}"));
+        // Google's answer to a scope it does not know, word for word (as quoted in
+        // oneduo/laravel-recaptcha-enterprise#10).
+        return Reply::json(
+            400,
+            json!({"error": "invalid_scope", "error_description": "Invalid OAuth scope or ID token audience provided."}),
+        );
+    };
     let token = format!("ya29.standin-{:032x}", rand::rng().random::<u128>());
     let mut inner = state.inner.lock().expect("state");
-    inner.tokens.insert(token.clone());
+    inner.tokens.insert(token.clone(), scopes);
     inner.issued.push(token.clone());
     inner.stats.token_grants += 1;
     Reply::json(
@@ -81,17 +97,53 @@ pub fn endpoint(state: &State, request: &Request) -> Reply {
     )
 }
 
+/// The Drive scopes a token may be granted (Drive v3's discovery document): each matched
+/// exactly, as Google matches them, so a misspelt or invented one is refused.
+pub const DRIVE_SCOPES: &[&str] = &[
+    "https://www.googleapis.com/auth/drive",
+    "https://www.googleapis.com/auth/drive.readonly",
+    "https://www.googleapis.com/auth/drive.metadata.readonly",
+    "https://www.googleapis.com/auth/drive.metadata",
+    "https://www.googleapis.com/auth/drive.file",
+];
+
+/// The scopes that let a token download content: the metadata ones do not (GOOGLE-DRIVE.txt
+/// line 108), and `drive.file` reaches only what the app itself created or opened, none of the
+/// stand-in's files.
+const CONTENT_SCOPES: &[&str] = &[
+    "https://www.googleapis.com/auth/drive",
+    "https://www.googleapis.com/auth/drive.readonly",
+];
+
+/// The scopes of a `scope` claim (space-separated), if every one is a Drive scope. Google
+/// grants other services' scopes too; the stand-in serves Drive alone and refuses them.
+fn granted(scope: &str) -> Option<Vec<String>> {
+    let scopes: Vec<String> = scope
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let known = scopes.iter().all(|s| DRIVE_SCOPES.contains(&s.as_str()));
+    (known && !scopes.is_empty()).then_some(scopes)
+}
+
+/// Whether a token of `scopes` may download a file's content (`alt=media`, export).
+pub fn can_download(scopes: &[String]) -> bool {
+    scopes.iter().any(|s| CONTENT_SCOPES.contains(&s.as_str()))
+}
+
 pub const GOOGLE_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
-/// `Ok` when `assertion` is a valid grant for `token_uri`; `Err` names the first problem.
+/// The `scope` claim when `assertion` is a valid grant for `token_uri`; `Err` names the first
+/// problem.
 pub fn verify(
     assertion: &str,
     public_key: &[u8],
     token_uri: &str,
     client_email: &str,
     now: u64,
-) -> Result<(), String> {
+) -> Result<String, String> {
     let parts: Vec<&str> = assertion.split('.').collect();
     let [header, claims, signature] = parts.as_slice() else {
         return Err("assertion is not a three-part JWT".into());
@@ -121,13 +173,6 @@ pub fn verify(
     if claims["aud"] != token_uri && claims["aud"] != GOOGLE_TOKEN_URI {
         return Err(format!("aud {} is not the token URI", claims["aud"]));
     }
-    let scope = claims["scope"].as_str().unwrap_or("");
-    if !scope
-        .split(' ')
-        .any(|s| s.starts_with("https://www.googleapis.com/auth/drive"))
-    {
-        return Err(format!("scope {scope:?} grants no Drive access"));
-    }
     let (Some(iat), Some(exp)) = (claims["iat"].as_u64(), claims["exp"].as_u64()) else {
         return Err("iat and exp must be integers".into());
     };
@@ -137,5 +182,5 @@ pub fn verify(
     if iat > now + 60 || exp <= now {
         return Err("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.".into());
     }
-    Ok(())
+    Ok(claims["scope"].as_str().unwrap_or("").to_owned())
 }
