@@ -78,6 +78,52 @@ fn a_key_the_token_endpoint_rejects_stops_the_run_clearly() {
     );
 }
 
+/// The token endpoint answers in OAuth's shape, and says by name which of its errors are worth
+/// another try (GOOGLE-DRIVE.txt lines 64, 104): those are asked again, 400 or not, and the run
+/// goes on; an `invalid_grant` (here Google's words for a deleted service account) is final.
+#[test]
+fn the_token_endpoint_is_asked_again_only_for_the_errors_it_names_passing() {
+    let d = drive(100, 2);
+    let oauth = |error: &str, description: &str| Fault::OAuth {
+        status: 400,
+        error: error.into(),
+        description: description.into(),
+    };
+    d.standin.inject(
+        Target::Token,
+        [
+            oauth("temporarily_unavailable", "The service is busy."),
+            oauth("internal_failure", "Internal failure."),
+            oauth("server_error", "Server error."),
+        ],
+    );
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let first = report(&out);
+    assert_eq!(outcomes(&first), (2, 0, 0));
+    assert!(first["totals"]["retries"].as_u64().unwrap() >= 3, "{first}");
+    assert_eq!(d.standin.stats().token_grants, 1);
+
+    d.standin.inject(
+        Target::Token,
+        [oauth("invalid_grant", "Invalid grant: account not found")],
+    );
+    let output = process(&d, &work.join("refused"), &["--date", DAY], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "cannot get an access token for service account {}: 400 invalid_grant: Invalid grant: account not found",
+            standins::CLIENT_EMAIL
+        )),
+        "{stderr}"
+    );
+    assert_eq!(d.standin.stats().token_grants, 1, "not asked again");
+}
+
 /// Everything a run leaves behind: its output streams and every file it wrote.
 fn everything(output: &Output, out: &Path) -> String {
     let mut all = String::from_utf8_lossy(&output.stdout).into_owned();

@@ -71,6 +71,15 @@ impl Reply {
                 "errors": [{"message": message, "domain": "global", "reason": reason}]}}),
         )
     }
+
+    /// An error in the OAuth token endpoint's shape, which is not Drive's (GOOGLE-DRIVE.txt
+    /// line 64): `{"error":"invalid_grant","error_description":"…"}`.
+    pub fn oauth_error(status: u16, error: &str, description: &str) -> Reply {
+        Reply::json(
+            status,
+            json!({"error": error, "error_description": description}),
+        )
+    }
 }
 
 async fn connection(stream: TcpStream, state: Arc<State>) {

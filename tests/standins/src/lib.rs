@@ -81,6 +81,14 @@ pub enum Fault {
     /// uploaded again while a run reads the folder), so this answer and every later one, its
     /// metadata's size and MD5 too, are the new file's.
     ReplacedBy(Vec<u8>),
+    /// The token endpoint only (Drive never answers in this shape): this status with OAuth's
+    /// `{"error": error, "error_description": description}`, e.g. 400 `invalid_grant`, or 400
+    /// `temporarily_unavailable`, which is worth another try (GOOGLE-DRIVE.txt line 104).
+    OAuth {
+        status: u16,
+        error: String,
+        description: String,
+    },
 }
 
 impl Fault {
@@ -103,6 +111,10 @@ impl Fault {
         ]
     }
 
+    /// Whether a client should try again after this fault at a Drive API target (`files.list`,
+    /// `files.get`, downloads). The token endpoint's rules differ (GOOGLE-DRIVE.txt line 104):
+    /// there a 403 is final, and an OAuth error retries by its status or its name, which is
+    /// what this says of `OAuth`, the token endpoint's own fault.
     pub fn is_retryable(&self) -> bool {
         match self {
             Fault::EchoCredentials(status) | Fault::EchoCredentialsInBase64(status) => {
@@ -113,6 +125,13 @@ impl Fault {
             | Fault::BadRequest
             | Fault::HugeErrorBody(_)
             | Fault::Redirect(_) => false,
+            Fault::OAuth { status, error, .. } => {
+                matches!(status, 408 | 429 | 500..=599)
+                    || matches!(
+                        error.as_str(),
+                        "internal_failure" | "server_error" | "temporarily_unavailable"
+                    )
+            }
             _ => true,
         }
     }

@@ -82,6 +82,11 @@ pub(crate) fn fault_reply(
             };
             Reply::error(*status, "echoed", &message)
         }
+        Fault::OAuth {
+            status,
+            error,
+            description,
+        } => Reply::oauth_error(*status, error, description),
         Fault::Redirect(location) => {
             let mut reply = Reply::error(302, "found", "Moved");
             reply.headers.push(("Location".into(), location.clone()));

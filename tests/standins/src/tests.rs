@@ -289,3 +289,30 @@ fn a_metadata_only_token_lists_but_cannot_download() {
         );
     }
 }
+
+/// The token endpoint's errors are OAuth's (GOOGLE-DRIVE.txt line 64), its own refusals and the
+/// faults that stand for its failures alike: a client reading them as Drive's would miss their
+/// names, which say whether to try again.
+#[test]
+fn the_token_endpoint_answers_errors_in_oauths_shape() {
+    let standin = keyed_standin();
+    let form = query(&[("grant_type", "password"), ("username", "someone")]);
+    let (status, body) = send(&standin, "POST", "/token", &[], form.as_bytes());
+    assert_eq!(status, 400);
+    assert_eq!(json(&body)["error"], "unsupported_grant_type");
+    standin.inject(
+        crate::Target::Token,
+        [
+            crate::Fault::ServerError(503),
+            crate::Fault::TooManyRequests { retry_after: 1 },
+        ],
+    );
+    let scope = format!("{DRIVE}.readonly");
+    for (status, error) in [(503, "internal_failure"), (429, "temporarily_unavailable")] {
+        let (got, body) = token_for(&standin, &scope);
+        assert_eq!(got, status);
+        assert_eq!(body["error"], error, "{body}");
+        assert!(body["error_description"].is_string(), "{body}");
+    }
+    assert_eq!(token_for(&standin, &scope).0, 200);
+}

@@ -3,7 +3,7 @@
 
 use crate::http::{Reply, Request, parse_form};
 use crate::server::{fault_reply, take_fault};
-use crate::{State, Target};
+use crate::{Fault, State, Target};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use rand::Rng;
@@ -38,11 +38,11 @@ pub fn endpoint(state: &State, request: &Request) -> Reply {
     let assertion = form.get("assertion").cloned().unwrap_or_default();
     if let Some(reply) = fault
         .as_ref()
-        .and_then(|f| fault_reply(state, f, None, &assertion, ""))
+        .and_then(|f| failure_reply(f).or_else(|| fault_reply(state, f, None, &assertion, "")))
     {
         return reply;
     }
-    let invalid = |description: String| {
+    let refuse = |error: &str, description: String| {
         state
             .inner
             .lock()
@@ -50,16 +50,15 @@ pub fn endpoint(state: &State, request: &Request) -> Reply {
             .stats
             .token_rejections
             .push(description.clone());
-        Reply::json(
-            400,
-            json!({"error": "invalid_grant", "error_description": description}),
-        )
+        Reply::oauth_error(400, error, &description)
     };
+    let invalid = |description: String| refuse("invalid_grant", description);
     if form.get("grant_type").map(String::as_str) != Some(JWT_BEARER) {
-        return invalid(format!(
-            "unsupported grant_type {:?}",
-            form.get("grant_type")
-        ));
+        // RFC 6749, 5.2: a grant type the server does not support.
+        return refuse(
+            "unsupported_grant_type",
+            format!("unsupported grant_type {:?}", form.get("grant_type")),
+        );
     }
     let scope = match verify(
         &assertion,
@@ -72,19 +71,10 @@ pub fn endpoint(state: &State, request: &Request) -> Reply {
         Err(problem) => return invalid(problem),
     };
     let Some(scopes) = granted(&scope) else {
-        state
-            .inner
-            .lock()
-            .expect("state")
-            .stats
-            .token_rejections
-            .push(format!("scope {scope:?}"));
         // Google's answer to a scope it does not know, word for word (as quoted in
         // oneduo/laravel-recaptcha-enterprise#10).
-        return Reply::json(
-            400,
-            json!({"error": "invalid_scope", "error_description": "Invalid OAuth scope or ID token audience provided."}),
-        );
+        let description = "Invalid OAuth scope or ID token audience provided.";
+        return refuse("invalid_scope", description.into());
     };
     let token = format!("ya29.standin-{:032x}", rand::rng().random::<u128>());
     let mut inner = state.inner.lock().expect("state");
@@ -99,6 +89,26 @@ pub fn endpoint(state: &State, request: &Request) -> Reply {
 
 /// The Drive scopes a token may be granted (Drive v3's discovery document): each matched
 /// exactly, as Google matches them, so a misspelt or invented one is refused.
+/// The faults that stand for the endpoint failing, in its own error shape: a server error or
+/// an overload, named as google-auth's retry rule names them (GOOGLE-DRIVE.txt line 104; which
+/// name Google gives which status is not documented).
+fn failure_reply(fault: &Fault) -> Option<Reply> {
+    Some(match fault {
+        Fault::ServerError(status) => {
+            Reply::oauth_error(*status, "internal_failure", "Backend Error")
+        }
+        Fault::TooManyRequests { retry_after } => {
+            let mut reply =
+                Reply::oauth_error(429, "temporarily_unavailable", "Rate limit exceeded");
+            reply
+                .headers
+                .push(("Retry-After".into(), retry_after.to_string()));
+            reply
+        }
+        _ => return None,
+    })
+}
+
 pub const DRIVE_SCOPES: &[&str] = &[
     "https://www.googleapis.com/auth/drive",
     "https://www.googleapis.com/auth/drive.readonly",
