@@ -1,8 +1,8 @@
 //! What Drive hides or withholds: items in a shared drive, which each request must say it
-//! supports.
+//! supports; files Drive says cannot be downloaded.
 
 use super::{DAY, chart, drive, name, outcomes, process};
-use crate::harness::{WorkDir, report};
+use crate::harness::{WorkDir, file_reason, report};
 
 /// Drive hides a shared drive's items from any request that does not say it supports shared
 /// drives: `files.get` and downloads answer 404, listings leave them out. A drop kept in one
@@ -42,4 +42,27 @@ fn a_drop_in_a_shared_drive_is_listed_and_downloaded_whole() {
             "ok"
         );
     }
+}
+
+/// A file whose listing says `capabilities.canDownload = false` (an owner who restricted
+/// downloading) fails with that reason and is never asked for (GOOGLE-DRIVE.txt line 59): the
+/// download would only be refused.
+#[test]
+fn a_chart_drive_says_cannot_be_downloaded_fails_without_a_download() {
+    let d = drive(100, 3);
+    let locked = d
+        .standin
+        .file(&d.day, "LOCKED_daily.json", chart("LOCKED", 1));
+    d.standin.set_can_download(&locked, false);
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let report = report(&out);
+    assert_eq!(outcomes(&report), (3, 1, 0));
+    assert_eq!(
+        file_reason(&report, "LOCKED_daily.json"),
+        "cannot download: Drive reports capabilities.canDownload = false"
+    );
+    assert_eq!(d.standin.stats().media_calls, 3, "only the other charts");
 }

@@ -58,12 +58,15 @@ fn permanent_errors_fail_with_drives_reason_without_retrying() {
     d.standin.inject(Target::Media(name(1)), [Fault::NotFound]);
     d.standin
         .inject(Target::Media(name(2)), [Fault::BadRequest]);
+    // A file's own download cap: said to clear after a day, so not retried within a run.
+    d.standin
+        .inject(Target::Media(name(3)), [Fault::DownloadQuotaExceeded]);
     let work = WorkDir::new();
     let out = work.join("out");
     let output = process(&d, &out, &["--date", DAY], &[]);
     assert_eq!(output.status.code(), Some(1));
     let report = report(&out);
-    assert_eq!(outcomes(&report), (2, 3, 0));
+    assert_eq!(outcomes(&report), (1, 4, 0));
     let reason = |i| file_reason(&report, &name(i));
     assert!(
         reason(0).contains(
@@ -78,7 +81,14 @@ fn permanent_errors_fail_with_drives_reason_without_retrying() {
         reason(1)
     );
     assert!(reason(2).contains("400 badRequest"), "{}", reason(2));
-    for i in 0..3 {
+    assert!(
+        reason(3).contains(
+            "403 downloadQuotaExceeded: The download quota for this file has been exceeded."
+        ),
+        "{}",
+        reason(3)
+    );
+    for i in 0..4 {
         assert_eq!(retries(&report, &name(i)), 0);
     }
     assert_eq!(

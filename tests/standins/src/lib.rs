@@ -54,6 +54,12 @@ pub enum Fault {
     ExpiredToken,
     /// 403 insufficientFilePermissions.
     InsufficientPermissions,
+    /// 403 downloadQuotaExceeded: the file's own download cap, said to clear after about a day
+    /// (GOOGLE-DRIVE.txt line 77), so not worth another try within a run.
+    DownloadQuotaExceeded,
+    /// 403 cannotDownloadAbusiveFile: Drive flags the file as malware or spam, and only its
+    /// owner may download it (GOOGLE-DRIVE.txt line 56).
+    CannotDownloadAbusiveFile,
     /// 404 notFound.
     NotFound,
     /// 400 badRequest.
@@ -108,6 +114,7 @@ impl Fault {
             Fault::InsufficientPermissions,
             Fault::NotFound,
             Fault::BadRequest,
+            Fault::DownloadQuotaExceeded,
         ]
     }
 
@@ -121,6 +128,8 @@ impl Fault {
                 matches!(status, 401 | 408 | 429 | 500..=599)
             }
             Fault::InsufficientPermissions
+            | Fault::DownloadQuotaExceeded
+            | Fault::CannotDownloadAbusiveFile
             | Fault::NotFound
             | Fault::BadRequest
             | Fault::HugeErrorBody(_)
@@ -426,6 +435,12 @@ impl DriveStandin {
 
     pub fn set_trashed(&self, id: &str) {
         self.with(|inner| inner.items.get_mut(id).expect("item").trashed = true);
+    }
+
+    /// Sets the file's `capabilities.canDownload`, as an owner who restricts downloading does;
+    /// Drive then refuses its `alt=media`.
+    pub fn set_can_download(&self, id: &str, can: bool) {
+        self.with(|inner| inner.items.get_mut(id).expect("item").can_download = can);
     }
 
     /// Gives an item a resource key, as Drive did to items shared by link before 2021.

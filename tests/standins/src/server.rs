@@ -52,6 +52,17 @@ pub(crate) fn fault_reply(
             "insufficientFilePermissions",
             &format!("The user does not have sufficient permissions for file {id}."),
         ),
+        // Drive's answers word for word, as users quote them (prasmussen/gdrive#348, #234).
+        Fault::DownloadQuotaExceeded => Reply::error(
+            403,
+            "downloadQuotaExceeded",
+            "The download quota for this file has been exceeded.",
+        ),
+        Fault::CannotDownloadAbusiveFile => Reply::error(
+            403,
+            "cannotDownloadAbusiveFile",
+            "This file has been identified as malware or spam and cannot be downloaded.",
+        ),
         Fault::NotFound => Reply::error(404, "notFound", &format!("File not found: {id}.")),
         Fault::BadRequest => Reply::error(400, "badRequest", "Bad Request"),
         // Plain text, made at once: serialising that much JSON would outlast the client's
