@@ -161,9 +161,10 @@ pub struct Totals {
 }
 
 impl Totals {
-    /// ok / (ok + failed) (skipped files are not charts and do not count; 1 when nothing
-    /// ran) as a fraction with four places (`0.9999`), cut, never rounded up: a
-    /// run with a failure must not read `1.0000`, which a later step may test for.
+    /// ok / (ok + failed) (skipped files do not count: files that are not charts, duplicates,
+    /// a chart Drive withholds; 1 when nothing ran) as a fraction with four places (`0.9999`),
+    /// cut, never rounded up: a run with a failure must not read `1.0000`, which a later step
+    /// may test for.
     pub fn success_rate_text(&self) -> String {
         rate_text(self.success_scaled(10_000))
     }

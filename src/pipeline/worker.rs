@@ -6,7 +6,7 @@ use super::{Halted, Job, Progress};
 use crate::convert;
 use crate::output::SeriesTree;
 use crate::report::{ChartFacts, FileReport, Outcome};
-use crate::source::{Content, Fetched, LARGEST_CHART, too_large};
+use crate::source::{Content, Fetched, LARGEST_CHART, NotFetched, too_large};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 use std::cell::RefCell;
 use std::io::Read;
@@ -87,11 +87,12 @@ impl Conversion<'_> {
         pool.install(|| {
             fetched.par_bridge().for_each(|item| {
                 if let Some(advice) = item.stops_the_run
-                    && let Err(reason) = &item.content
+                    && let Err(not_fetched) = &item.content
                 {
                     let _ = halted.set(format!(
-                        "{}: {reason}: {advice}",
+                        "{}: {}: {advice}",
                         crate::report::one_line(&item.name),
+                        not_fetched.reason(),
                     ));
                 }
                 let file = self.convert_one(item);
@@ -142,12 +143,17 @@ impl Conversion<'_> {
                 format!("not converted: {}", crate::report::NOT_REACHED),
             );
         }
-        let content = match &content {
+        let content = match content {
             Ok(content) => content,
-            Err(reason) => return failed(file, reason.clone()),
+            Err(NotFetched::Failed(reason)) => return failed(file, reason),
+            Err(NotFetched::Skipped(reason)) => {
+                file.outcome = Outcome::Skipped;
+                file.reason = Some(crate::report::bounded_reason(reason).into());
+                return file;
+            }
         };
         let read = Instant::now();
-        let converted = with_bytes(content, |bytes| {
+        let converted = with_bytes(&content, |bytes| {
             StageClock::add(&clock.read, read);
             clock
                 .bytes_in

@@ -1,6 +1,6 @@
 //! A folder on disk: `*.json` directly inside it (no recursion).
 
-use super::{Content, Entry, Fetched, Listing};
+use super::{Content, Entry, Fetched, Listing, NotFetched};
 use crate::folder::Folder;
 use std::collections::VecDeque;
 use std::fs::File;
@@ -322,7 +322,10 @@ impl Iterator for ReadAhead {
                 None => self.charts.next()?,
             };
             return Some(Fetched {
-                content: Err(format!("not read: {}", crate::report::NOT_REACHED)),
+                content: Err(NotFetched::Failed(format!(
+                    "not read: {}",
+                    crate::report::NOT_REACHED
+                ))),
                 name: entry.name,
                 retries: 0,
                 stops_the_run: None,
@@ -362,7 +365,7 @@ impl Iterator for ReadAhead {
         Some(Fetched {
             content: file
                 .map(Content::File)
-                .map_err(|e| format!("cannot read: {e}")),
+                .map_err(|e| NotFetched::Failed(format!("cannot read: {e}"))),
             name: entry.name,
             retries: 0,
             stops_the_run,
@@ -480,7 +483,9 @@ mod tests {
                 "{}",
                 chart.name
             );
-            let reason = chart.content.unwrap_err();
+            let Err(NotFetched::Failed(reason)) = chart.content else {
+                panic!("{} is not failed", chart.name);
+            };
             assert!(
                 reason.starts_with("cannot read: Too many open files"),
                 "{reason}"
@@ -524,10 +529,11 @@ mod tests {
                     assert_eq!(&text, name, "each chart is its own file");
                 }
                 Ok(Content::Bytes(_)) => panic!("a local chart is read by its worker"),
-                Err(reason) => {
+                Err(NotFetched::Failed(reason)) => {
                     assert_eq!(i, 5, "only the removed chart fails: {reason}");
                     assert!(reason.starts_with("cannot read: "), "{reason}");
                 }
+                Err(skipped) => panic!("a local chart is never skipped: {skipped:?}"),
             }
         }
     }
@@ -548,7 +554,9 @@ mod tests {
                 let fetched = fetch(dir.path(), charts, Arc::default());
                 fetched.map(|item| item.content.err()).collect::<Vec<_>>()
             });
-        let failed = Some("cannot read: not a regular file (a pipe, socket or device)".into());
+        let failed = Some(NotFetched::Failed(
+            "cannot read: not a regular file (a pipe, socket or device)".into(),
+        ));
         assert_eq!(reasons, [None, failed.clone(), failed, None]);
     }
 
@@ -565,7 +573,10 @@ mod tests {
         assert_eq!(rest_names, names[1..]);
         for item in rest {
             let reason = item.content.expect_err("not opened once stopped");
-            assert_eq!(reason, "not read: the run was interrupted");
+            assert_eq!(
+                reason,
+                NotFetched::Failed("not read: the run was interrupted".into())
+            );
         }
     }
 }

@@ -110,12 +110,31 @@ pub enum Content {
     Bytes(Vec<u8>),
 }
 
+/// Why a chart's bytes were not handed over, which decides how it is recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotFetched {
+    /// It ends `failed` with this reason.
+    Failed(String),
+    /// It ends `skipped` with this reason: the source will not hand the file to this reader at
+    /// all, so no rerun could convert it, and failing it would fail every run until the file's
+    /// owner acts (a file Drive flags as malware or spam).
+    Skipped(String),
+}
+
+impl NotFetched {
+    pub fn reason(&self) -> &str {
+        match self {
+            NotFetched::Failed(reason) | NotFetched::Skipped(reason) => reason,
+        }
+    }
+}
+
 /// One chart handed to the conversion workers.
 #[derive(Debug)]
 pub struct Fetched {
     pub name: String,
-    /// `Err` carries the reason the file could not be fetched; it ends `failed` with it.
-    pub content: Result<Content, String>,
+    /// `Err` says why the file was not fetched, and whether it fails or is skipped.
+    pub content: Result<Content, NotFetched>,
     /// Retries the source needed (reported per file and in total).
     pub retries: u32,
     /// The reason is the machine's, not the file's (no file can be opened), and this is what to

@@ -22,6 +22,9 @@ pub struct Attempted<T> {
     /// It failed only because its attempts ran out on errors worth retrying (no answer, 5xx,
     /// 429, a body that did not match): the same operation later may well succeed.
     pub ran_out: bool,
+    /// It failed on Drive withholding the file from everyone but its owner
+    /// ([`AttemptError::Withheld`]): the reason is the file's, not a failure of the run's.
+    pub withheld: bool,
 }
 
 impl<T> Attempted<T> {
@@ -30,6 +33,7 @@ impl<T> Attempted<T> {
             result,
             retries,
             ran_out: false,
+            withheld: false,
         }
     }
 }
@@ -346,6 +350,12 @@ impl DriveClient {
                 AttemptError::Fatal(reason) => {
                     return Attempted::ended(Err(reason), retries);
                 }
+                AttemptError::Withheld(reason) => {
+                    return Attempted {
+                        withheld: true,
+                        ..Attempted::ended(Err(reason), retries)
+                    };
+                }
                 AttemptError::StaleToken(reason) if attempt < self.retry.max_attempts => {
                     retries += 1;
                     tracing::info!("{what}: {reason}; retrying with the token already renewed");
@@ -386,9 +396,11 @@ impl DriveClient {
                     }
                     if attempt >= self.retry.max_attempts {
                         return Attempted {
-                            result: Err(format!("{reason} (gave up after {attempt} attempts)")),
-                            retries,
                             ran_out: true,
+                            ..Attempted::ended(
+                                Err(format!("{reason} (gave up after {attempt} attempts)")),
+                                retries,
+                            )
                         };
                     }
                     let delay = self

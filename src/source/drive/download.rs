@@ -5,7 +5,7 @@
 use super::client::{AttemptError, DriveClient, transport_error};
 use super::files::{Planned, RemoteFile, get_metadata};
 use super::until_stopped;
-use crate::source::{Content, Fetched, LARGEST_CHART, too_large};
+use crate::source::{Content, Fetched, LARGEST_CHART, NotFetched, too_large};
 use md5::{Digest, Md5};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -64,7 +64,7 @@ pub fn start(
                     Ok(_) => interrupted(name, 0),
                     Err(reason) => Fetched {
                         name,
-                        content: Err(reason),
+                        content: Err(NotFetched::Failed(reason)),
                         retries: 0,
                         stops_the_run: None,
                     },
@@ -108,7 +108,10 @@ pub fn start(
 fn interrupted(name: String, retries: u32) -> Fetched {
     Fetched {
         name,
-        content: Err(format!("not downloaded: {}", crate::report::NOT_REACHED)),
+        content: Err(NotFetched::Failed(format!(
+            "not downloaded: {}",
+            crate::report::NOT_REACHED
+        ))),
         retries,
         stops_the_run: None,
     }
@@ -118,13 +121,13 @@ fn interrupted(name: String, retries: u32) -> Fetched {
 async fn again(client: &DriveClient, first: Fetched, file: &RemoteFile) -> Fetched {
     if let Some(outage) = client.outage() {
         return Fetched {
-            content: Err(format!("download failed: {outage}")),
+            content: Err(NotFetched::Failed(format!("download failed: {outage}"))),
             ..first
         };
     }
     let (mut fetched, ran_out) = download_chart(client, first.name, file).await;
     fetched.retries += first.retries + 1;
-    if ran_out && let Err(reason) = &mut fetched.content {
+    if ran_out && let Err(NotFetched::Failed(reason)) = &mut fetched.content {
         reason.push_str(", and again once the other charts were done");
     }
     fetched
@@ -143,7 +146,7 @@ async fn download_chart(client: &DriveClient, name: String, file: &RemoteFile) -
     if let Some(size) = file.size().filter(|&size| size > LARGEST_CHART) {
         let fetched = Fetched {
             name,
-            content: Err(too_large(Some(size))),
+            content: Err(NotFetched::Failed(too_large(Some(size)))),
             retries: 0,
             stops_the_run: None,
         };
@@ -218,10 +221,11 @@ async fn download_chart(client: &DriveClient, name: String, file: &RemoteFile) -
     let mismatched = expected.lock().expect("expected lock").stale;
     let fetched = Fetched {
         name,
-        content: attempted
-            .result
-            .map(Content::Bytes)
-            .map_err(|e| format!("download failed: {e}")),
+        content: match attempted.result {
+            Ok(bytes) => Ok(Content::Bytes(bytes)),
+            Err(reason) if attempted.withheld => Err(NotFetched::Skipped(reason)),
+            Err(e) => Err(NotFetched::Failed(format!("download failed: {e}"))),
+        },
         retries,
         stops_the_run: None,
     };

@@ -70,7 +70,15 @@ pub enum AttemptError {
     /// at once, without spending this operation's one refresh.
     StaleToken(String),
     Fatal(String),
+    /// Drive holds the file but hands it to no one but its owner: final, and the file is no
+    /// failure of the run's (see [`FLAGGED_ABUSIVE`]).
+    Withheld(String),
 }
+
+/// Drive's reason for a download of a file it flags as malware or spam. Only the file's owner,
+/// or an organizer of its shared drive, may still download it (with `acknowledgeAbuse`), so a
+/// run treats it as a permanent skip (GOOGLE-DRIVE.txt line 56).
+const FLAGGED_ABUSIVE: &str = "cannotDownloadAbusiveFile";
 
 impl AttemptError {
     pub fn reason(&self) -> &str {
@@ -78,7 +86,8 @@ impl AttemptError {
             AttemptError::Retry { reason, .. }
             | AttemptError::Unauthorized(reason)
             | AttemptError::StaleToken(reason)
-            | AttemptError::Fatal(reason) => reason,
+            | AttemptError::Fatal(reason)
+            | AttemptError::Withheld(reason) => reason,
         }
     }
 }
@@ -191,6 +200,7 @@ pub fn classify(status: u16, body: &[u8], retry_after: Option<Duration>) -> Atte
     let text = format!("{reason}: {message}");
     let rate_limited =
         reason.ends_with(" userRateLimitExceeded") || reason.ends_with(" rateLimitExceeded");
+    let flagged = reason.ends_with(&format!(" {FLAGGED_ABUSIVE}"));
     match status {
         401 => AttemptError::Unauthorized(text),
         408 | 429 | 500..=599 => AttemptError::Retry {
@@ -201,6 +211,10 @@ pub fn classify(status: u16, body: &[u8], retry_after: Option<Duration>) -> Atte
             reason: text,
             retry_after,
         },
+        403 if flagged => AttemptError::Withheld(format!(
+            "Google Drive flags this file as malware or spam ({reason}): only its owner, or an \
+             organizer of its shared drive, can download it"
+        )),
         _ => AttemptError::Fatal(text),
     }
 }
@@ -269,6 +283,16 @@ mod tests {
         let fatal = classify(403, body("insufficientFilePermissions").as_bytes(), None);
         assert_eq!(fatal.to_string(), "403 insufficientFilePermissions: m");
         assert!(matches!(fatal, AttemptError::Fatal(_)));
+        for reason in ["downloadQuotaExceeded", "fileNotDownloadable"] {
+            assert!(matches!(
+                classify(403, body(reason).as_bytes(), None),
+                AttemptError::Fatal(_)
+            ));
+        }
+        assert!(matches!(
+            classify(403, body("cannotDownloadAbusiveFile").as_bytes(), None),
+            AttemptError::Withheld(_)
+        ));
         assert!(matches!(classify(404, b"", None), AttemptError::Fatal(_)));
         assert!(matches!(classify(400, b"{}", None), AttemptError::Fatal(_)));
         assert!(matches!(

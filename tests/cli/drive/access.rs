@@ -1,8 +1,9 @@
 //! What Drive hides or withholds: items in a shared drive, which each request must say it
-//! supports; files Drive says cannot be downloaded.
+//! supports; files Drive says cannot be downloaded, or flags as malware.
 
-use super::{DAY, chart, drive, name, outcomes, process};
-use crate::harness::{WorkDir, file_reason, report};
+use super::{DAY, chart, drive, name, outcomes, process, retries};
+use crate::harness::{WorkDir, file_entry, file_reason, report};
+use standins::{Fault, Target};
 
 /// Drive hides a shared drive's items from any request that does not say it supports shared
 /// drives: `files.get` and downloads answer 404, listings leave them out. A drop kept in one
@@ -65,4 +66,33 @@ fn a_chart_drive_says_cannot_be_downloaded_fails_without_a_download() {
         "cannot download: Drive reports capabilities.canDownload = false"
     );
     assert_eq!(d.standin.stats().media_calls, 3, "only the other charts");
+}
+
+/// Drive refuses a file it flags as malware or spam to everyone but its owner (403
+/// cannotDownloadAbusiveFile): no rerun could convert it, so it is skipped with Drive's reason,
+/// not failed and not retried (GOOGLE-DRIVE.txt line 56), and the run succeeds with the rest.
+#[test]
+fn a_chart_drive_flags_as_abusive_is_skipped_and_the_others_convert() {
+    let d = drive(100, 4);
+    // Once only: a retry would get the file, and convert it.
+    d.standin
+        .inject(Target::Media(name(1)), [Fault::CannotDownloadAbusiveFile]);
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let report = report(&out);
+    assert_eq!(outcomes(&report), (3, 0, 1));
+    let flagged = file_entry(&report, &name(1));
+    assert_eq!(flagged["outcome"], "skipped");
+    let reason = "Google Drive flags this file as malware or spam (403 cannotDownloadAbusiveFile): \
+                  only its owner, or an organizer of its shared drive, can download it";
+    assert_eq!(flagged["reason"], reason);
+    assert_eq!(retries(&report, &name(1)), 0);
+    assert_eq!(d.standin.stats().media_calls, 4, "one download per chart");
+    assert!(
+        stderr.contains(&format!("skipped: {}: {reason}", name(1))),
+        "{stderr}"
+    );
 }
