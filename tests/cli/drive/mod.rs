@@ -1,9 +1,11 @@
-//! `process --source gdrive:` against the in-process Drive stand-in: listing, paths, trigger
-//! file, duplicates (`listing`), every fault kind and the soak (`faults`), token refresh and that
-//! no secret ever leaks (`auth`), what Drive hides or withholds (`access`).
+//! `process --source gdrive:` against the in-process Drive stand-in: listing, paths, duplicates
+//! (`listing`), the date and trigger file (`date`), every fault kind and the soak (`faults`),
+//! token refresh and that no secret ever leaks (`auth`), what Drive hides or withholds
+//! (`access`).
 
 mod access;
 mod auth;
+mod date;
 mod faults;
 mod listing;
 
