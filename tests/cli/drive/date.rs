@@ -21,6 +21,8 @@ fn trigger_file_decides_the_date() {
     let older = d.standin.file(&triggers, "daily_ready.txt", "2024-08-02\n");
     d.standin
         .set_modified_time(&older, "2023-12-31T20:00:00.000Z");
+    // A newer file whose name differs only in case is another file: Drive may match it.
+    d.standin.file(&triggers, "Daily_Ready.txt", "2024-08-09\n");
     let work = WorkDir::new();
     let out = work.join("out");
     let output = process(&d, &out, &[], &[]);

@@ -88,14 +88,18 @@ fn nested_path_through_a_shortcut_folder() {
     let binned = standin.file(&elsewhere, "CCC_daily.json", chart("CCC", 3));
     standin.set_trashed(&binned);
     standin.shortcut(&real, "CCC_daily.json", &binned);
+    // A newer folder whose name differs only in case is another folder: Drive may match it.
+    let other_case = standin.folder(&standin.root(), "Daily");
+    let other_day = standin.folder(&other_case, DAY);
+    standin.file(&other_day, "ZZZ_daily.json", chart("ZZZ", 4));
     let d = Drive { standin, day: real };
     let work = WorkDir::new();
 
     let out = work.join("default-path");
-    assert_eq!(
-        process(&d, &out, &["--date", DAY], &[]).status.code(),
-        Some(0)
-    );
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("folders named"), "{stderr}");
     assert_eq!(outcomes(&report(&out)), (2, 0, 1));
     assert_eq!(
         file_entry(&report(&out), "CCC_daily.json")["reason"],

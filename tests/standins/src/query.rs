@@ -207,7 +207,10 @@ impl Query {
             Query::Not(a) => !a.matches(item),
             Query::InParents(id) => item.parent.as_deref() == Some(id.as_str()),
             Query::Trashed(t) => item.trashed == *t,
-            Query::Name(n) => item.name == *n,
+            // Drive's `name =` is not guaranteed to be case-sensitive (GOOGLE-DRIVE.txt line
+            // 46): matching regardless of case is the lenient end, which a client taking
+            // Drive's matches for exact ones would trip over.
+            Query::Name(n) => item.name.to_lowercase() == n.to_lowercase(),
             Query::MimeType { equal, value } => (item.mime_type == *value) == *equal,
         }
     }
