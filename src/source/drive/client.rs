@@ -36,6 +36,13 @@ impl<T> Attempted<T> {
             withheld: false,
         }
     }
+
+    fn ran_out(reason: String, retries: u32) -> Attempted<T> {
+        Attempted {
+            ran_out: true,
+            ..Attempted::ended(Err(reason), retries)
+        }
+    }
 }
 
 pub struct DriveClient {
@@ -332,6 +339,8 @@ impl DriveClient {
         let mut retries = 0;
         let mut refreshed = false;
         let mut attempt = 0;
+        // Answers Drive gave that were asked for again (`AttemptError::Incomplete`).
+        let mut incomplete = 0;
         loop {
             if let Some(outage) = self.outage.declared() {
                 return Attempted::ended(Err(outage), retries);
@@ -395,26 +404,53 @@ impl DriveClient {
                         tracing::warn!("{}", crate::report::one_line(&notice));
                     }
                     if attempt >= self.retry.max_attempts {
-                        return Attempted {
-                            ran_out: true,
-                            ..Attempted::ended(
-                                Err(format!("{reason} (gave up after {attempt} attempts)")),
-                                retries,
-                            )
-                        };
+                        let gave_up = format!("{reason} (gave up after {attempt} attempts)");
+                        return Attempted::ran_out(gave_up, retries);
                     }
-                    let delay = self
-                        .retry
-                        .delay(retries, retry_after.map(|d| d.mul_f64(self.backoff_scale)));
-                    retries += 1;
-                    tracing::info!(
-                        "{what}: {reason}; retry {retries} in {} ms",
-                        delay.as_millis()
-                    );
-                    tokio::time::sleep(delay).await;
+                    let retry_after = retry_after.map(|d| d.mul_f64(self.backoff_scale));
+                    self.back_off(what, &reason, &mut retries, retry_after)
+                        .await;
+                }
+                AttemptError::Incomplete {
+                    reported,
+                    consequence,
+                } => {
+                    // Drive is answering: an outage is Drive not answering at all.
+                    self.outage.answered();
+                    incomplete += 1;
+                    if attempt >= self.retry.max_attempts {
+                        let how_often = match incomplete == attempt {
+                            true => format!("{incomplete} times in a row"),
+                            false => format!("{incomplete} times in {attempt} attempts"),
+                        };
+                        let gave_up =
+                            format!("Drive reported {reported} {how_often}: {consequence}");
+                        return Attempted::ran_out(gave_up, retries);
+                    }
+                    let reason = format!("Drive reported {reported}: {consequence}");
+                    self.back_off(what, &reason, &mut retries, None).await;
                 }
             }
         }
+    }
+
+    /// Waits before the next attempt (Drive's `Retry-After`, else the backoff), counting it as
+    /// a retry, and says why in the log.
+    async fn back_off(
+        &self,
+        what: &str,
+        reason: &str,
+        retries: &mut u32,
+        retry_after: Option<Duration>,
+    ) {
+        let delay = self.retry.delay(*retries, retry_after);
+        *retries += 1;
+        tracing::info!(
+            "{what}: {reason}; retry {} in {} ms",
+            *retries,
+            delay.as_millis()
+        );
+        tokio::time::sleep(delay).await;
     }
 
     /// `GET <api_root><path>` with authorisation; non-2xx answers become [`AttemptError`]s
@@ -657,6 +693,59 @@ mod tests {
         assert!(in_base64("AIza-short").is_empty());
         // One place leaves 16 characters, spelled alike in both alphabets.
         assert_eq!(in_base64("twelve bytes").len(), 1);
+    }
+
+    /// A page Drive marks incomplete is asked for again, but Drive answered it: however long
+    /// that goes on, it is no outage, and giving up says how often Drive reported it.
+    #[test]
+    fn an_incomplete_answer_is_asked_again_but_never_taken_for_an_outage() {
+        let at_once = Duration::from_millis(1);
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            base: at_once,
+            cap: at_once,
+            max_retry_after: at_once,
+            // Any failure to answer at all is an outage at once.
+            give_up_after: Duration::ZERO,
+        };
+        let auth = DriveAuth::api_key("AIzaSy-never-sent-0123456789").unwrap();
+        let client = DriveClient::new(
+            auth,
+            "http://127.0.0.1:9/".into(),
+            policy,
+            1.0,
+            Duration::from_secs(1),
+            None,
+        )
+        .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let incomplete = runtime.block_on(client.retrying_inner("files.list", || async {
+            Err::<(), _>(AttemptError::Incomplete {
+                reported: "an incomplete search".into(),
+                consequence: "files may be missing".into(),
+            })
+        }));
+        assert_eq!(
+            incomplete.result.unwrap_err(),
+            "Drive reported an incomplete search 3 times in a row: files may be missing"
+        );
+        assert_eq!(incomplete.retries, 2);
+        assert_eq!(client.outage(), None);
+        // A request Drive does not answer, by contrast, is an outage at once with this window.
+        let unanswered = runtime.block_on(client.retrying_inner("files.list", || async {
+            Err::<(), _>(AttemptError::Retry {
+                reason: "503 backendError".into(),
+                retry_after: None,
+            })
+        }));
+        let reason = unanswered.result.unwrap_err();
+        assert!(
+            reason.starts_with("Google Drive failed every request"),
+            "{reason}"
+        );
     }
 
     #[test]

@@ -182,11 +182,13 @@ pub async fn list_children(
                         }
                     })?;
                     // A chart missing from the listing is a stock missing from the run, with
-                    // nothing to say so: asked again, Drive may search it all.
+                    // nothing to say so: such a page is never taken. It is asked for again (what
+                    // makes Drive set the flag, and whether it lasts, is not documented), and the
+                    // listing fails if Drive keeps reporting it.
                     if page.incomplete_search {
-                        return Err(AttemptError::Retry {
-                            reason: "Drive answered incompleteSearch: true (it did not search everywhere, so files may be missing)".into(),
-                            retry_after: None,
+                        return Err(AttemptError::Incomplete {
+                            reported: "an incomplete search (incompleteSearch: true)".into(),
+                            consequence: "files may be missing from what it listed".into(),
                         });
                     }
                     Ok(page)

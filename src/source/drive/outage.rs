@@ -36,8 +36,8 @@ impl Outage {
         }
     }
 
-    /// Drive answered: with data, or with an error about the request itself (404, 403, 401)
-    /// rather than about being unable to serve it.
+    /// Drive answered: with data (a page it marks incomplete too), or with an error about the
+    /// request itself (404, 403, 401) rather than about being unable to serve it.
     pub fn answered(&self) {
         let mut state = self.state();
         state.failing_since = None;

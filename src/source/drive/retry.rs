@@ -73,6 +73,13 @@ pub enum AttemptError {
     /// Drive holds the file but hands it to no one but its owner: final, and the file is no
     /// failure of the run's (see [`FLAGGED_ABUSIVE`]).
     Withheld(String),
+    /// Drive answered, but with less than was asked (a page marked `incompleteSearch`): asked
+    /// again, as a failure is, but never counted toward an outage, since Drive is answering.
+    /// What Drive `reported`, and its `consequence`, are said with how often it did.
+    Incomplete {
+        reported: String,
+        consequence: String,
+    },
 }
 
 /// Drive's reason for a download of a file it flags as malware or spam. Only the file's owner,
@@ -88,6 +95,7 @@ impl AttemptError {
             | AttemptError::StaleToken(reason)
             | AttemptError::Fatal(reason)
             | AttemptError::Withheld(reason) => reason,
+            AttemptError::Incomplete { reported, .. } => reported,
         }
     }
 }

@@ -282,7 +282,12 @@ fn a_listing_always_answered_with(page_size: usize, fault: Fault, why: &str) -> 
 
 #[test]
 fn a_listing_drive_keeps_calling_incomplete_ends_the_run_with_nothing_published() {
-    a_listing_always_answered_with(100, Fault::IncompleteSearch, "incompleteSearch");
+    a_listing_always_answered_with(
+        100,
+        Fault::IncompleteSearch,
+        "Drive reported an incomplete search (incompleteSearch: true) 8 times in a row: \
+         files may be missing from what it listed",
+    );
 }
 
 #[test]
