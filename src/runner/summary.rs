@@ -268,7 +268,9 @@ pub fn append(file: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What the summary may still use, given what earlier steps wrote to the same file.
+/// What the summary may still use, given what this step already wrote to the file. The runner
+/// gives each step a fresh, empty file, so no other step's text can be in it: counting what is
+/// there only guards against this step having written some already.
 pub fn remaining_budget(file: &Path) -> usize {
     let existing = std::fs::metadata(file).map_or(0, |m| m.len() as usize);
     BUDGET.saturating_sub(existing)

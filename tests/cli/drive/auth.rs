@@ -167,7 +167,8 @@ fn key_material_tokens_and_api_keys_never_leak() {
     }
     assert!(!all.contains("ya29."));
 
-    // API key mode, including transport errors (whose URLs carry key=).
+    // API key mode, including transport errors. The key travels only in x-goog-api-key, never
+    // in a URL: nothing may carry it, `key=` included.
     let key = "AIzaSy-test-api-key-do-not-leak-1234";
     let d = drive(4, 6);
     d.standin
