@@ -12,6 +12,7 @@ pub mod download;
 pub mod files;
 pub mod listing;
 mod outage;
+mod redact;
 pub mod retry;
 
 pub use auth::{DriveAuth, Secret};
