@@ -223,12 +223,13 @@ impl Verdict {
                     t.ok + t.failed
                 ),
             },
-            // Charts were handed over, and none proved to be one (bluedot's own report and
-            // symbol list, uploaded alone): nothing was published.
+            // Charts were handed over, and each was skipped as it was read (bluedot's own report
+            // and symbol list uploaded alone, a chart Drive withholds): nothing was published.
             _ if !report.published => Verdict {
                 status: "some-failed",
                 exit: EXIT_SOME_FAILED,
-                explanation: "the files handed over proved to be no charts (see the skipped files)"
+                explanation: "no file handed over could be converted: each was skipped (see the \
+                              skipped files for why)"
                     .into(),
             },
             // A shard of a matrix may draw no chart at all: the others have them.

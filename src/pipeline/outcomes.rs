@@ -7,8 +7,8 @@ use crate::output::SeriesTree;
 use crate::report::{FileReport, Outcome, Totals};
 use crate::source::Entry;
 
-/// Records the files of the shard that were never converted: skipped (not charts), and charts
-/// that could not be read at all (failed).
+/// Records the files of the shard that were never converted: skipped (not charts, a Drive
+/// folder's duplicates), and charts that could not be read at all (failed).
 pub(super) fn add_not_converted(
     files: &mut Vec<FileReport>,
     skipped: Vec<(Entry, String)>,

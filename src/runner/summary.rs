@@ -120,7 +120,7 @@ pub fn process(report: &Report, context: &Context<'_>, budget: usize) -> String 
     );
     file_rows(
         &mut out,
-        ("Skipped files (not charts)", "reason"),
+        ("Skipped files", "reason"),
         "skipped files",
         &skipped,
         budget,
@@ -136,7 +136,7 @@ fn totals_table(out: &mut String, report: &Report) {
         ("in this shard", t.files.to_string()),
         ("ok", t.ok.to_string()),
         ("failed", t.failed.to_string()),
-        ("skipped (not charts)", t.skipped.to_string()),
+        ("skipped", t.skipped.to_string()),
         (
             "success rate (ok / (ok + failed))",
             report.success_percent_text(),

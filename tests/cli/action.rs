@@ -260,6 +260,12 @@ fn shards_split_the_files_and_the_gate_decides_the_exit() {
     assert_eq!(none.outputs()["success-rate"], "0.0000");
     assert!(
         none.summary
+            .contains("no file handed over could be converted: each was skipped"),
+        "{}",
+        none.summary
+    );
+    assert!(
+        none.summary
             .contains("| success rate (ok / (ok + failed)) | 0.00 % |"),
         "{}",
         none.summary
