@@ -2,7 +2,7 @@
 //! which is exported), and dates that cannot be.
 
 use super::{chart, drive, process};
-use crate::harness::{WorkDir, bluedot, file_entry, report, run};
+use crate::harness::{WorkDir, bluedot, file_entry, report, run_and_validate};
 use standins::{DriveStandin, Options};
 
 #[test]
@@ -100,7 +100,7 @@ fn weekly_trigger_written_as_a_google_doc_is_exported() {
         .arg(&out)
         .env("BLUEDOT_TEST_DRIVE_API_URL", standin.api_url())
         .env("GOOGLE_CREDENTIALS", standin.credentials_json());
-    let output = run(&mut cmd);
+    let output = run_and_validate(&mut cmd, &out);
     let report = report(&out);
     assert!(
         report["source"]

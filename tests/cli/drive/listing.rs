@@ -133,7 +133,8 @@ fn a_root_given_as_a_shortcut_is_followed_to_a_folder_only() {
     let elsewhere = d.standin.folder(&d.standin.root(), "elsewhere");
     let to_root = d.standin.shortcut(&elsewhere, "drop", &d.standin.root());
     let out = work.join("through-shortcut");
-    let output = run(&mut command_from(&d, &to_root, &out, &["--date", DAY], &[]));
+    let mut through = command_from(&d, &to_root, &out, &["--date", DAY], &[]);
+    let output = crate::harness::run_and_validate(&mut through, &out);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     assert_eq!(outcomes(&report(&out)), (2, 0, 0));
 
