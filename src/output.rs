@@ -103,6 +103,9 @@ pub struct SeriesTree<'c> {
 
 struct InPlace {
     listed_before: Vec<String>,
+    /// The symbol list the tree held (one at most, or the run was refused), which a run of
+    /// another `--group` replaces with its own.
+    lists_before: Vec<std::ffi::OsString>,
     written: Mutex<BTreeSet<String>>,
 }
 
@@ -143,8 +146,16 @@ impl<'c> SeriesTree<'c> {
                 let mut listed_before: Vec<String> =
                     listed.into_iter().map(|s| format!("{s}.csv")).collect();
                 listed_before.sort_unstable();
+                let lists_before = fs::read_dir(claim.target().join("symbol_info"))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|entry| entry.file_name())
+                    .filter(|name| name.to_string_lossy().ends_with(".json"))
+                    .collect();
                 in_place = Some(InPlace {
                     listed_before,
+                    lists_before,
                     written: Mutex::default(),
                 });
                 fs::create_dir_all(claim.target().join("symbol_info"))?;
@@ -268,25 +279,53 @@ impl<'c> SeriesTree<'c> {
     }
 
     /// Per-file mode: removes the series files of `which` side (what the tree held before and
-    /// the run did not write, or the other way round).
+    /// the run did not write, or the other way round). What cannot be removed (on Windows, a
+    /// file another program holds) is named: its list will not name it, and the next run will
+    /// refuse the tree until it is gone.
     fn remove_unmatched(&self, which: Unmatched) {
         let Some(in_place) = &self.in_place else {
             return;
         };
-        let written = in_place.written.lock().expect("no writer panics");
-        let names: Vec<&String> = match which {
-            Unmatched::NotWrittenToday => in_place
-                .listed_before
-                .iter()
-                .filter(|name| !written.contains(*name))
-                .collect(),
-            Unmatched::NotListedBefore => written
-                .iter()
-                .filter(|name| in_place.listed_before.binary_search(name).is_err())
-                .collect(),
+        let names: Vec<String> = {
+            let written = in_place.written.lock().expect("no writer panics");
+            match which {
+                Unmatched::NotWrittenToday => in_place
+                    .listed_before
+                    .iter()
+                    .filter(|name| !written.contains(*name))
+                    .cloned()
+                    .collect(),
+                Unmatched::NotListedBefore => written
+                    .iter()
+                    .filter(|name| in_place.listed_before.binary_search(name).is_err())
+                    .cloned()
+                    .collect(),
+            }
         };
-        for name in names {
-            let _ = self.writing.remove_file(OsStr::new(name));
+        for name in &names {
+            self.remove_or_warn(OsStr::new(name));
+        }
+    }
+
+    /// Per-file mode: removes the list the tree held when it is not `own` (another `--group`'s),
+    /// as a replaced tree would have taken it away.
+    fn remove_other_list(&self, own: &OsStr) {
+        let Some(in_place) = &self.in_place else {
+            return;
+        };
+        for list in in_place.lists_before.iter().filter(|list| *list != own) {
+            self.remove_or_warn(Path::new("symbol_info").join(list).as_os_str());
+        }
+    }
+
+    fn remove_or_warn(&self, name: &OsStr) {
+        match self.writing.remove_file(name) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => tracing::warn!(
+                "cannot remove {}: {e}; the symbol list no longer names it, so the next run \
+                 will refuse the tree until it is removed",
+                self.writing.path().join(name).display()
+            ),
+            _ => {}
         }
     }
 
@@ -304,9 +343,18 @@ impl<'c> SeriesTree<'c> {
             .join(format!("{group}.json"));
         let (list, list_size) = match self.mode {
             WriteMode::PerFile => {
-                let list = write_pending(self.claim, &info, write_list)?;
-                let size = fs::metadata(&list.temporary)?.len();
-                (Some(list), size)
+                let written = write_pending(self.claim, &info, write_list).and_then(|list| {
+                    let size = fs::metadata(&list.temporary)?.len();
+                    Ok((list, size))
+                });
+                match written {
+                    Ok((list, size)) => (Some(list), size),
+                    Err(e) => {
+                        // The tree must still be the one its old list names.
+                        self.discard();
+                        return Err(e);
+                    }
+                }
             }
             WriteMode::Staged => {
                 let written = fs::File::create(&info).and_then(|mut file| {
@@ -381,8 +429,13 @@ impl Finished<'_> {
     pub fn publish(self) -> io::Result<Published> {
         let Finished { tree, list, .. } = self;
         if let Some(list) = list {
-            list.put_in_place()?;
+            let own = list.path.file_name().unwrap_or_default().to_owned();
+            if let Err(e) = list.put_in_place() {
+                tree.discard();
+                return Err(e);
+            }
             tree.remove_unmatched(Unmatched::NotWrittenToday);
+            tree.remove_other_list(&own);
             return Ok(Published::InPlace);
         }
         let (staging, target) = (tree.writing.path().to_owned(), tree.claim.target());

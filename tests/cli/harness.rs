@@ -201,16 +201,21 @@ pub fn file_entry<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_js
 /// staged its first charts' series: a moment inside its conversion, to stop it at.
 #[cfg(unix)]
 pub fn wait_until_series_are_staged(data: &Path) {
-    let staged = || {
+    wait_until("conversion started", || {
         std::fs::read_dir(data).is_ok_and(|entries| {
             entries
                 .flatten()
                 .any(|e| std::fs::read_dir(e.path()).is_ok_and(|mut files| files.nth(2).is_some()))
         })
-    };
+    });
+}
+
+/// Waits (a minute at most) until `done`, which a live run makes true; fails naming `what`.
+#[cfg(unix)]
+pub fn wait_until(what: &str, done: impl Fn() -> bool) {
     let started = std::time::Instant::now();
-    while !staged() {
-        assert!(started.elapsed().as_secs() < 60, "conversion never started");
+    while !done() {
+        assert!(started.elapsed().as_secs() < 60, "never {what}");
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }

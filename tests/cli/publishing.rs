@@ -562,7 +562,8 @@ fn an_interrupted_per_file_run_leaves_only_what_the_tree_lists() {
         cmd
     };
     assert!(harness::run(&mut process()).status.success());
-    let listed_before = harness::tree(&wd.join("out/data/daily")).len();
+    // The series and the symbol_info folder.
+    let listed_before = 2 * 4 + 1;
     let generated = harness::run(
         harness::bluedot()
             .args(["gen", "--no-pad", "--bars", "30", "--count", "3000"])
@@ -575,11 +576,17 @@ fn an_interrupted_per_file_run_leaves_only_what_the_tree_lists() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let started = std::time::Instant::now();
-    while harness::tree(&wd.join("out/data/daily")).len() < listed_before + 40 {
-        assert!(started.elapsed().as_secs() < 60, "conversion never started");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    // Counted by name, never read: the run renames its temporary files away as it goes.
+    let published = || {
+        std::fs::read_dir(wd.join("out/data/daily"))
+            .unwrap()
+            .flatten()
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .count()
+    };
+    harness::wait_until("put 40 charts' series in place", || {
+        published() >= listed_before + 40
+    });
     let kill =
         harness::run(std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]));
     assert!(kill.status.success());
@@ -588,11 +595,29 @@ fn an_interrupted_per_file_run_leaves_only_what_the_tree_lists() {
     let report = harness::report(&wd.join("out"));
     assert_eq!(report["interrupted"], true);
 
-    assert_eq!(
-        harness::tree(&wd.join("out/data/daily")).len(),
-        listed_before
-    );
+    assert_eq!(published(), listed_before);
     harness::validate_output(&wd.join("out"));
     let staged = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+    assert!(staged.status.success());
+}
+
+/// A per-file run of another `--group` replaces the tree's list with its own, as a staged run
+/// replacing the tree does: with two lists, every later run would be refused.
+#[test]
+fn a_per_file_run_of_another_group_leaves_one_list() {
+    let wd = WorkDir::new();
+    wd.write("in/A_daily.json", chart::with_bars("A", 2));
+    for group in ["first", "second"] {
+        let args = ["--write-mode", "per-file", "--group", group];
+        let out = harness::process(&wd.join("in"), &wd.join("out"), "daily", &args);
+        assert!(out.status.success(), "{group}");
+    }
+    let lists: Vec<_> = std::fs::read_dir(wd.join("out/data/daily/symbol_info"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(lists, ["second.json"]);
+    let args = ["--group", "second"];
+    let staged = harness::process(&wd.join("in"), &wd.join("out"), "daily", &args);
     assert!(staged.status.success());
 }
