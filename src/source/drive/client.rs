@@ -21,7 +21,8 @@ pub struct Attempted<T> {
     pub result: Result<T, String>,
     pub retries: u32,
     /// It failed only because its attempts ran out on errors worth retrying (no answer, 5xx,
-    /// 429, a body that did not match): the same operation later may well succeed.
+    /// 429, a body that did not match, a listing Drive said was incomplete): the same
+    /// operation later may well succeed.
     pub ran_out: bool,
     /// It failed on Drive withholding the file from everyone but its owner
     /// ([`AttemptError::Withheld`]): the reason is the file's, not a failure of the run's.

@@ -245,22 +245,30 @@ fn rule_4_a_pricescale_past_64_bits_does_not_stop_the_next_run() {
 
 #[test]
 fn rule_4_a_price_past_22_decimals_keeps_its_digits_under_the_largest_pricescale() {
-    // 23 decimals, as an exporter printing a double in full writes a price under a millionth.
-    let tiny = row(0, [2e-7, 3e-7, 1.2345678901234568e-7, 2e-7], Some(1.0));
-    let (wd, code) = convert_rows(vec![tiny], &[]);
-    assert_eq!(code, 0);
-    assert_eq!(
-        series(&wd, "X_PRICE_DATA"),
-        "20250801T,0.0000002,0.0000003,0.00000012345678901234568,0.0000002,1\n"
-    );
-    let list = wd.read("out/data/daily/symbol_info/bluedot.json");
-    let largest = format!("1{}", "0".repeat(22));
-    assert!(
-        list.contains(&largest) && !list.contains(&format!("{largest}0")),
-        "{list}"
-    );
-    let again = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
-    assert_eq!(again.status.code(), Some(0));
+    // 23 decimals, as an exporter printing a double in full writes a price under a millionth,
+    // and in exponent form, as others write it.
+    let mut tiny = row(0, [2e-7, 3e-7, 0.0, 2e-7], Some(1.0));
+    tiny["low"] = json!("<low>");
+    for low in ["0.00000012345678901234568", "1.2345678901234568e-7"] {
+        let text = String::from_utf8(chart::chart(Some("X"), vec![tiny.clone()], json!([])))
+            .unwrap()
+            .replace("\"<low>\"", low);
+        assert!(text.contains(low));
+        let (wd, code) = convert("X_daily.json", text.as_bytes(), &[]);
+        assert_eq!(code, 0, "{low}");
+        assert_eq!(
+            series(&wd, "X_PRICE_DATA"),
+            "20250801T,0.0000002,0.0000003,0.00000012345678901234568,0.0000002,1\n"
+        );
+        let list = wd.read("out/data/daily/symbol_info/bluedot.json");
+        let largest = format!("1{}", "0".repeat(22));
+        assert!(
+            list.contains(&largest) && !list.contains(&format!("{largest}0")),
+            "{list}"
+        );
+        let again = harness::process(&wd.join("in"), &wd.join("out"), "daily", &[]);
+        assert_eq!(again.status.code(), Some(0), "{low}");
+    }
 }
 
 #[test]

@@ -130,7 +130,7 @@ fn a_shared_drives_items_are_hidden_from_requests_that_do_not_support_them() {
             {"name": "B_daily.json", "driveId": "0AteamDrive"},
         ])
     );
-    // A My Drive folder lists its own items with or without the flags, but not the drive's.
+    // Without the flags, a My Drive folder lists its own items and not the shared drive's.
     let root = standin.root();
     assert_eq!(
         listed(&root, &[]),

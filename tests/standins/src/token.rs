@@ -87,8 +87,6 @@ pub fn endpoint(state: &State, request: &Request) -> Reply {
     )
 }
 
-/// The Drive scopes a token may be granted (Drive v3's discovery document): each matched
-/// exactly, as Google matches them, so a misspelt or invented one is refused.
 /// The faults that stand for the endpoint failing, in its own error shape: a server error or
 /// an overload, named as google-auth's retry rule names them (GOOGLE-DRIVE.txt line 104; which
 /// name Google gives which status is not documented).
@@ -109,6 +107,8 @@ fn failure_reply(fault: &Fault) -> Option<Reply> {
     })
 }
 
+/// The Drive scopes a token may be granted (Drive v3's discovery document): each matched
+/// exactly, as Google matches them, so a misspelt or invented one is refused.
 pub const DRIVE_SCOPES: &[&str] = &[
     "https://www.googleapis.com/auth/drive",
     "https://www.googleapis.com/auth/drive.readonly",
