@@ -1,7 +1,7 @@
 //! What Drive hides or withholds: items in a shared drive, which each request must say it
 //! supports; files Drive says cannot be downloaded, or flags as malware.
 
-use super::{DAY, chart, drive, name, outcomes, process, retries};
+use super::{DAY, chart, converted_by_the_trigger_file, drive, name, outcomes, process, retries};
 use crate::harness::{WorkDir, file_entry, file_reason, report};
 use standins::{Fault, Target};
 
@@ -23,9 +23,7 @@ fn a_drop_in_a_shared_drive_is_listed_and_downloaded_whole() {
     d.standin.put_in_shared_drive(&root, "0AteamDriveOfTheDrop");
     let work = WorkDir::new();
     let out = work.join("out");
-    let output = process(&d, &out, &[], &[]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let stderr = converted_by_the_trigger_file(&d, &out);
     assert!(stderr.contains("from the trigger file"), "{stderr}");
     let report = report(&out);
     assert_eq!(outcomes(&report), (6, 0, 0));

@@ -1,7 +1,7 @@
 //! Which day's folder is read: `--date`, else the trigger file (plain text, or a Google Doc,
 //! which is exported), and dates that cannot be.
 
-use super::{chart, drive, process};
+use super::{chart, converted_by_the_trigger_file, drive, process};
 use crate::harness::{WorkDir, bluedot, file_entry, report, run_and_validate};
 use standins::{DriveStandin, Options};
 
@@ -25,9 +25,7 @@ fn trigger_file_decides_the_date() {
     d.standin.file(&triggers, "Daily_Ready.txt", "2024-08-09\n");
     let work = WorkDir::new();
     let out = work.join("out");
-    let output = process(&d, &out, &[], &[]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let stderr = converted_by_the_trigger_file(&d, &out);
     assert!(stderr.contains("2 folders named \"daily\""), "{stderr}");
     assert!(
         stderr.contains("2 trigger files named \"daily_ready.txt\"; using the newest"),

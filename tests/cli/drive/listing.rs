@@ -1,6 +1,9 @@
 //! Finding and listing the folder: pages, paths, shortcuts, resource keys, duplicates, shards.
 
-use super::{DAY, Drive, chart, command_from, csvs, drive, name, outcomes, process};
+use super::{
+    DAY, Drive, chart, command_from, converted_by_the_trigger_file, csvs, drive, name, outcomes,
+    process,
+};
 use crate::harness::{WorkDir, bluedot, file_entry, file_reason, report, run};
 use standins::{DriveStandin, Fault, Options, Target};
 
@@ -206,9 +209,7 @@ fn resource_keys_go_with_every_request_that_names_a_keyed_item() {
     let d = Drive { standin, day: real };
     let work = WorkDir::new();
     let out = work.join("out");
-    let output = process(&d, &out, &[], &[]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let stderr = converted_by_the_trigger_file(&d, &out);
     assert!(stderr.contains("from the trigger file"), "{stderr}");
     assert_eq!(outcomes(&report(&out)), (2, 0, 0));
 }

@@ -74,6 +74,15 @@ pub fn process(drive: &Drive, out: &Path, extra: &[&str], envs: &[(&str, &str)])
     output
 }
 
+/// [`process`] with no date, so the trigger file or today decides the folder; the run must
+/// succeed. Returns its stderr.
+pub fn converted_by_the_trigger_file(drive: &Drive, out: &Path) -> String {
+    let output = process(drive, out, &[], &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    stderr
+}
+
 /// The command [`process`] runs.
 pub fn command(drive: &Drive, out: &Path, extra: &[&str], envs: &[(&str, &str)]) -> Command {
     command_from(drive, &drive.standin.root(), out, extra, envs)
