@@ -535,19 +535,18 @@ impl DriveClient {
 mod tests {
     use super::*;
 
+    /// A client with API key `key`, for a Drive at an address nothing listens on: what it does
+    /// with an answer is given to it, never asked of a server.
+    fn client_of_nowhere(key: &str, policy: RetryPolicy) -> DriveClient {
+        let auth = DriveAuth::api_key(key).unwrap();
+        let nowhere = "http://127.0.0.1:9/".into();
+        DriveClient::new(auth, nowhere, policy, 1.0, Duration::from_secs(1), None).unwrap()
+    }
+
     #[test]
     fn an_error_text_that_quotes_the_key_is_written_without_it() {
         let key = "AIzaSy-echoed-by-a-proxy-0123456789";
-        let auth = DriveAuth::api_key(key).unwrap();
-        let client = DriveClient::new(
-            auth,
-            "http://127.0.0.1:9/".into(),
-            RetryPolicy::default(),
-            1.0,
-            Duration::from_secs(1),
-            None,
-        )
-        .unwrap();
+        let client = client_of_nowhere(key, RetryPolicy::default());
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
@@ -581,16 +580,7 @@ mod tests {
             // Any failure to answer at all is an outage at once.
             give_up_after: Duration::ZERO,
         };
-        let auth = DriveAuth::api_key("AIzaSy-never-sent-0123456789").unwrap();
-        let client = DriveClient::new(
-            auth,
-            "http://127.0.0.1:9/".into(),
-            policy,
-            1.0,
-            Duration::from_secs(1),
-            None,
-        )
-        .unwrap();
+        let client = client_of_nowhere("AIzaSy-never-sent-0123456789", policy);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()
