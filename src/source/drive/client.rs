@@ -18,31 +18,52 @@ pub type Tally = Arc<AtomicU32>;
 
 /// An operation's result and the retries it took.
 pub struct Attempted<T> {
-    pub result: Result<T, String>,
+    pub result: Result<T, Failed>,
     pub retries: u32,
-    /// It failed only because its attempts ran out on errors worth retrying (no answer, 5xx,
-    /// 429, a body that did not match, a listing Drive said was incomplete): the same
-    /// operation later may well succeed.
-    pub ran_out: bool,
-    /// It failed on Drive withholding the file from everyone but its owner
-    /// ([`AttemptError::Withheld`]): the reason is the file's, not a failure of the run's.
-    pub withheld: bool,
+}
+
+/// Why an operation failed, and how, where its callers act on the difference.
+#[derive(Debug)]
+pub struct Failed {
+    pub reason: String,
+    pub how: Failure,
+}
+
+/// How an operation came to fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// For good: asking again would be refused again.
+    Final,
+    /// Its attempts ran out on errors worth retrying (no answer, 5xx, 429, a body that did not
+    /// match, a listing Drive said was incomplete): the same operation later may well succeed.
+    RanOut,
+    /// Drive withholds the file from everyone but its owner ([`AttemptError::Withheld`]): the
+    /// reason is the file's, not a failure of the run's.
+    Withheld,
+    /// Drive refused the request itself (400, [`AttemptError::BadRequest`]): something the
+    /// request carried is not accepted, such as a page token Drive no longer honours.
+    BadRequest,
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
 }
 
 impl<T> Attempted<T> {
     fn ended(result: Result<T, String>, retries: u32) -> Attempted<T> {
-        Attempted {
-            result,
-            retries,
-            ran_out: false,
-            withheld: false,
-        }
+        Attempted::failed_as(Failure::Final, result, retries)
     }
 
     fn ran_out(reason: String, retries: u32) -> Attempted<T> {
+        Attempted::failed_as(Failure::RanOut, Err(reason), retries)
+    }
+
+    fn failed_as(how: Failure, result: Result<T, String>, retries: u32) -> Attempted<T> {
         Attempted {
-            ran_out: true,
-            ..Attempted::ended(Err(reason), retries)
+            result: result.map_err(|reason| Failed { reason, how }),
+            retries,
         }
     }
 }
@@ -187,12 +208,14 @@ impl DriveClient {
         let attempted = self.retrying_inner(what, || op(tally.clone())).await;
         let result = match attempted.result {
             Ok(value) => Ok(value),
-            Err(reason) => Err(self.redacted(reason).await),
+            Err(Failed { reason, how }) => Err(Failed {
+                reason: self.redacted(reason).await,
+                how,
+            }),
         };
         Attempted {
             result,
             retries: attempted.retries + tally.load(Ordering::Relaxed),
-            ..attempted
         }
     }
 
@@ -265,10 +288,10 @@ impl DriveClient {
                     return Attempted::ended(Err(reason), retries);
                 }
                 AttemptError::Withheld(reason) => {
-                    return Attempted {
-                        withheld: true,
-                        ..Attempted::ended(Err(reason), retries)
-                    };
+                    return Attempted::failed_as(Failure::Withheld, Err(reason), retries);
+                }
+                AttemptError::BadRequest(reason) => {
+                    return Attempted::failed_as(Failure::BadRequest, Err(reason), retries);
                 }
                 AttemptError::StaleToken(reason) if attempt < self.retry.max_attempts => {
                     retries += 1;
@@ -436,9 +459,9 @@ impl DriveClient {
             })
             .await;
         tally.fetch_add(minted.retries, Ordering::Relaxed);
-        let token = minted.result.map_err(|reason| {
+        let token = minted.result.map_err(|failed| {
             AttemptError::Fatal(format!(
-                "cannot get an access token for {}: {reason}",
+                "cannot get an access token for {}: {failed}",
                 self.auth.describe()
             ))
         })?;
@@ -592,7 +615,7 @@ mod tests {
             })
         }));
         assert_eq!(
-            incomplete.result.unwrap_err(),
+            incomplete.result.unwrap_err().reason,
             "Drive reported an incomplete search 3 times in a row: files may be missing"
         );
         assert_eq!(incomplete.retries, 2);
@@ -604,7 +627,7 @@ mod tests {
                 retry_after: None,
             })
         }));
-        let reason = unanswered.result.unwrap_err();
+        let reason = unanswered.result.unwrap_err().reason;
         assert!(
             reason.starts_with("Google Drive failed every request"),
             "{reason}"

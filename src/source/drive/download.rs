@@ -2,7 +2,7 @@
 //! and MD5 verification (a mismatch re-reads the metadata, since the file may have been replaced,
 //! then retries), and a second try, after every other chart, for those whose retries ran out.
 
-use super::client::{AttemptError, DriveClient, transport_error};
+use super::client::{AttemptError, DriveClient, Failed, Failure, transport_error};
 use super::files::{Planned, RemoteFile, get_metadata};
 use super::until_stopped;
 use crate::source::{Content, Fetched, LARGEST_CHART, NotFetched, too_large};
@@ -219,17 +219,21 @@ async fn download_chart(client: &DriveClient, name: String, file: &RemoteFile) -
     // A body that kept differing from what Drive lists is not a blip: trying later would only
     // download it eight more times.
     let mismatched = expected.lock().expect("expected lock").stale;
+    let ran_out = matches!(&attempted.result, Err(failed) if failed.how == Failure::RanOut);
     let fetched = Fetched {
         name,
         content: match attempted.result {
             Ok(bytes) => Ok(Content::Bytes(bytes)),
-            Err(reason) if attempted.withheld => Err(NotFetched::Skipped(reason)),
+            Err(Failed {
+                reason,
+                how: Failure::Withheld,
+            }) => Err(NotFetched::Skipped(reason)),
             Err(e) => Err(NotFetched::Failed(format!("download failed: {e}"))),
         },
         retries,
         stops_the_run: None,
     };
-    (fetched, attempted.ran_out && !mismatched)
+    (fetched, ran_out && !mismatched)
 }
 
 /// Why a body was not read whole.

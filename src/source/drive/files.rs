@@ -2,7 +2,8 @@
 //! small whole-file downloads (the trigger file).
 
 use super::client::{
-    AttemptError, Attempted, DriveClient, MOST_LISTING_READ, body_up_to, transport_error,
+    AttemptError, Attempted, DriveClient, Failed, Failure, MOST_LISTING_READ, body_up_to,
+    transport_error,
 };
 use serde::Deserialize;
 
@@ -198,7 +199,10 @@ pub async fn list_children(
         *retries += r;
         let page = match result {
             // Drive says a rejected page token must be discarded and the listing restarted.
-            Err(e) if page_token.is_some() && !restarted && e.starts_with("400") => {
+            Err(Failed {
+                reason: e,
+                how: Failure::BadRequest,
+            }) if page_token.is_some() && !restarted => {
                 tracing::warn!(
                     "files.list in folder {parent}: page token refused ({e}); listing again from the first page"
                 );
@@ -273,7 +277,7 @@ pub async fn get_metadata(
         })
         .await;
     *retries += r;
-    result
+    result.map_err(|failed| failed.reason)
 }
 
 /// The item a shortcut points to, read by its id, keeping the resource key the shortcut gives
@@ -312,7 +316,7 @@ pub async fn fetch_bytes(
         })
         .await;
     *retries += r;
-    result
+    result.map_err(|failed| failed.reason)
 }
 
 /// A metadata or listing answer, refused past [`MOST_LISTING_READ`] without reading the rest.

@@ -70,6 +70,9 @@ pub enum AttemptError {
     /// at once, without spending this operation's one refresh.
     StaleToken(String),
     Fatal(String),
+    /// 400: Drive refused the request itself. Final, as `Fatal` is, but a caller that sent
+    /// something Drive may stop accepting (a page token) can start over without it.
+    BadRequest(String),
     /// Drive holds the file but hands it to no one but its owner: final, and the file is no
     /// failure of the run's (see [`FLAGGED_ABUSIVE`]).
     Withheld(String),
@@ -94,6 +97,7 @@ impl AttemptError {
             | AttemptError::Unauthorized(reason)
             | AttemptError::StaleToken(reason)
             | AttemptError::Fatal(reason)
+            | AttemptError::BadRequest(reason)
             | AttemptError::Withheld(reason) => reason,
             AttemptError::Incomplete { reported, .. } => reported,
         }
@@ -223,6 +227,7 @@ pub fn classify(status: u16, body: &[u8], retry_after: Option<Duration>) -> Atte
             "Google Drive flags this file as malware or spam ({reason}): only its owner, or an \
              organizer of its shared drive, can download it"
         )),
+        400 => AttemptError::BadRequest(text),
         _ => AttemptError::Fatal(text),
     }
 }
@@ -302,7 +307,10 @@ mod tests {
             AttemptError::Withheld(_)
         ));
         assert!(matches!(classify(404, b"", None), AttemptError::Fatal(_)));
-        assert!(matches!(classify(400, b"{}", None), AttemptError::Fatal(_)));
+        assert!(matches!(
+            classify(400, b"{}", None),
+            AttemptError::BadRequest(_)
+        ));
         assert!(matches!(
             classify(503, b"oops", None),
             AttemptError::Retry { .. }

@@ -325,6 +325,46 @@ fn a_refused_page_token_restarts_the_listing() {
 }
 
 #[test]
+fn a_listing_restarts_once_and_only_for_a_refused_page_token() {
+    // Refused again after the restart: the listing fails rather than start over for ever.
+    let d = drive(3, 7);
+    d.standin.inject(
+        Target::List,
+        [
+            Fault::Pass,
+            Fault::Pass,
+            Fault::Pass,
+            Fault::BadRequest,
+            Fault::Pass,
+            Fault::BadRequest,
+        ],
+    );
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.matches("page token refused").count(), 1, "{stderr}");
+    assert!(stderr.contains("400 badRequest"), "{stderr}");
+    assert!(!out.join("data").exists(), "{stderr}");
+    assert_eq!(d.standin.stats().list_calls, 6);
+
+    // Any other refusal of a later page is final: it is not the page token Drive refused.
+    let d = drive(3, 7);
+    d.standin.inject(
+        Target::List,
+        [Fault::Pass, Fault::Pass, Fault::Pass, Fault::NotFound],
+    );
+    let out = work.join("not-found");
+    let output = process(&d, &out, &["--date", DAY], &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("page token refused"), "{stderr}");
+    assert!(stderr.contains("404 notFound"), "{stderr}");
+    assert_eq!(d.standin.stats().list_calls, 4);
+}
+
+#[test]
 fn a_wrong_root_or_a_double_source_is_a_usage_error() {
     let d = drive(100, 1);
     let work = WorkDir::new();
