@@ -15,7 +15,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub const DRIVE_READONLY_SCOPE: &str = "https://www.googleapis.com/auth/drive.readonly";
 /// Fewer characters than this is no API key (Google's have 39).
 const SHORTEST_API_KEY: usize = 20;
-/// A token is replaced this long before Google says it expires.
+/// A token is replaced this long before Google says it expires, or half its lifetime before
+/// if that is shorter: a token given for less than this would otherwise be replaced before
+/// every request.
 const REFRESH_EARLY: Duration = Duration::from_secs(5 * 60);
 /// `iat` is back-dated so a runner whose clock runs a little fast is not refused.
 const CLOCK_SKEW: u64 = 30;
@@ -306,7 +308,8 @@ impl TokenResponse {
             _ => None,
         }
         .unwrap_or(3600);
-        let usable = Duration::from_secs(lifetime).saturating_sub(REFRESH_EARLY);
+        let lifetime = Duration::from_secs(lifetime);
+        let usable = lifetime - REFRESH_EARLY.min(lifetime / 2);
         // A token is sent as `Authorization: Bearer <token>`: one that cannot be (a line break,
         // a control character) is no token, and would fail every request as a "transport error".
         let sendable = |t: &String| !t.is_empty() && t.bytes().all(|b| b.is_ascii_graphic());
@@ -363,6 +366,25 @@ mod tests {
             let response: TokenResponse = serde_json::from_str(raw).unwrap();
             let token = response.into_token(now).unwrap();
             assert_eq!(token.refresh_at - now, Duration::from_secs(3599 - 300));
+        }
+    }
+
+    #[test]
+    fn a_short_lived_token_is_replaced_half_way_through_its_life() {
+        let now = std::time::Instant::now();
+        let usable_ms = [
+            (600, 300_000),
+            (400, 200_000),
+            (60, 30_000),
+            (1, 500),
+            (0, 0),
+        ];
+        for (expires_in, usable_ms) in usable_ms {
+            let raw = format!(r#"{{"access_token":"t","expires_in":{expires_in}}}"#);
+            let response: TokenResponse = serde_json::from_str(&raw).unwrap();
+            let token = response.into_token(now).unwrap();
+            let usable = Duration::from_millis(usable_ms);
+            assert_eq!(token.refresh_at - now, usable, "expires_in {expires_in}");
         }
     }
 }

@@ -1,10 +1,11 @@
 //! Tokens: refresh on 401, refused grants, and secrets that never reach any output.
 
-use super::{DAY, drive, name, outcomes, process, retries};
+use super::{DAY, drive, drive_with, name, outcomes, process, retries};
 use crate::harness::{WorkDir, bluedot, file_entry, report, run, tree};
-use standins::{Fault, Target};
+use standins::{Fault, Options, Target};
 use std::path::Path;
 use std::process::Output;
+use std::time::Duration;
 
 #[test]
 fn a_revoked_token_is_refreshed_once() {
@@ -47,6 +48,42 @@ fn a_revoked_token_is_refreshed_once() {
         "{reason}"
     );
     assert_eq!(file_entry(&report, &name(1))["outcome"], "ok");
+}
+
+/// A run can outlive a token (Google's last an hour): it is replaced before the stand-in stops
+/// taking it, half-way through its life when that is sooner than five minutes before its end,
+/// and not before every request.
+#[test]
+fn a_token_is_replaced_before_it_expires() {
+    // 4-second tokens, replaced after 2 s. 43 requests one at a time, 100 ms each: about 4.5 s.
+    let d = drive_with(
+        Options {
+            latency: Duration::from_millis(100),
+            token_lifetime: Duration::from_secs(4),
+            ..Options::default()
+        },
+        40,
+    );
+    let work = WorkDir::new();
+    let out = work.join("out");
+    let output = process(
+        &d,
+        &out,
+        &["--date", DAY, "--download-concurrency", "1"],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let report = report(&out);
+    assert_eq!(outcomes(&report), (40, 0, 0));
+    let stats = d.standin.stats();
+    assert_eq!(
+        (stats.expired_tokens, stats.unauthorized),
+        (0, 0),
+        "{stats:?}"
+    );
+    assert!((2..=4).contains(&stats.token_grants), "{stats:?}");
+    assert!((0..40).all(|i| retries(&report, &name(i)) == 0));
 }
 
 #[test]

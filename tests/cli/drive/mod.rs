@@ -53,10 +53,20 @@ pub struct Drive {
 
 /// A stand-in with `root/daily/2024-08-02/` holding `charts` generated charts.
 pub fn drive(page_size: usize, charts: usize) -> Drive {
+    drive_with(
+        Options {
+            page_size,
+            ..Options::default()
+        },
+        charts,
+    )
+}
+
+/// [`drive`] on a stand-in started with `options`, and an API key it accepts.
+pub fn drive_with(options: Options, charts: usize) -> Drive {
     let standin = DriveStandin::start(Options {
-        page_size,
         api_key: Some("AIzaSy-test-api-key-do-not-leak-1234".into()),
-        ..Options::default()
+        ..options
     });
     let daily = standin.folder(&standin.root(), "daily");
     let day = standin.folder(&daily, DAY);

@@ -204,6 +204,8 @@ pub struct Stats {
     pub media_calls: u64,
     pub faults_served: u64,
     pub unauthorized: u64,
+    /// Requests refused (401, among `unauthorized`) for a token past its lifetime.
+    pub expired_tokens: u64,
     /// Requests that carried the API key as `key=` in their URL instead of in `x-goog-api-key`.
     pub keys_in_url: u64,
 }
@@ -216,6 +218,9 @@ pub struct Options {
     pub latency: Duration,
     /// Accepted in `x-goog-api-key` or as `key=`, as Drive accepts it; `None` refuses API keys.
     pub api_key: Option<String>,
+    /// How long an access token is accepted, told to the client as `expires_in` (whole
+    /// seconds). Google's last an hour: 3599 s.
+    pub token_lifetime: Duration,
 }
 
 impl Default for Options {
@@ -224,6 +229,7 @@ impl Default for Options {
             page_size: 100,
             latency: Duration::ZERO,
             api_key: None,
+            token_lifetime: Duration::from_secs(3599),
         }
     }
 }
@@ -241,12 +247,18 @@ pub(crate) struct Inner {
     /// Creation order, which listing follows.
     pub order: Vec<String>,
     pub faults: HashMap<Target, VecDeque<Fault>>,
-    /// Tokens currently accepted, with the scopes each was granted.
-    pub tokens: HashMap<String, Vec<String>>,
+    /// Tokens not revoked, with what each was granted.
+    pub tokens: HashMap<String, Granted>,
     /// Every token ever handed out, revoked ones included.
     pub issued: Vec<String>,
     pub stats: Stats,
     pub next_id: u64,
+}
+
+/// What an access token buys, and until when.
+pub(crate) struct Granted {
+    pub scopes: Vec<String>,
+    pub expires: std::time::Instant,
 }
 
 /// A running stand-in; it stops when dropped.

@@ -198,7 +198,10 @@ pub fn route(state: &State, request: &Request) -> Reply {
     let (authorised, scopes) = {
         let mut inner = state.inner.lock().expect("state");
         inner.stats.keys_in_url += u64::from(key_in_url.is_some());
-        let scopes = bearer.as_ref().and_then(|t| inner.tokens.get(t)).cloned();
+        let granted = bearer.as_ref().and_then(|t| inner.tokens.get(t));
+        let expired = granted.is_some_and(|g| std::time::Instant::now() >= g.expires);
+        let scopes = granted.filter(|_| !expired).map(|g| g.scopes.clone());
+        inner.stats.expired_tokens += u64::from(expired);
         let by_key = key.is_some() && key == state.options.api_key.as_ref();
         (scopes.is_some() || by_key, scopes)
     };

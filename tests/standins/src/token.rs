@@ -3,7 +3,7 @@
 
 use crate::http::{Reply, Request, parse_form};
 use crate::server::{fault_reply, take_fault};
-use crate::{Fault, State, Target};
+use crate::{Fault, Granted, State, Target};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use rand::Rng;
@@ -78,12 +78,16 @@ pub fn endpoint(state: &State, request: &Request) -> Reply {
     };
     let token = format!("ya29.standin-{:032x}", rand::rng().random::<u128>());
     let mut inner = state.inner.lock().expect("state");
-    inner.tokens.insert(token.clone(), scopes);
+    let lifetime = state.options.token_lifetime;
+    let expires = std::time::Instant::now() + lifetime;
+    inner
+        .tokens
+        .insert(token.clone(), Granted { scopes, expires });
     inner.issued.push(token.clone());
     inner.stats.token_grants += 1;
     Reply::json(
         200,
-        json!({"access_token": token, "expires_in": 3599, "token_type": "Bearer"}),
+        json!({"access_token": token, "expires_in": lifetime.as_secs(), "token_type": "Bearer"}),
     )
 }
 
