@@ -1,6 +1,6 @@
 //! Tokens: refresh on 401, refused grants, and secrets that never reach any output.
 
-use super::{DAY, drive, drive_with, name, outcomes, process, retries};
+use super::{DAY, ONE_AT_A_TIME, drive, drive_with, name, outcomes, process, retries};
 use crate::harness::{WorkDir, bluedot, file_entry, report, run, tree};
 use standins::{Fault, Options, Target};
 use std::path::Path;
@@ -14,12 +14,7 @@ fn a_revoked_token_is_refreshed_once() {
         .inject(Target::Media(name(0)), [Fault::ExpiredToken]);
     let work = WorkDir::new();
     let out = work.join("out");
-    let output = process(
-        &d,
-        &out,
-        &["--date", DAY, "--download-concurrency", "1"],
-        &[],
-    );
+    let output = process(&d, &out, &ONE_AT_A_TIME, &[]);
     assert_eq!(output.status.code(), Some(0));
     let first = report(&out);
     assert_eq!(outcomes(&first), (4, 0, 0));
@@ -34,12 +29,7 @@ fn a_revoked_token_is_refreshed_once() {
         [Fault::ExpiredToken, Fault::ExpiredToken],
     );
     let out = work.join("twice");
-    let output = process(
-        &d,
-        &out,
-        &["--date", DAY, "--download-concurrency", "1"],
-        &[],
-    );
+    let output = process(&d, &out, &ONE_AT_A_TIME, &[]);
     assert_eq!(output.status.code(), Some(1));
     let report = report(&out);
     let reason = file_entry(&report, &name(0))["reason"].as_str().unwrap();
@@ -66,12 +56,7 @@ fn a_token_is_replaced_before_it_expires() {
     );
     let work = WorkDir::new();
     let out = work.join("out");
-    let output = process(
-        &d,
-        &out,
-        &["--date", DAY, "--download-concurrency", "1"],
-        &[],
-    );
+    let output = process(&d, &out, &ONE_AT_A_TIME, &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     let report = report(&out);

@@ -1,8 +1,8 @@
 //! Finding and listing the folder: pages, paths, shortcuts, resource keys, duplicates, shards.
 
 use super::{
-    DAY, Drive, chart, command_from, converted_by_the_trigger_file, csvs, drive, name, outcomes,
-    process,
+    DAY, Drive, ONE_AT_A_TIME, chart, command_from, converted_by_the_trigger_file, csvs, drive,
+    name, outcomes, process,
 };
 use crate::harness::{WorkDir, bluedot, file_entry, file_reason, report, run};
 use standins::{DriveStandin, Fault, Options, Target};
@@ -559,8 +559,8 @@ fn the_wait_for_downloads_is_a_stage_of_the_report() {
     }
     let work = WorkDir::new();
     let out = work.join("out");
-    let extra = ["--date", DAY, "--download-concurrency", "1"];
-    assert_eq!(process(&d, &out, &extra, &[]).status.code(), Some(0));
+    let output = process(&d, &out, &ONE_AT_A_TIME, &[]);
+    assert_eq!(output.status.code(), Some(0));
     let timings = &report(&out)["timings_ms"];
     // Three stalls of 400 ms one after another; the stage cannot be shorter than most of them.
     let fetch = timings["fetch"].as_u64().unwrap();

@@ -15,6 +15,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 pub const DAY: &str = "2024-08-02";
+/// The day's folder, downloaded one chart at a time: requests come in a known order.
+pub const ONE_AT_A_TIME: [&str; 4] = ["--date", DAY, "--download-concurrency", "1"];
 
 /// A small valid MarketSmith chart whose rows depend on `seed`.
 pub fn chart(symbol: &str, seed: u64) -> Vec<u8> {
