@@ -5,12 +5,13 @@
 
 The check uses service-account credentials (google.oauth2.service_account) whose token_uri is
 the stand-in, so google-auth signs a real RS256 JWT-bearer assertion that the stand-in
-verifies; then files().list across pages and MediaIoBaseDownload of get_media in small chunks
+verifies, and reads the token's lifetime from its answer; then files().list across pages and MediaIoBaseDownload of get_media in small chunks
 (Range requests), comparing every byte with the files on disk. With the API key KEY, which the
 stand-in was started with, it lists in API-key mode, and a wrong key must be refused as Drive
 refuses one.
 """
 
+import datetime
 import hashlib
 import io
 import json
@@ -75,9 +76,16 @@ def check(port, creds_path, root, api_key):
             fail(f"expected one folder {name!r}, got {found}")
         return found[0]["id"]
 
+    asked = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     day_id = child(child("rootFolder0", "daily"), DAY)
     if not creds.token or not creds.valid:
         fail("google-auth did not get a token from the stand-in")
+    # google-auth reads the token's lifetime from expires_in, as the client does: an hour.
+    if creds.expiry is None:
+        fail("google-auth found no expires_in in the stand-in's token answer")
+    lifetime = (creds.expiry - asked).total_seconds()
+    if not 3500 <= lifetime <= 3600:
+        fail(f"google-auth read a token lifetime of {lifetime} s, not about 3599")
 
     listed, pages, token = [], 0, None
     while True:
@@ -209,7 +217,7 @@ def check(port, creds_path, root, api_key):
         fail("the stand-in accepted an assertion from the wrong issuer")
 
     print(
-        f"fidelity: ok: token via JWT-bearer, {len(listed)} files listed over {pages} pages, "
+        f"fidelity: ok: token via JWT-bearer ({lifetime:.0f} s), {len(listed)} files listed over {pages} pages, "
         f"every get_media download byte-identical (ranged chunks), partial responses as "
         f"selected, {len(file_fields) + len(nested)} file fields of Google's schema known, "
         f"API key accepted and a wrong one refused as Drive does, wrong issuer refused"
