@@ -60,7 +60,7 @@ impl WorkDir {
 
 /// Runs and returns the output, printing it when the test fails so failures explain themselves.
 pub fn run(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("run bluedot");
+    let out = output_of(cmd);
     eprintln!(
         "--- {:?}\nstatus: {}\nstdout:\n{}\nstderr:\n{}",
         cmd,
@@ -69,6 +69,27 @@ pub fn run(cmd: &mut Command) -> Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
+}
+
+/// `cmd.output()`, tried again when Windows could not create the process at all. Under Wine
+/// (the Windows build's tests in CI) creating one now and then fails with ERROR_INTERNAL_ERROR
+/// (1359) before the program starts: nothing ran, so nothing of the test's is repeated.
+fn output_of(cmd: &mut Command) -> Output {
+    const ERROR_INTERNAL_ERROR: i32 = 1359;
+    let mut tries = 1;
+    loop {
+        match cmd.output() {
+            Ok(out) => return out,
+            Err(e)
+                if cfg!(windows) && e.raw_os_error() == Some(ERROR_INTERNAL_ERROR) && tries < 3 =>
+            {
+                eprintln!("--- {cmd:?}: process not created ({e}); trying again");
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            Err(e) => panic!("run bluedot: {e:?}"),
+        }
+    }
 }
 
 /// `bluedot process --input IN --output OUT --timeframe TF`, to be given more arguments and run.
