@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 /// The binary under test, built by cargo for this integration test.
 pub fn bluedot() -> Command {
@@ -71,15 +71,19 @@ pub fn run(cmd: &mut Command) -> Output {
     out
 }
 
-/// `cmd.output()`, tried again when Windows could not create the process at all. Under Wine
+/// `cmd.output()`, with the process created again when Windows could not create it. Under Wine
 /// (the Windows build's tests in CI) creating one now and then fails with ERROR_INTERNAL_ERROR
-/// (1359) before the program starts: nothing ran, so nothing of the test's is repeated.
+/// (1359). Only creating is tried again, so nothing the test runs is run twice.
 fn output_of(cmd: &mut Command) -> Output {
     const ERROR_INTERNAL_ERROR: i32 = 1359;
+    // What `output()` gives a command that sets none of them, as `run`'s callers do not.
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut tries = 1;
-    loop {
-        match cmd.output() {
-            Ok(out) => return out,
+    let child = loop {
+        match cmd.spawn() {
+            Ok(child) => break child,
             Err(e)
                 if cfg!(windows) && e.raw_os_error() == Some(ERROR_INTERNAL_ERROR) && tries < 3 =>
             {
@@ -89,7 +93,8 @@ fn output_of(cmd: &mut Command) -> Output {
             }
             Err(e) => panic!("run bluedot: {e:?}"),
         }
-    }
+    };
+    child.wait_with_output().expect("run bluedot")
 }
 
 /// `bluedot process --input IN --output OUT --timeframe TF`, to be given more arguments and run.
