@@ -67,7 +67,9 @@ fn a_token_is_replaced_before_it_expires() {
         (0, 0),
         "{stats:?}"
     );
-    assert!((2..=4).contains(&stats.token_grants), "{stats:?}");
+    // About one token per 2 s of run: 3 here, more on a slow host, and one per request (44)
+    // if short tokens were renewed before every request.
+    assert!((2..10).contains(&stats.token_grants), "{stats:?}");
     assert!((0..40).all(|i| retries(&report, &name(i)) == 0));
 }
 
