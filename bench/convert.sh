@@ -164,6 +164,12 @@ best_ratio=$(awk -v w="$(best_wall staged)" -v f="$(best_wall floor)" 'BEGIN {pr
 paired=$(paste -d' ' "$OUT/staged.runs" "$OUT/floor.runs" | awk '{printf "%.2f\n", $1/$4}' | sort -n | tr '\n' ' ')
 paired_median=$(echo "$paired" | tr ' ' '\n' | grep . | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
 echo "staged / floor on the fastest runs: ${best_ratio}x; round by round: $paired(median ${paired_median}x)"
+# What the floor paid per file created tells which state the disk was in (bench/README.md, "Two
+# regimes of this disk"): about 16 us settled, where the ratio is at its highest; several times
+# that soon after a boot or after many deletions, where it flatters bluedot.
+floor_us=$(awk -v n="$out_files" '{printf "%.0f ", $1/n}' "$OUT/floor.runs")
+settled=$(echo "$floor_us" | tr ' ' '\n' | grep . | awk '$1 <= 25' | wc -l)
+echo "floor per file created, in round order: ${floor_us}us; $settled of $RUNS rounds on a settled disk (<= 25 us)"
 target() { printf "target: %-40s %10s  %s\n" "$1" "$2" "$3"; }
 target "$FILES-file peak RSS <= 64 MB" "$peak MB" "$(verdict "$peak" 64)"
 target "wall <= 1.5x write floor (staged)" "${ratio}x" "$(verdict "$ratio" 1.5)"
