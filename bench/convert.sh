@@ -98,7 +98,7 @@ find "$RUN_DIR/shape" -type f -printf '%s\n' >"$OUT/sizes.txt"
 out_files=$(wc -l <"$OUT/sizes.txt")
 out_bytes=$(awk '{s+=$1} END {print s}' "$OUT/sizes.txt")
 
-# timed_run CONTENDER ROUND
+# timed_run CONTENDER ROUND: one timed run of staged, per-file or the floor, for round ROUND.
 timed_run() {
   case $1 in
     staged)
